@@ -1,0 +1,5 @@
+import sys
+
+from clif.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+# cython: language_level=3
+# The C declarations of src_c/clif.h, shared by every Cython module of clif
+# (one place, so the Cython view of the C API cannot drift between modules).
+from libc.stddef cimport ptrdiff_t
+
+cdef extern from "clif.h" nogil:
+    int CLIF_VERSION_MAJOR
+    int CLIF_VERSION_MINOR
+    int CLIF_VERSION_PATCH
+    int CLIF_ABI_VERSION
+    unsigned int clif_version()
+    unsigned int clif_abi_version()
+
+    ctypedef enum clif_status:
+        CLIF_OK
+        CLIF_E_TAU_M
+        CLIF_E_R_M
+        CLIF_E_E_L
+        CLIF_E_V_TH
+        CLIF_E_V_RESET
+        CLIF_E_T_REF
+        CLIF_E_NULL
+        CLIF_E_SIZE
+        CLIF_E_TIME
+        CLIF_E_UNSORTED
+        CLIF_E_TARGET
+        CLIF_E_VALUE
+        CLIF_E_CAPACITY
+        CLIF_E_DT
+        CLIF_E_SIGMA
+        CLIF_E_NOCONVERGE
+        CLIF_E_DELAY
+        CLIF_E_FREQ
+        CLIF_E_INTERRUPTED
+        CLIF_E_NOMEM
+        CLIF_E__COUNT
+
+    const char *clif_strerror(clif_status status)
+
+    ctypedef struct clif_params:
+        double tau_m
+        double R_m
+        double E_L
+        double V_th
+        double V_reset
+        double t_ref
+
+    clif_status clif_check_params(const clif_params *p)
+
+    double clif_isi(const clif_params *p, double current)
+    double clif_rate(const clif_params *p, double current)
+    double clif_rheobase(const clif_params *p)
+    double clif_current_for_rate(const clif_params *p, double f)
+    double clif_summation_peak(double V1, double dt, double tau_m)
+    double clif_cutoff_frequency(const clif_params *p, double I0, double I_dc)
+    double clif_free_potential(const clif_params *p, double t, double current, double V0)
+
+    void clif_isi_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+    void clif_rate_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+    void clif_current_for_rate_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+    void clif_cutoff_frequency_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+    void clif_free_potential_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+    void clif_summation_peak_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)

@@ -1,0 +1,210 @@
+"""LIF parameters: defaults, the (tau_m, C_m, R_m) conversions, validation,
+and the frozen parameter object :class:`LIF`.
+
+Units: ms, mV, nA, nF, MOhm (``R_m * C_m = tau_m``, ``R_m * I = mV``).
+"""
+import numbers
+
+import numpy as np
+
+from clif import _common
+from clif import _closed_form as _cf
+
+#: PyNN-like defaults: R_m = 20 MOhm, so the rheobase is 1 nA.
+DEFAULTS = {"tau_m": 20.0, "C_m": 1.0, "E_L": -70.0, "V_th": -50.0,
+            "V_reset": -70.0, "t_ref": 2.0}
+
+#: The order in which the C core takes a parameter set.
+CORE_ORDER = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref")
+
+
+def as_real(name, x):
+    """``x`` as a Python float (scalars) or a float64 array; TypeError naming
+    ``name`` for anything that is not real numbers."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)):
+        return float(x)
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # e.g. ragged nested lists
+        raise TypeError(f"{name} must be a real number or an array of them; "
+                        f"got {type(x).__name__}") from exc
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be a real number or an array of them; "
+                        f"got {type(x).__name__} of dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def _positive(name, x, unit):
+    bad = ~(np.isfinite(x) & (np.asarray(x) > 0))
+    if np.any(bad):
+        val = x if np.ndim(x) == 0 else np.asarray(x)[bad].flat[0]
+        raise ValueError(f"{name} must be finite and > 0 ({unit}); got {name}={val!r}")
+
+
+def resolve(tau_m=None, C_m=None, R_m=None, E_L=DEFAULTS["E_L"], V_th=DEFAULTS["V_th"],
+            V_reset=DEFAULTS["V_reset"], t_ref=DEFAULTS["t_ref"], validate=True):
+    """Turn user keywords into the core's parameter tuple
+    ``(tau_m, R_m, E_L, V_th, V_reset, t_ref)`` (floats or float64 arrays).
+
+    Any two of ``tau_m``, ``C_m``, ``R_m`` fix the third (``tau_m = R_m C_m``);
+    an unset ``tau_m`` defaults to 20 ms and an unset ``C_m`` to 1 nF.  All
+    three given must agree to 1e-12 relative.  With ``validate`` every
+    parameter set goes through the C core's ``clif_check_params``.
+    """
+    if tau_m is not None:
+        tau_m = as_real("tau_m", tau_m)
+    if C_m is not None:
+        C_m = as_real("C_m", C_m)
+        _positive("C_m", C_m, "nF")
+    if R_m is not None:
+        R_m = as_real("R_m", R_m)
+    if tau_m is None:
+        tau_m = R_m * C_m if (R_m is not None and C_m is not None) else DEFAULTS["tau_m"]
+    elif R_m is not None and C_m is not None:
+        if not np.allclose(tau_m, R_m * C_m, rtol=1e-12, atol=0.0):
+            raise ValueError("tau_m, R_m and C_m were all given but tau_m != R_m * C_m; "
+                             "give any two of them")
+    if R_m is None:
+        R_m = tau_m / (DEFAULTS["C_m"] if C_m is None else C_m)
+    p = (tau_m, R_m, as_real("E_L", E_L), as_real("V_th", V_th),
+         as_real("V_reset", V_reset), as_real("t_ref", t_ref))
+    if validate:
+        _common.check_params(*p)
+    return p
+
+
+class LIF:
+    """A validated, immutable set of LIF parameters (scalars or per-neuron
+    arrays) with the closed forms as methods.
+
+    Parameters
+    ----------
+    tau_m : float or array_like, optional
+        Membrane time constant [ms]; default 20, or ``R_m * C_m`` when both
+        of those are given.
+    C_m : float or array_like, optional
+        Membrane capacitance [nF]; default 1.
+    R_m : float or array_like, optional
+        Membrane resistance [MOhm]; default ``tau_m / C_m``.
+    E_L, V_th, V_reset : float or array_like
+        Resting, threshold and reset potentials [mV]; ``V_reset < V_th``.
+    t_ref : float or array_like
+        Absolute refractory period [ms], >= 0.
+    I_e : float or array_like
+        Constant bias current [nA] (NEST's ``I_e``), added to the current
+        given to the methods and used by the simulators.
+
+    Examples
+    --------
+    >>> import clif
+    >>> n = clif.LIF(tau_m=10.0)
+    >>> round(n.rate(2.0), 3)
+    128.624
+    >>> n.R_m, n.C_m
+    (10.0, 1.0)
+    """
+
+    __slots__ = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref", "I_e")
+
+    def __init__(self, tau_m=None, C_m=None, R_m=None, E_L=DEFAULTS["E_L"],
+                 V_th=DEFAULTS["V_th"], V_reset=DEFAULTS["V_reset"],
+                 t_ref=DEFAULTS["t_ref"], I_e=0.0):
+        p = resolve(tau_m, C_m, R_m, E_L, V_th, V_reset, t_ref)
+        I_e = as_real("I_e", I_e)
+        if not np.all(np.isfinite(I_e)):
+            raise ValueError(f"I_e must be finite (nA); got I_e={I_e!r}")
+        for name, value in zip(CORE_ORDER + ("I_e",), p + (I_e,)):
+            if isinstance(value, np.ndarray):
+                value = value.copy()
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("LIF parameters are immutable; use .replace(**changes)")
+
+    @classmethod
+    def from_rc(cls, R_m, C_m, **kwargs):
+        """Build from membrane resistance [MOhm] and capacitance [nF]
+        (``tau_m = R_m C_m`` [ms])."""
+        return cls(R_m=R_m, C_m=C_m, **kwargs)
+
+    @property
+    def C_m(self):
+        """Membrane capacitance [nF], ``tau_m / R_m``."""
+        return self.tau_m / self.R_m
+
+    @property
+    def core(self):
+        """The parameter tuple in the C core's order."""
+        return (self.tau_m, self.R_m, self.E_L, self.V_th, self.V_reset, self.t_ref)
+
+    def params(self):
+        """All parameters as a dict (with ``C_m``; ready for ``LIF(**d)``
+        after dropping either ``C_m`` or ``R_m``)."""
+        d = dict(zip(CORE_ORDER, self.core))
+        d["C_m"] = self.C_m
+        d["I_e"] = self.I_e
+        return d
+
+    def replace(self, **changes):
+        """A copy with some parameters changed (``tau_m`` changes keep
+        ``R_m``; give ``C_m`` to keep the capacitance instead)."""
+        d = {k: getattr(self, k) for k in self.__slots__}
+        if "C_m" in changes and "R_m" not in changes:
+            d.pop("R_m")
+        d.update(changes)
+        return LIF(**d)
+
+    def __repr__(self):
+        body = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"LIF({body})"
+
+    def __eq__(self, other):
+        if not isinstance(other, LIF):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.__slots__)
+
+    __hash__ = None
+
+    @property
+    def n(self):
+        """Number of neurons the parameter arrays describe (1 for scalars)."""
+        shapes = [np.shape(getattr(self, k)) for k in self.__slots__]
+        return int(np.prod(np.broadcast_shapes(*shapes)))
+
+    # The methods skip validation: it happened once, in __init__.
+    def rate(self, I=0.0, out=None):
+        """Firing rate [Hz] at total current ``I_e + I`` [nA]; see :func:`clif.rate`."""
+        return _cf.rate(np.add(I, self.I_e), *self.core, out=out)
+
+    def isi(self, I=0.0, out=None):
+        """Interspike interval [ms] at ``I_e + I`` [nA]; see :func:`clif.isi`."""
+        return _cf.isi(np.add(I, self.I_e), *self.core, out=out)
+
+    def rheobase(self):
+        """The smallest total current [nA] that makes the neuron fire, exclusive."""
+        return (np.asarray(self.V_th) - self.E_L) / np.asarray(self.R_m) + 0.0
+
+    def current_for_rate(self, f, out=None):
+        """Total current [nA] for rate ``f`` [Hz]; see :func:`clif.current_for_rate`."""
+        return _cf.current_for_rate(f, *self.core, out=out)
+
+    def cutoff_frequency(self, I0, I_dc=0.0, out=None):
+        """Steady-state sinusoidal cutoff [Hz] of ``I_dc + I_e + I0 sin``;
+        see :func:`clif.cutoff_frequency`."""
+        return _cf.cutoff_frequency(I0, np.add(I_dc, self.I_e), self.tau_m, self.R_m,
+                                    self.E_L, self.V_th, out=out)
+
+    def free_potential(self, t, I=0.0, V0=None, out=None):
+        """V(t) [mV] under constant ``I_e + I`` from ``V0`` (default E_L),
+        threshold ignored; see :func:`clif.free_potential`."""
+        V0 = self.E_L if V0 is None else V0
+        return _cf.free_potential(t, np.add(I, self.I_e), V0, self.tau_m, self.R_m, self.E_L,
+                                  out=out)
+
+    def summation_peak(self, V1, dt, out=None):
+        """Peak [mV above rest] of two EPSPs of size V1 dt ms apart."""
+        return _cf.summation_peak(V1, dt, self.tau_m, out=out)
