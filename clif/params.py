@@ -208,3 +208,68 @@ class LIF:
     def summation_peak(self, V1, dt, out=None):
         """Peak [mV above rest] of two EPSPs of size V1 dt ms apart."""
         return _cf.summation_peak(V1, dt, self.tau_m, out=out)
+
+
+#: Largest population a single call accepts: beyond this the per-neuron
+#: arrays alone would not fit in memory, so it is a mistake, not a job.
+MAX_NEURONS = 2**31 - 1
+
+
+def population(n=None, neuron=None, I_e=None, **params):
+    """Per-neuron parameter arrays for a simulator call.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of neurons.  Default: the size the parameter arrays broadcast
+        to (1 for all scalars).
+    neuron : LIF, optional
+        A parameter object; mutually exclusive with the keyword parameters.
+    I_e : float or array_like, optional
+        Bias current [nA]; overrides ``neuron.I_e``.  Default 0.
+    **params
+        ``tau_m, C_m, R_m, E_L, V_th, V_reset, t_ref`` as for :class:`LIF`.
+
+    Returns
+    -------
+    n : int
+    arrays : dict
+        ``tau_m, R_m, E_L, V_th, V_reset, t_ref, I_e``, each a C-contiguous
+        float64 array of length n (validated).
+    """
+    if neuron is not None:
+        if params:
+            raise TypeError("give either neuron=LIF(...) or parameter keywords, not both "
+                            f"(got {sorted(params)})")
+        if not isinstance(neuron, LIF):
+            raise TypeError(f"neuron must be a clif.LIF; got {type(neuron).__name__}")
+        core = neuron.core
+        if I_e is None:
+            I_e = neuron.I_e
+    else:
+        unknown = set(params) - {"tau_m", "C_m", "R_m", "E_L", "V_th", "V_reset", "t_ref"}
+        if unknown:
+            raise TypeError(f"unknown parameter(s) {sorted(unknown)}; valid: tau_m, C_m, R_m, "
+                            "E_L, V_th, V_reset, t_ref, I_e")
+        core = resolve(**params)
+    I_e = as_real("I_e", 0.0 if I_e is None else I_e)
+    if not np.all(np.isfinite(I_e)):
+        raise ValueError("I_e must be finite (nA)")
+    values = core + (I_e,)
+    shape = np.broadcast_shapes(*[np.shape(v) for v in values])
+    if len(shape) > 1:
+        raise ValueError(f"per-neuron parameters must be scalars or 1-D arrays; got shape {shape}")
+    size = shape[0] if shape else None
+    if n is None:
+        n = 1 if size is None else size
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral,)):
+        raise TypeError(f"n must be an int; got {type(n).__name__}")
+    n = int(n)
+    if not 1 <= n <= MAX_NEURONS:
+        raise ValueError(f"n must lie in [1, {MAX_NEURONS}]; got {n}")
+    if size is not None and size not in (1, n):
+        raise ValueError(f"per-neuron parameters have length {size} but n = {n}")
+    names = CORE_ORDER + ("I_e",)
+    arrays = {k: np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
+              for k, v in zip(names, values)}
+    return n, arrays
