@@ -78,6 +78,9 @@ def extensions():
             libraries=["clifcore"] + ([] if sys.platform == "win32" else ["m"]),
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_21_API_VERSION")],
             extra_compile_args=EXT_CFLAGS,
+            # Relink when the core changes: the static library is not a
+            # source of the extension, so setuptools would not notice.
+            depends=CORE_SOURCES + sorted(glob.glob("src_c/*.h")) + sorted(glob.glob("clif/*.pxd")),
         ))
     return cythonize(exts, compiler_directives={"language_level": "3"},
                      include_path=["clif"])

@@ -86,9 +86,11 @@ CLIF_INLINE double log_ge1(double u)
 /* The precomputed, per-parameter-set part of the ISI: the constant-parameter
  * fast path computes it once per call, the general path once per element. */
 typedef struct {
-    double tau_m, R_m, c;   /* c = E_L - V_th, so V_inf - V_th = R_m I + c */
+    double tau_m, R_m;
+    double c, c_lo;         /* E_L - V_th = c + c_lo exactly (TwoSum) */
     double b;               /* V_th - V_reset > 0 */
     double t_ref;
+    int no_overflow;        /* b / (V_inf - V_th) provably finite for every I */
 } isi_coef;
 
 static inline isi_coef make_coef(const clif_params *p)
@@ -97,6 +99,25 @@ static inline isi_coef make_coef(const clif_params *p)
     k.tau_m = p->tau_m;
     k.R_m = p->R_m;
     k.c = p->E_L - p->V_th;
+    /* Knuth's TwoSum: the rounding error of E_L - V_th, so that the sign of
+     * V_inf - V_th, which decides "no spike at or below rheobase", is that
+     * of the exact value (up to 2^-100 relative) and not of a rounded one. */
+    {
+        const double bv = k.c - p->E_L;
+        k.c_lo = (p->E_L - (k.c - bv)) + (-p->V_th - bv);
+    }
+    /* A nonzero a = fl(fl(R_m I + c) + c_lo) is a multiple of the finest
+     * grain of its terms: R_m I + c cancels only when R_m I is within a
+     * factor 2 of c, so its grain is at least 2^-106 |c|, and c_lo's is at
+     * least 2^-53 |c_lo|.  Below that bound a is 0; above it b / a is finite
+     * whenever b / bound is.  Parameter sets that fail the test (E_L == V_th,
+     * or potentials near the underflow range) take the checked scalar path. */
+    {
+        double amin = fabs(k.c) * 0x1p-107;
+        if (k.c_lo != 0.0)
+            amin = fmin(amin, fabs(k.c_lo) * 0x1p-54);
+        k.no_overflow = amin > 0x1p-1000 && k.b / amin < 0x1p1000;
+    }
     k.b = p->V_th - p->V_reset;
     k.t_ref = p->t_ref;
     return k;
@@ -108,11 +129,12 @@ static inline isi_coef make_coef(const clif_params *p)
  * u = 1 + x and d = u - 1 (both rounded).  Keeping d as the denominator
  * saves a division per element, which is what the loop's speed is made of:
  * the ISI takes one more and the rate (den / num) none. */
-CLIF_INLINE double isi_fraction(const isi_coef *k, double I, double *den, double *a_out)
+CLIF_INLINE double isi_fraction(const isi_coef *k, double I, double *den, double *a_out,
+                                int *huge)
 {
-    /* fma keeps V_inf - V_th correctly rounded: just above rheobase it is a
-     * small difference and every bit of it matters. */
-    const double a = fma(k->R_m, I, k->c);
+    /* fma (plus the TwoSum residual) keeps V_inf - V_th accurate: just
+     * above rheobase it is a small difference and every bit of it matters. */
+    const double a = fma(k->R_m, I, k->c) + k->c_lo;
     const double x0 = k->b / a;
     /* Elements with a <= 0 or NaN get a harmless x; the caller's select
      * decides what they really are. */
@@ -127,23 +149,48 @@ CLIF_INLINE double isi_fraction(const isi_coef *k, double I, double *den, double
     const double dd = tiny ? 1.0 : d;
     *a_out = a;
     *den = finite ? dd : 1.0;
+    /* b / a overflowed although a > 0: left to isi_huge_ratio. */
+    *huge = (a > 0.0) & !finite;
     return finite ? k->t_ref * dd + k->tau_m * lx : INFINITY;
 }
 
-/* ISI in ms: +inf at or below rheobase, NaN for NaN current. */
-CLIF_INLINE double isi_kernel(const isi_coef *k, double I)
+/* The rare case b / a > DBL_MAX (V_inf - V_th below about 1e-308 of
+ * V_th - V_reset), where log1p(b / a) = ln b - ln a to every digit. */
+static double isi_huge_ratio(const isi_coef *k, double I)
+{
+    const double a = fma(k->R_m, I, k->c) + k->c_lo;
+    return k->t_ref + k->tau_m * (log(k->b) - log(a));
+}
+
+/* ISI in ms: +inf at or below rheobase, NaN for NaN current.  The _vec
+ * kernels flag the elements isi_huge_ratio must redo. */
+CLIF_INLINE double isi_vec(const isi_coef *k, double I, int *huge)
 {
     double den, a;
-    const double num = isi_fraction(k, I, &den, &a);
+    const double num = isi_fraction(k, I, &den, &a, huge);
     return (a > 0.0) ? num / den : ((I == I) ? INFINITY : I);
 }
 
 /* Rate in Hz: exactly 0 at or below rheobase, NaN for NaN current. */
-CLIF_INLINE double rate_kernel(const isi_coef *k, double I)
+CLIF_INLINE double rate_vec(const isi_coef *k, double I, int *huge)
 {
     double den, a;
-    const double num = isi_fraction(k, I, &den, &a);
+    const double num = isi_fraction(k, I, &den, &a, huge);
     return (a > 0.0) ? (1000.0 * den) / num : ((I == I) ? 0.0 : I);
+}
+
+static double isi_one(const isi_coef *k, double I)
+{
+    int huge;
+    const double T = isi_vec(k, I, &huge);
+    return huge ? isi_huge_ratio(k, I) : T;
+}
+
+static double rate_one(const isi_coef *k, double I)
+{
+    int huge;
+    const double f = rate_vec(k, I, &huge);
+    return huge ? 1000.0 / isi_huge_ratio(k, I) : f;
 }
 
 static const double NaN_ = NAN;
@@ -153,7 +200,7 @@ double clif_isi(const clif_params *p, double I)
     if (clif_check_params(p) != CLIF_OK)
         return NaN_;
     isi_coef k = make_coef(p);
-    return isi_kernel(&k, I);
+    return isi_one(&k, I);
 }
 
 double clif_rate(const clif_params *p, double I)
@@ -161,7 +208,7 @@ double clif_rate(const clif_params *p, double I)
     if (clif_check_params(p) != CLIF_OK)
         return NaN_;
     isi_coef k = make_coef(p);
-    return rate_kernel(&k, I);
+    return rate_one(&k, I);
 }
 
 double clif_rheobase(const clif_params *p)
@@ -258,26 +305,28 @@ static void fill_nan(ptrdiff_t n, char *out, ptrdiff_t step)
         *(double *)(out + i * step) = NaN_;
 }
 
-#define CONTIG_LOOP(name, kernel, attr)                                              \
-    attr static void name(ptrdiff_t n, const isi_coef *k, const double *restrict I, \
-                          double *restrict out)                                     \
+/* The vector loops skip the isi_huge_ratio fix-up: they only run for
+ * parameter sets where make_coef proved that b / a cannot overflow. */
+#define CONTIG_LOOP(name, vec, attr)                                                 \
+    attr static void name(ptrdiff_t n, const isi_coef *k, const double *I, double *out) \
     {                                                                               \
         const isi_coef c = *k;                                                      \
-        for (ptrdiff_t i = 0; i < n; ++i)                                           \
-            out[i] = kernel(&c, I[i]);                                              \
+        for (ptrdiff_t i = 0; i < n; ++i) {                                         \
+            int huge;                                                               \
+            out[i] = vec(&c, I[i], &huge);                                          \
+        }                                                                           \
     }
 
-CONTIG_LOOP(isi_contig_base, isi_kernel, )
-CONTIG_LOOP(rate_contig_base, rate_kernel, )
+CONTIG_LOOP(isi_contig_base, isi_vec, )
+CONTIG_LOOP(rate_contig_base, rate_vec, )
 #ifdef CLIF_X86_DISPATCH
-CONTIG_LOOP(isi_contig_avx2, isi_kernel, CLIF_TARGET_AVX2)
-CONTIG_LOOP(rate_contig_avx2, rate_kernel, CLIF_TARGET_AVX2)
-CONTIG_LOOP(isi_contig_avx512, isi_kernel, CLIF_TARGET_AVX512)
-CONTIG_LOOP(rate_contig_avx512, rate_kernel, CLIF_TARGET_AVX512)
+CONTIG_LOOP(isi_contig_avx2, isi_vec, CLIF_TARGET_AVX2)
+CONTIG_LOOP(rate_contig_avx2, rate_vec, CLIF_TARGET_AVX2)
+CONTIG_LOOP(isi_contig_avx512, isi_vec, CLIF_TARGET_AVX512)
+CONTIG_LOOP(rate_contig_avx512, rate_vec, CLIF_TARGET_AVX512)
 #endif
 
-typedef void (*contig_fn)(ptrdiff_t, const isi_coef *, const double *restrict,
-                          double *restrict);
+typedef void (*contig_fn)(ptrdiff_t, const isi_coef *, const double *, double *);
 
 static contig_fn pick_contig(int want_rate)
 {
@@ -306,14 +355,14 @@ static void isi_rate_strided(ptrdiff_t n, char *const *args, const ptrdiff_t *st
         }
         const isi_coef k = make_coef(&p);
         const ptrdiff_t d = (ptrdiff_t)sizeof(double);
-        /* In-place operation (out is I) is fine: each element is read once
-         * before it is written.  Partial overlap never reaches here. */
-        if (steps[0] == d && steps[7] == d) {
+        /* NumPy resolves partial overlap before calling; exact aliasing
+         * (in place) is handled by the contiguous loops. */
+        if (steps[0] == d && steps[7] == d && k.no_overflow) {
             pick_contig(want_rate)(n, &k, (const double *)args[0], (double *)args[7]);
             return;
         }
         for (ptrdiff_t i = 0; i < n; ++i)
-            OUT(7, i) = want_rate ? rate_kernel(&k, ARG(0, i)) : isi_kernel(&k, ARG(0, i));
+            OUT(7, i) = want_rate ? rate_one(&k, ARG(0, i)) : isi_one(&k, ARG(0, i));
         return;
     }
     for (ptrdiff_t i = 0; i < n; ++i) {
@@ -322,7 +371,7 @@ static void isi_rate_strided(ptrdiff_t n, char *const *args, const ptrdiff_t *st
             continue;
         }
         const isi_coef k = make_coef(&p);
-        OUT(7, i) = want_rate ? rate_kernel(&k, ARG(0, i)) : isi_kernel(&k, ARG(0, i));
+        OUT(7, i) = want_rate ? rate_one(&k, ARG(0, i)) : isi_one(&k, ARG(0, i));
     }
 }
 
