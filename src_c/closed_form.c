@@ -1,14 +1,21 @@
 /* Closed forms of the LIF neuron under constant and sinusoidal drive.
  *
- * The ISI is T = t_ref + tau_m L with L = ln((V_inf - V_reset)/(V_inf - V_th))
- * = log1p(x), x = (V_th - V_reset)/(V_inf - V_th).  Near rheobase x is huge
- * and the log is harmless; for large currents x -> 0 and log1p keeps the
- * digits that ln(1 + x) would lose.  We evaluate log1p(x) as
- * ln(u) * x / (u - 1) with u = 1 + x rounded (Goldberg's trick, "What every
- * computer scientist should know about floating-point arithmetic", 1991):
- * accurate to a few ulp and, unlike libm's log1p, written with a
- * polynomial logarithm the compiler can vectorise, so that the ufunc runs at
- * the speed of one log per element.
+ * The ISI is T = t_ref + tau_m L with L = ln(u), u = (V_inf - V_reset) /
+ * (V_inf - V_th) = (a + b) / a, a = V_inf - V_th > 0, b = V_th - V_reset > 0.
+ * The hot path computes L with ONE division (divisions, not the memory or
+ * the polynomial, are what such a loop's speed is made of):
+ *
+ *   A = a + b, rounded, with its exact error e (TwoSum), so a + b = A + e;
+ *   A = 2^kA mA, a = 2^ka ma (mA, ma in [1, 2)), shifted by one binade if
+ *   needed so that mA / ma lies in [sqrt(1/2), sqrt(2));
+ *   u = 2^k (mA + e') / ma,  k = kA - ka,  e' = e 2^-kA;
+ *   L = k ln 2 + 2 atanh(s),  s = (mA + e' - ma) / (mA + e' + ma),
+ *
+ * where mA - ma is exact (Sterbenz) and 2 atanh(s) = 2s + s R(s^2) is the
+ * fdlibm minimax polynomial (error < 1 ulp).  No cancellation is left: for
+ * large currents b/a -> 0, s ~ b / (2a) keeps its relative accuracy, which
+ * is what log1p would buy; near rheobase the ratio is simply large.  The
+ * whole kernel is branch-free, so the compiler vectorises it.
  */
 #include "clif.h"
 
@@ -51,36 +58,66 @@ CLIF_INLINE double from_bits(uint64_t u)
     return x;
 }
 
-/* ln(u) for finite u >= 1 (the only arguments it gets), branch-free so that
- * loops over it vectorise.  The reduction u = 2^k m, m in [sqrt(2)/2, sqrt(2)),
- * and the minimax polynomial in s = (m-1)/(m+1) for 2 atanh(s) are those of
- * the classic fdlibm algorithm (error < 1 ulp); the exponent is turned into a
- * double with the 2^52 bias trick because AVX2 has no int64 -> double. */
-CLIF_INLINE double log_ge1(double u)
+/* 2 atanh(s) = ln((1 + s) / (1 - s)) for |s| <= 0.172, as 2s + s R(s^2)
+ * with fdlibm's minimax coefficients (the reduction in the header comment
+ * guarantees the range). */
+CLIF_INLINE double two_atanh(double s)
 {
-    static const double ln2_hi = 6.93147180369123816490e-01;
-    static const double ln2_lo = 1.90821492927058770002e-10;
     static const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                         Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
                         Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                         Lg7 = 1.479819860511658591e-01;
-    const uint64_t bits = as_bits(u);
-    const uint64_t mant = bits & 0x000fffffffffffffULL;
-    /* m above sqrt(2): halve it and bump the exponent. */
-    /* Signed compare: mant < 2^52, and AVX2 has no unsigned 64-bit compare. */
-    const uint64_t up = (uint64_t)((int64_t)mant > (int64_t)0x6a09e667f3bccLL);
-    const uint64_t expo = (bits >> 52) + up; /* biased exponent of 2^k */
-    const double k = from_bits(expo | 0x4330000000000000ULL) - (4503599627370496.0 + 1023.0);
-    const double m = from_bits(mant | ((1023ULL - up) << 52));
-    const double f = m - 1.0;
-    const double s = f / (2.0 + f);
+    /* Explicit fma: correctly rounded on every path, so still bit-identical
+     * everywhere, and half the instructions of separate multiply-adds. */
     const double z = s * s;
     const double w = z * z;
-    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-    const double R = t2 + t1;
-    const double hfsq = 0.5 * f * f;
-    return k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
+    const double t1 = w * fma(w, fma(w, Lg6, Lg4), Lg2);
+    const double t2 = z * fma(w, fma(w, fma(w, Lg7, Lg5), Lg3), Lg1);
+    return fma(s, t1 + t2, 2.0 * s);
+}
+
+/* The biased exponent of a positive double as an exact double (the 2^52
+ * trick: AVX2 has no int64 -> double conversion). */
+CLIF_INLINE double biased_exponent(uint64_t bits)
+{
+    return from_bits((bits >> 52) | 0x4330000000000000ULL) - 4503599627370496.0;
+}
+
+#define MANTISSA 0x000fffffffffffffULL
+#define ONE_BITS 0x3ff0000000000000ULL
+
+/* L = ln((a + b) / a) for a, b in the fast domain (see make_coef); both
+ * arguments are pre-scaled by 2^-16 so that a + b cannot overflow. */
+CLIF_INLINE double log_ratio(double a, double b)
+{
+    static const double ln2_hi = 6.93147180369123816490e-01;
+    static const double ln2_lo = 1.90821492927058770002e-10;
+    static const double sqrt2 = 1.41421356237309504880;
+    const double A = a + b;
+    const double bv = A - a;
+    const double e = (a - (A - bv)) + (b - bv); /* a + b == A + e exactly */
+    const uint64_t ia = as_bits(a), iA = as_bits(A);
+    const double ma = from_bits((ia & MANTISSA) | ONE_BITS);
+    const double mA = from_bits((iA & MANTISSA) | ONE_BITS);
+    /* 2^-(kA) as a double, to bring e to mA's scale (exact: a power of 2). */
+    const double scale = from_bits((2046ULL - (iA >> 52)) << 52);
+    const double k0 = biased_exponent(iA) - biased_exponent(ia);
+    const int up = mA > sqrt2 * ma;
+    const int dn = sqrt2 * mA < ma;
+    const double shift = up ? 0.5 : (dn ? 2.0 : 1.0);
+    const double k = k0 + (up ? 1.0 : 0.0) - (dn ? 1.0 : 0.0);
+    const double mA2 = mA * shift;
+    const double e2 = e * scale * shift;
+    /* s = N / D with D in [1.7, 2.5]: a single-precision reciprocal refined
+     * by two Newton steps (fma: exact residuals) gives 1/D to within an ulp
+     * at a fraction of the cost of a double division.  Every step is
+     * correctly rounded, so all code paths agree bit for bit. */
+    const double D = (mA2 + ma) + e2;
+    double r = (double)(1.0f / (float)D);
+    r = fma(r, fma(-D, r, 1.0), r);
+    r = fma(r, fma(-D, r, 1.0), r);
+    const double s = ((mA2 - ma) + e2) * r;
+    return fma(k, ln2_hi, fma(k, ln2_lo, two_atanh(s)));
 }
 
 /* The precomputed, per-parameter-set part of the ISI: the constant-parameter
@@ -89,8 +126,9 @@ typedef struct {
     double tau_m, R_m;
     double c, c_lo;         /* E_L - V_th = c + c_lo exactly (TwoSum) */
     double b;               /* V_th - V_reset > 0 */
+    double b_s;             /* b 2^-16, the pre-scaled b of log_ratio */
     double t_ref;
-    int no_overflow;        /* b / (V_inf - V_th) provably finite for every I */
+    int fast;               /* every a > 0 lies in log_ratio's domain */
 } isi_coef;
 
 static inline isi_coef make_coef(const clif_params *p)
@@ -106,91 +144,76 @@ static inline isi_coef make_coef(const clif_params *p)
         const double bv = k.c - p->E_L;
         k.c_lo = (p->E_L - (k.c - bv)) + (-p->V_th - bv);
     }
-    /* A nonzero a = fl(fl(R_m I + c) + c_lo) is a multiple of the finest
-     * grain of its terms: R_m I + c cancels only when R_m I is within a
-     * factor 2 of c, so its grain is at least 2^-106 |c|, and c_lo's is at
-     * least 2^-53 |c_lo|.  Below that bound a is 0; above it b / a is finite
-     * whenever b / bound is.  Parameter sets that fail the test (E_L == V_th,
-     * or potentials near the underflow range) take the checked scalar path. */
+    k.b = p->V_th - p->V_reset;
+    k.b_s = k.b * 0x1p-16;
+    k.t_ref = p->t_ref;
+    /* log_ratio needs a 2^-16 and b 2^-16 normal and a + b finite.  A
+     * nonzero a = fl(fl(R_m I + c) + c_lo) is a multiple of the finest grain
+     * of its terms: R_m I + c cancels only when R_m I is within a factor 2
+     * of c, so its grain is at least 2^-106 |c|, and c_lo's is at least
+     * 2^-53 |c_lo|; so a > 0 implies a >= amin.  Parameter sets that fail
+     * the test (E_L == V_th, potentials near the underflow or overflow
+     * range) take the checked path, isi_checked. */
     {
         double amin = fabs(k.c) * 0x1p-107;
         if (k.c_lo != 0.0)
             amin = fmin(amin, fabs(k.c_lo) * 0x1p-54);
-        k.no_overflow = amin > 0x1p-1000 && k.b / amin < 0x1p1000;
+        k.fast = amin > 0x1p-900 && k.b > 0x1p-900 && k.b < 0x1p900;
     }
-    k.b = p->V_th - p->V_reset;
-    k.t_ref = p->t_ref;
     return k;
 }
 
-/* The ISI as a fraction T = num / den, for V_inf - V_th = a > 0.
- *
- * T = t_ref + tau_m log1p(x), x = b / a, and log1p(x) = ln(u) x / d with
- * u = 1 + x and d = u - 1 (both rounded).  Keeping d as the denominator
- * saves a division per element, which is what the loop's speed is made of:
- * the ISI takes one more and the rate (den / num) none. */
-CLIF_INLINE double isi_fraction(const isi_coef *k, double I, double *den, double *a_out,
-                                int *huge)
+/* V_inf - V_th.  fma plus the TwoSum residual keep it accurate: just above
+ * rheobase it is a small difference and every bit of it matters, and its
+ * sign decides "no spike at or below rheobase". */
+CLIF_INLINE double drive_margin(const isi_coef *k, double I)
 {
-    /* fma (plus the TwoSum residual) keeps V_inf - V_th accurate: just
-     * above rheobase it is a small difference and every bit of it matters. */
-    const double a = fma(k->R_m, I, k->c) + k->c_lo;
-    const double x0 = k->b / a;
-    /* Elements with a <= 0 or NaN get a harmless x; the caller's select
-     * decides what they really are. */
-    const double x = (x0 > 0.0) ? x0 : 0.0;
-    const double u = 1.0 + x;
-    const double d = u - 1.0;
-    const int finite = u < INFINITY;
-    const double lu = log_ge1(finite ? u : 2.0);
-    /* d == 0: x is below half an ulp of 1, where log1p(x) == x. */
-    const int tiny = (d == 0.0);
-    const double lx = tiny ? x : lu * x;
-    const double dd = tiny ? 1.0 : d;
-    *a_out = a;
-    *den = finite ? dd : 1.0;
-    /* b / a overflowed although a > 0: left to isi_huge_ratio. */
-    *huge = (a > 0.0) & !finite;
-    return finite ? k->t_ref * dd + k->tau_m * lx : INFINITY;
+    return fma(k->R_m, I, k->c) + k->c_lo;
 }
 
-/* The rare case b / a > DBL_MAX (V_inf - V_th below about 1e-308 of
- * V_th - V_reset), where log1p(b / a) = ln b - ln a to every digit. */
-static double isi_huge_ratio(const isi_coef *k, double I)
+/* The ISI [ms] for a parameter set in the fast domain, branch-free: +inf at
+ * or below rheobase, t_ref for infinite drive, NaN for a NaN current.  With
+ * want_rate, 1000 / ISI [Hz] instead.  No select feeds the division:
+ * otherwise the compiler pushes the division into every arm of the selects
+ * and divides three times per element. */
+CLIF_INLINE double isi_or_rate_fast(const isi_coef *k, double I, int want_rate)
 {
-    const double a = fma(k->R_m, I, k->c) + k->c_lo;
-    return k->t_ref + k->tau_m * (log(k->b) - log(a));
+    const double a = drive_margin(k, I);
+    /* Lanes with a <= 0, NaN or inf compute on a stand-in; the selects
+     * below decide what they really are. */
+    const double a_s = (a > 0.0 && a < INFINITY) ? a * 0x1p-16 : 1.0;
+    const double T = fma(k->tau_m, log_ratio(a_s, k->b_s), k->t_ref);
+    const double v = want_rate ? 1000.0 / T : T;
+    const double v_inf_drive = want_rate ? 1000.0 / k->t_ref : k->t_ref;
+    const double silent = (I == I) ? (want_rate ? 0.0 : INFINITY) : I;
+    return (a > 0.0) ? ((a < INFINITY) ? v : v_inf_drive) : silent;
 }
 
-/* ISI in ms: +inf at or below rheobase, NaN for NaN current.  The _vec
- * kernels flag the elements isi_huge_ratio must redo. */
-CLIF_INLINE double isi_vec(const isi_coef *k, double I, int *huge)
+/* The same for any valid parameter set, with libm: log1p(b / a), or
+ * ln b - ln a where b / a overflows (a below about 1e-308 b). */
+static double isi_checked(const isi_coef *k, double I)
 {
-    double den, a;
-    const double num = isi_fraction(k, I, &den, &a, huge);
-    return (a > 0.0) ? num / den : ((I == I) ? INFINITY : I);
+    const double a = drive_margin(k, I);
+    if (!(a > 0.0))
+        return (I == I) ? INFINITY : I;
+    const double x = k->b / a;
+    return k->t_ref + k->tau_m * (isfinite(x) ? log1p(x) : log(k->b) - log(a));
 }
 
-/* Rate in Hz: exactly 0 at or below rheobase, NaN for NaN current. */
-CLIF_INLINE double rate_vec(const isi_coef *k, double I, int *huge)
-{
-    double den, a;
-    const double num = isi_fraction(k, I, &den, &a, huge);
-    return (a > 0.0) ? (1000.0 * den) / num : ((I == I) ? 0.0 : I);
-}
-
+/* One element, on the path its parameter set takes: so that a value never
+ * depends on the layout of the array it came in. */
 static double isi_one(const isi_coef *k, double I)
 {
-    int huge;
-    const double T = isi_vec(k, I, &huge);
-    return huge ? isi_huge_ratio(k, I) : T;
+    return k->fast ? isi_or_rate_fast(k, I, 0) : isi_checked(k, I);
 }
 
 static double rate_one(const isi_coef *k, double I)
 {
-    int huge;
-    const double f = rate_vec(k, I, &huge);
-    return huge ? 1000.0 / isi_huge_ratio(k, I) : f;
+    if (k->fast)
+        return isi_or_rate_fast(k, I, 1);
+    const double T = isi_checked(k, I);
+    /* I = NaN: NaN; T = inf: exactly 0. */
+    return 1000.0 / T;
 }
 
 static const double NaN_ = NAN;
@@ -305,25 +328,22 @@ static void fill_nan(ptrdiff_t n, char *out, ptrdiff_t step)
         *(double *)(out + i * step) = NaN_;
 }
 
-/* The vector loops skip the isi_huge_ratio fix-up: they only run for
- * parameter sets where make_coef proved that b / a cannot overflow. */
-#define CONTIG_LOOP(name, vec, attr)                                                 \
+/* The vectorised loops, for parameter sets in the fast domain. */
+#define CONTIG_LOOP(name, want_rate, attr)                                           \
     attr static void name(ptrdiff_t n, const isi_coef *k, const double *I, double *out) \
     {                                                                               \
         const isi_coef c = *k;                                                      \
-        for (ptrdiff_t i = 0; i < n; ++i) {                                         \
-            int huge;                                                               \
-            out[i] = vec(&c, I[i], &huge);                                          \
-        }                                                                           \
+        for (ptrdiff_t i = 0; i < n; ++i)                                           \
+            out[i] = isi_or_rate_fast(&c, I[i], want_rate);                         \
     }
 
-CONTIG_LOOP(isi_contig_base, isi_vec, )
-CONTIG_LOOP(rate_contig_base, rate_vec, )
+CONTIG_LOOP(isi_contig_base, 0, )
+CONTIG_LOOP(rate_contig_base, 1, )
 #ifdef CLIF_X86_DISPATCH
-CONTIG_LOOP(isi_contig_avx2, isi_vec, CLIF_TARGET_AVX2)
-CONTIG_LOOP(rate_contig_avx2, rate_vec, CLIF_TARGET_AVX2)
-CONTIG_LOOP(isi_contig_avx512, isi_vec, CLIF_TARGET_AVX512)
-CONTIG_LOOP(rate_contig_avx512, rate_vec, CLIF_TARGET_AVX512)
+CONTIG_LOOP(isi_contig_avx2, 0, CLIF_TARGET_AVX2)
+CONTIG_LOOP(rate_contig_avx2, 1, CLIF_TARGET_AVX2)
+CONTIG_LOOP(isi_contig_avx512, 0, CLIF_TARGET_AVX512)
+CONTIG_LOOP(rate_contig_avx512, 1, CLIF_TARGET_AVX512)
 #endif
 
 typedef void (*contig_fn)(ptrdiff_t, const isi_coef *, const double *, double *);
@@ -357,7 +377,7 @@ static void isi_rate_strided(ptrdiff_t n, char *const *args, const ptrdiff_t *st
         const ptrdiff_t d = (ptrdiff_t)sizeof(double);
         /* NumPy resolves partial overlap before calling; exact aliasing
          * (in place) is handled by the contiguous loops. */
-        if (steps[0] == d && steps[7] == d && k.no_overflow) {
+        if (steps[0] == d && steps[7] == d && k.fast) {
             pick_contig(want_rate)(n, &k, (const double *)args[0], (double *)args[7]);
             return;
         }
