@@ -6,6 +6,16 @@ Units: ms, mV, nA, nF, MOhm; rates in Hz.
 import os as _os
 
 from clif._version import __version__
+
+try:
+    from clif import _common  # noqa: F401  (the first compiled module)
+except ImportError as _exc:  # pragma: no cover - depends on how clif was found
+    raise ImportError(
+        "clif's compiled extensions are missing from " + _os.path.dirname(__file__) + ". "
+        "This usually means Python found the source tree instead of the installed "
+        "package: run from another directory after `pip install .`, or build in place "
+        "with `python setup.py build_ext --inplace`.") from _exc
+
 from clif.params import LIF
 from clif.closed_form import (isi, rate, rheobase, current_for_rate, summation_peak,
                               cutoff_frequency, free_potential)
