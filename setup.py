@@ -70,7 +70,7 @@ class build_py(_build_py):
 
 def extensions():
     exts = []
-    for pyx in sorted(glob.glob("clif/_*.pyx")):
+    for pyx in sorted(glob.glob("clif/*.pyx")):
         name = "clif." + os.path.splitext(os.path.basename(pyx))[0]
         exts.append(Extension(
             name, [pyx],
