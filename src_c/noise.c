@@ -299,8 +299,11 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
             double muc = p->mu0;
             if (jc > 0)
                 muc += p->R_m * drive->change_value[(jc - 1) * drive->ld + ioff];
-            uint64_t w[2];
-            int64_t wblk = -1;
+            /* this block's normals, drawn in one vectorised batch */
+            double zb[BLOCK];
+            const int64_t kz = k;
+            if (k < b1 && ref_step < b1)
+                clif__normals(seed, gid, (uint64_t)k, (size_t)(b1 - k), zb);
             for (; k < b1; ++k) {
                 while (k >= next_change) {
                     muc = p->mu0 + p->R_m * drive->change_value[jc * drive->ld + ioff];
@@ -308,17 +311,13 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                     next_change = (size_t)jc < nch ? drive->change_step[jc] : INT64_MAX;
                 }
                 if (k >= ref_step) {
-                    if ((k >> 1) != wblk) {
-                        wblk = k >> 1;
-                        clif__block(seed, gid, CLIF_P_NORMAL, (uint64_t)wblk, w);
-                    }
                     double Pk = 0.0, Pk1 = 0.0;
                     if (sine) {
                         Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
                         Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
                     }
                     if (euler) {
-                        double z = clif__zig(w[k & 1], seed, gid, (uint64_t)k);
+                        double z = zb[k - kz];
                         double mu = muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
                         V = V + (mu - V) * p->e_a + p->e_sd * z;
                         if (V >= p->V_th) {
@@ -352,7 +351,7 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                             goto full;
                         }
                     } else {
-                        double z = clif__zig(w[k & 1], seed, gid, (uint64_t)k);
+                        double z = zb[k - kz];
                         double x1 = muc + Pk1 + (V - muc - Pk) * p->E + p->sd * z;
                         double th = p->V_th;
                         if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP

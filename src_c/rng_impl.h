@@ -147,4 +147,13 @@ static inline double clif__sub_normal(clif__sub *s)
     uint64_t w = clif__sub_next(s);
     return clif__zig_slow(w, s);
 }
+
+/* Batched, vectorisable versions (rng.c): Philox over several counters at
+ * once runs at the multiplier's throughput instead of its latency.
+ * clif__normals(seed, stream, k0, n, z): z[j] = normal number k0 + j of the
+ * stream, identical to clif_rng_normal; n <= CLIF__BATCH. */
+#define CLIF__BATCH 256
+void clif__philox_words(uint64_t seed, uint64_t stream, unsigned purpose, uint64_t index0,
+                        size_t nblocks, uint64_t *w);
+void clif__normals(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *z);
 #endif
