@@ -70,9 +70,9 @@ cdef class Engine:
         self.prop_buf = np.zeros(n * sizeof(clif_noise_prop), dtype=np.uint8)
         cdef unsigned char[::1] pb = self.prop_buf
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0] if n else NULL
-        cdef double[::1] tau = arrays["tau_m"], R = arrays["R_m"], EL = arrays["E_L"]
-        cdef double[::1] th = arrays["V_th"], vr = arrays["V_reset"], tr = arrays["t_ref"]
-        cdef double[::1] Ie = arrays["I_e"], sg = sigma, i0 = I0
+        cdef const double[::1] tau = arrays["tau_m"], R = arrays["R_m"], EL = arrays["E_L"]
+        cdef const double[::1] th = arrays["V_th"], vr = arrays["V_reset"], tr = arrays["t_ref"]
+        cdef const double[::1] Ie = arrays["I_e"], sg = sigma, i0 = I0
         cdef clif_params p
         cdef clif_status st = CLIF_OK
         with nogil:
@@ -102,12 +102,11 @@ cdef class Engine:
         senders) with senders relative to c0.  Grows its buffer on
         CLIF_E_CAPACITY; raises OverflowError past max_spikes (-1: none)."""
         cdef unsigned char[::1] pb = self.prop_buf
-        cdef clif_noise_state[::1] stv
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0]
         cdef cnp.ndarray sarr = self.state
         cdef clif_noise_state *state = <clif_noise_state *>cnp.PyArray_DATA(sarr)
-        cdef int64_t[::1] cs = self.steps
-        cdef double[::1] cv = self.values.reshape(-1)
+        cdef const int64_t[::1] cs = self.steps
+        cdef const double[::1] cv = self.values.reshape(-1)
         cdef clif_noise_drive dr
         dr.n_changes = cs.shape[0]
         dr.change_step = &cs[0] if cs.shape[0] else NULL
@@ -116,7 +115,7 @@ cdef class Engine:
         dr.sine = self.sine
         dr.omega = self.omega
         dr.phase = self.phase
-        cdef int64_t[::1] ri = np.ascontiguousarray(rec_index, dtype=np.int64)
+        cdef const int64_t[::1] ri = np.ascontiguousarray(rec_index, dtype=np.int64)
         cdef clif_noise_record rec
         rec.n = ri.shape[0]
         rec.index = &ri[0] if rec.n else NULL

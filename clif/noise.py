@@ -40,7 +40,7 @@ def _per_neuron(name, x, n, unit, lo=None):
         raise ValueError(f"{name} must be a scalar or have length n={n}; got shape {a.shape}")
     ok = np.isfinite(a) & (a >= lo if lo is not None else True)
     if not np.all(ok):
-        rng = "finite" + (f" and >= {lo}" if lo is not None else "")
+        rng = "finite" + (f" and >= {lo:g}" if lo is not None else "")
         raise ValueError(f"{name} must be {rng} ({unit}); got {name}={a[~ok].flat[0]!r}")
     return np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=np.float64)
 

@@ -156,15 +156,18 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
             return 0;
         }
         /* Crossing time inside [a, dt): fraction f of the bridge clock. */
-        double f;
+        double ts;
         double d0 = th - x0, d1 = fabs(th - x1) * eh;
-        if (p->sigma > 0.0) {
+        if (d0 <= 0.0) {          /* started at or above threshold (V0) */
+            ts = 0.0;
+        } else if (p->sigma > 0.0) {
             double sc = 1.4142135623730951 / p->sigma;
-            f = bridge_passage(d0 * sc, d1 * sc, T, rs);
-        } else {
-            f = d1 > 0.0 ? d0 / (d0 + d1) : 1.0;
+            ts = 0.5 * p->tau_m * log1p(bridge_passage(d0 * sc, d1 * sc, T, rs) * T);
+        } else if (!c->sine && c->muc > th) { /* no noise, constant drive */
+            ts = p->tau_m * log1p(d0 / (c->muc - th));
+        } else {                  /* no noise, sine: the chord */
+            ts = 0.5 * p->tau_m * log1p((d1 > 0.0 ? d0 / (d0 + d1) : 1.0) * T);
         }
-        double ts = 0.5 * p->tau_m * log1p(f * T);
         if (ts > d) ts = d;
         if (sp->count >= sp->capacity)
             return -1;
