@@ -61,3 +61,60 @@ cdef extern from "clif.h" nogil:
     void clif_cutoff_frequency_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
     void clif_free_potential_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
     void clif_summation_peak_strided(ptrdiff_t n, char **args, const ptrdiff_t *steps)
+
+# ---- noise + RNG (src_c/clif_noise.h) -------------------------------------
+from libc.stdint cimport uint32_t, uint64_t, int64_t
+
+cdef extern from "clif.h" nogil:
+    uint64_t CLIF_RNG_INDEX_LIMIT
+    void clif_philox4x32_10(const uint32_t *ctr, const uint32_t *key, uint32_t *out)
+    clif_status clif_rng_normal(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                                double *out)
+    clif_status clif_rng_uniform(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                                 double *out)
+
+    ctypedef enum clif_noise_method:
+        CLIF_NOISE_EXACT
+        CLIF_NOISE_EULER
+
+    ctypedef struct clif_noise_state:
+        double V
+        int64_t step
+        int64_t ref_step
+        double ref_frac
+
+    ctypedef struct clif_noise_prop:
+        double V_th
+        double sigma
+
+    clif_status clif_noise_prepare(const clif_params *p, double I_e, double sigma, double I0,
+                                   double omega, double dt, clif_noise_prop *out)
+
+    ctypedef struct clif_noise_drive:
+        size_t n_changes
+        const int64_t *change_step
+        const double *change_value
+        ptrdiff_t ld
+        int sine
+        double omega
+        double phase
+
+    ctypedef struct clif_noise_spikes:
+        double *times
+        int64_t *senders
+        size_t capacity
+        size_t count
+
+    ctypedef struct clif_noise_record:
+        size_t n
+        const int64_t *index
+        int64_t every
+        int64_t base
+        double *out
+        size_t rows
+
+    clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
+                               const clif_noise_drive *drive, double dt,
+                               clif_noise_method method, uint64_t seed, uint64_t neuron0,
+                               int64_t step_stop, clif_noise_spikes *spikes,
+                               const clif_noise_record *record)

@@ -1,0 +1,175 @@
+"""Benchmark of the stochastic integrator (not a test).
+
+10,000 neurons x 1 s at dt = 0.1 ms (1e8 neuron-steps), sigma = 5 mV, drive
+15 and 25 mV above rest (I = 0.75 and 1.25 nA; tau_m = 20 ms, R_m = 20 MOhm,
+E_L = V_reset = -70, V_th = -50 mV, t_ref = 2 ms).  Each simulator starts
+from V = E_L; the rate error against siegert_rate is measured after a 200 ms
+warm-up (so 1.2 s are simulated; the timing is normalised to 1e8 steps).
+Single thread everywhere.  Peers are skipped when not importable.
+
+Run: python setup.py -q build_ext --inplace && python bench/bench_noise.py
+"""
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, ".")
+import clif  # noqa: E402
+from clif.theory import siegert_rate  # noqa: E402
+
+N, DT, WARM, T = 10_000, 0.1, 200.0, 1000.0
+TAU, R, EL, TH, VR, TREF, SIG = 20.0, 20.0, -70.0, -50.0, -70.0, 2.0, 5.0
+STEPS = int(round((WARM + T) / DT))
+
+
+def report(name, I, wall, count):
+    nu = siegert_rate(I, SIG, tau_m=TAU, R_m=R, E_L=EL, V_th=TH, V_reset=VR, t_ref=TREF)
+    rate = count / N / (T / 1000)
+    rate_ns = N * STEPS / wall
+    print(f"{name:22s} I={I:4.2f}  {wall:7.2f} s  {rate_ns / 1e6:7.1f} M neuron-steps/s  "
+          f"rate {rate:7.3f} Hz  err {100 * (rate / nu - 1):+6.2f} %", flush=True)
+
+
+def bench_clif(I, method):
+    pop = clif.NoisyPopulation(sigma=SIG, n=N, I_e=I, dt=DT, method=method, seed=1,
+                               tau_m=TAU, R_m=R, E_L=EL, V_th=TH, V_reset=VR, t_ref=TREF)
+    t0 = time.perf_counter()
+    pop.run(WARM)
+    sp = pop.run(WARM + T)
+    report(f"clif {method}", I, time.perf_counter() - t0, len(sp))
+
+
+def bench_numpy(I):
+    rng = np.random.default_rng(1)
+    V = np.full(N, EL)
+    ref = np.zeros(N, dtype=np.int64)
+    nref = int(round(TREF / DT))
+    a, s = DT / TAU, SIG * np.sqrt(DT / TAU)
+    mu = EL + R * I
+    count = 0
+    t0 = time.perf_counter()
+    for k in range(STEPS):
+        active = ref == 0
+        V = np.where(active, V + (mu - V) * a + s * rng.standard_normal(N), V)
+        ref = np.maximum(ref - 1, 0)
+        spk = V >= TH
+        if k * DT >= WARM:
+            count += int(spk.sum())
+        V[spk] = VR
+        ref[spk] = nref
+    report("numpy euler", I, time.perf_counter() - t0, count)
+
+
+def bench_numba(I):
+    try:
+        import numba
+    except ImportError:
+        print("numba: not installed")
+        return
+
+    @numba.njit(cache=False)
+    def run(V, ref, mu, a, s, nref, steps, warm_steps, seed):
+        np.random.seed(seed)
+        count = 0
+        for k in range(steps):
+            for i in range(V.size):
+                if ref[i] > 0:
+                    ref[i] -= 1
+                    continue
+                V[i] += (mu - V[i]) * a + s * np.random.standard_normal()
+                if V[i] >= TH:
+                    V[i] = VR
+                    ref[i] = nref
+                    if k >= warm_steps:
+                        count += 1
+        return count
+
+    V = np.full(N, EL)
+    ref = np.zeros(N, dtype=np.int64)
+    args = (EL + R * I, DT / TAU, SIG * np.sqrt(DT / TAU), int(round(TREF / DT)))
+    run(V.copy(), ref.copy(), *args, 10, 5, 1)  # compile
+    t0 = time.perf_counter()
+    c = run(V, ref, *args, STEPS, int(round(WARM / DT)), 1)
+    report("numba euler", I, time.perf_counter() - t0, c)
+
+
+def bench_brian2(I):
+    try:
+        import brian2 as b2
+    except ImportError:
+        print("brian2: not installed")
+        return
+    b2.start_scope()
+    b2.prefs.codegen.target = "cython"
+    b2.defaultclock.dt = DT * b2.ms
+    eqs = f"dv/dt = (-(v - ({EL})*mV) + {R * I}*mV)/({TAU}*ms) + {SIG}*mV*sqrt(2/({TAU}*ms))*xi/sqrt(2) : volt (unless refractory)"
+    G = b2.NeuronGroup(N, eqs, threshold=f"v >= {TH}*mV", reset=f"v = {VR}*mV",
+                       refractory=TREF * b2.ms, method="euler")
+    G.v = EL * b2.mV
+    M = b2.SpikeMonitor(G)
+    b2.run(1 * b2.ms)  # compile
+    t0 = time.perf_counter()
+    b2.run(WARM * b2.ms)
+    n0 = M.num_spikes
+    b2.run(T * b2.ms)
+    report("brian2 (cython)", I, time.perf_counter() - t0, M.num_spikes - n0)
+
+
+def bench_nest(I):
+    try:
+        import nest
+    except ImportError:
+        print("nest: not installed")
+        return
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.resolution = DT
+    nest.local_num_threads = 1
+    # iaf_psc_delta with C_m = 1 nF = 1000 pF, current in pA; noise_generator
+    # current SD chosen so that sigma (Siegert convention) = 5 mV:
+    # sigma_I = sigma * C_m * sqrt(2 / (tau_m dt)) for a step-wise constant
+    # white-noise current of step dt.
+    C = TAU / R * 1000.0
+    neu = nest.Create("iaf_psc_delta", N, params=dict(
+        C_m=C, tau_m=TAU, E_L=EL, V_th=TH, V_reset=VR, t_ref=TREF, V_m=EL, I_e=I * 1000.0))
+    std = SIG * C * np.sqrt(2.0 / (TAU * DT)) / np.sqrt(2.0)
+    ng = nest.Create("noise_generator", params=dict(std=std, dt=DT))
+    nest.Connect(ng, neu)
+    sr = nest.Create("spike_recorder", params=dict(start=WARM))
+    nest.Connect(neu, sr)
+    t0 = time.perf_counter()
+    nest.Simulate(WARM + T)
+    report("nest iaf_psc_delta", I, time.perf_counter() - t0, sr.n_events)
+
+
+def bench_rng():
+    g = np.random.default_rng(1)
+    n = 10_000_000
+    best = {}
+    for _ in range(3):
+        t0 = time.perf_counter(); g.standard_normal(n); a = time.perf_counter() - t0
+        t0 = time.perf_counter(); clif.random.normal(n, 1); b = time.perf_counter() - t0
+        best["numpy"] = min(best.get("numpy", 1e9), a)
+        best["clif"] = min(best.get("clif", 1e9), b)
+    print(f"RNG normals: numpy Generator.standard_normal {best['numpy'] / n * 1e9:.2f} ns, "
+          f"clif.random.normal {best['clif'] / n * 1e9:.2f} ns "
+          f"({best['numpy'] / best['clif']:.2f}x)", flush=True)
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["rng", "clif", "numpy", "numba", "brian2", "nest"]
+    if "rng" in which:
+        bench_rng()
+    for I in (0.75, 1.25):
+        if "clif" in which:
+            bench_clif(I, "exact")
+            bench_clif(I, "euler")
+        if "numpy" in which:
+            bench_numpy(I)
+        if "numba" in which:
+            bench_numba(I)
+        if "brian2" in which:
+            bench_brian2(I)
+        if "nest" in which:
+            bench_nest(I)

@@ -1,0 +1,159 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Cython layer of the stochastic integrator and the RNG (src_c/noise.c,
+src_c/rng.c): numpy buffers in, the GIL released around every C call, C
+status codes turned into exceptions.  Validation of user input happens in
+clif/noise.py; what reaches the C core is checked once more there.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport uint32_t, uint64_t, int64_t
+from clif._clif cimport (clif_status, clif_params, CLIF_OK, CLIF_E_CAPACITY,
+                         clif_philox4x32_10, clif_rng_normal, clif_rng_uniform,
+                         clif_noise_method, clif_noise_state, clif_noise_prop,
+                         clif_noise_prepare, clif_noise_drive, clif_noise_spikes,
+                         clif_noise_record, clif_noise_run, CLIF_RNG_INDEX_LIMIT)
+from clif._common cimport raise_status, fill_params
+
+cnp.import_array()
+
+INDEX_LIMIT = int(CLIF_RNG_INDEX_LIMIT)
+#: numpy twin of clif_noise_state (same layout: 4 x 8 bytes)
+STATE_DTYPE = np.dtype([("V", "f8"), ("step", "i8"), ("ref_step", "i8"), ("ref_frac", "f8")])
+assert STATE_DTYPE.itemsize == sizeof(clif_noise_state)
+
+
+def philox4x32_10(ctr, key):
+    """Raw Philox4x32-10 block: 4 uint32 counter words, 2 key words -> 4 words."""
+    cdef uint32_t c[4]
+    cdef uint32_t k[2]
+    cdef uint32_t o[4]
+    for j in range(4):
+        c[j] = int(ctr[j])
+    for j in range(2):
+        k[j] = int(key[j])
+    clif_philox4x32_10(c, k, o)
+    return np.array([o[0], o[1], o[2], o[3]], dtype=np.uint32)
+
+
+def rng_fill(str kind, uint64_t seed, uint64_t stream, uint64_t start, Py_ssize_t n):
+    """Numbers start .. start+n-1 of a stream ('normal' or 'uniform')."""
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    cdef double *ptr = &o[0] if n > 0 else NULL
+    cdef clif_status st
+    cdef bint normal = kind == "normal"
+    with nogil:
+        if normal:
+            st = clif_rng_normal(seed, stream, start, <size_t>n, ptr)
+        else:
+            st = clif_rng_uniform(seed, stream, start, <size_t>n, ptr)
+    raise_status(st, f"clif.random.{kind}")
+    return out
+
+
+cdef class Engine:
+    """N neurons' propagators and state; advances contiguous chunks of them.
+
+    All arrays are per neuron, float64, length n (validated by the caller).
+    """
+    cdef readonly object prop_buf, state, steps, values
+    cdef readonly Py_ssize_t n
+    cdef readonly double dt, omega, phase
+    cdef readonly int method, sine, ld
+    cdef readonly uint64_t seed, neuron0
+
+    def __init__(self, dict arrays, sigma, I0, double omega, double phase, double dt,
+                 int method, uint64_t seed, uint64_t neuron0, V0, change_steps,
+                 change_values, int64_t step0=0):
+        cdef Py_ssize_t i, n = arrays["tau_m"].shape[0]
+        self.n = n
+        self.prop_buf = np.zeros(n * sizeof(clif_noise_prop), dtype=np.uint8)
+        cdef unsigned char[::1] pb = self.prop_buf
+        cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0] if n else NULL
+        cdef const double[::1] tau = arrays["tau_m"], R = arrays["R_m"], EL = arrays["E_L"]
+        cdef const double[::1] th = arrays["V_th"], vr = arrays["V_reset"], tr = arrays["t_ref"]
+        cdef const double[::1] Ie = arrays["I_e"], sg = sigma, i0 = I0
+        cdef clif_params p
+        cdef clif_status st = CLIF_OK
+        with nogil:
+            for i in range(n):
+                fill_params(&p, tau[i], R[i], EL[i], th[i], vr[i], tr[i])
+                st = clif_noise_prepare(&p, Ie[i], sg[i], i0[i], omega, dt, &prop[i])
+                if st != CLIF_OK:
+                    break
+        if st != CLIF_OK:
+            raise_status(st, f"neuron {i}")
+        self.state = np.zeros(n, dtype=STATE_DTYPE)
+        self.state["V"] = V0
+        self.state["step"] = step0
+        self.state["ref_step"] = step0
+        self.dt, self.omega, self.phase = dt, omega, phase
+        self.sine = bool(np.any(I0 != 0.0))
+        self.method, self.seed, self.neuron0 = method, seed, neuron0
+        self.steps = np.ascontiguousarray(change_steps, dtype=np.int64)
+        self.values = np.ascontiguousarray(change_values, dtype=np.float64)
+        self.ld = 0 if self.values.ndim == 1 else n
+
+    def run_chunk(self, Py_ssize_t c0, Py_ssize_t c1, int64_t step_stop, rec_index,
+                  int64_t every, double[:, ::1] rec_out, Py_ssize_t capacity,
+                  Py_ssize_t max_spikes):
+        """Advance neurons [c0, c1) to step_stop.  rec_index: sorted local
+        indices within the chunk, rec_out: their rows.  Returns (times,
+        senders) with senders relative to c0.  Grows its buffer on
+        CLIF_E_CAPACITY; raises OverflowError past max_spikes (-1: none)."""
+        cdef unsigned char[::1] pb = self.prop_buf
+        cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0]
+        cdef cnp.ndarray sarr = self.state
+        cdef clif_noise_state *state = <clif_noise_state *>cnp.PyArray_DATA(sarr)
+        cdef const int64_t[::1] cs = self.steps
+        cdef const double[::1] cv = self.values.reshape(-1)
+        cdef clif_noise_drive dr
+        dr.n_changes = cs.shape[0]
+        dr.change_step = &cs[0] if cs.shape[0] else NULL
+        dr.change_value = (&cv[0] + (c0 if self.ld else 0)) if cs.shape[0] else NULL
+        dr.ld = self.ld
+        dr.sine = self.sine
+        dr.omega = self.omega
+        dr.phase = self.phase
+        cdef const int64_t[::1] ri = np.ascontiguousarray(rec_index, dtype=np.int64)
+        cdef clif_noise_record rec
+        rec.n = ri.shape[0]
+        rec.index = &ri[0] if rec.n else NULL
+        rec.every = every
+        rec.base = state[c0].step if c1 > c0 else 0
+        rec.out = &rec_out[0, 0] if rec.n else NULL
+        rec.rows = rec_out.shape[0]
+        cdef clif_noise_spikes sp
+        cdef clif_status st
+        cdef double[::1] tb
+        cdef int64_t[::1] sb
+        parts_t, parts_s = [], []
+        total = 0
+        while True:
+            times = np.empty(max(capacity, 1), dtype=np.float64)
+            senders = np.empty(max(capacity, 1), dtype=np.int64)
+            tb = times
+            sb = senders
+            sp.times = &tb[0]
+            sp.senders = &sb[0]
+            sp.capacity = capacity
+            sp.count = 0
+            with nogil:
+                st = clif_noise_run(<size_t>(c1 - c0), prop + c0, state + c0, &dr, self.dt,
+                                    <clif_noise_method>self.method, self.seed,
+                                    self.neuron0 + <uint64_t>c0, step_stop, &sp, &rec)
+            parts_t.append(times[:sp.count])
+            parts_s.append(senders[:sp.count])
+            total += sp.count
+            if 0 <= max_spikes < total:
+                raise OverflowError(
+                    f"more than max_spikes={max_spikes} spikes; raise max_spikes (or None "
+                    "for no limit), or simulate fewer neurons or a shorter time")
+            if st == CLIF_OK:
+                break
+            if st != CLIF_E_CAPACITY:
+                raise_status(st, "simulate_noisy")
+            capacity = 2 * capacity + 1024
+        if len(parts_t) == 1:
+            return parts_t[0], parts_s[0]
+        return np.concatenate(parts_t), np.concatenate(parts_s)

@@ -1,0 +1,100 @@
+"""clif's counter-based generator (Philox4x32-10 + ziggurat), from Python.
+
+Number ``k`` of stream ``s`` under ``seed`` is a pure function of
+``(seed, s, k)``: arrays can be filled in any pieces, in any order.  The
+noise of neuron ``g`` (global index) at grid step ``k`` in
+:func:`clif.simulate_noisy` is ``normal(1, seed, stream=g, start=k)[0]``.
+"""
+import numbers
+
+import numpy as np
+
+from clif import _noise
+
+#: Stream positions must stay below this (2**52).
+INDEX_LIMIT = _noise.INDEX_LIMIT
+
+
+def resolve_seed(seed):
+    """The 64-bit integer seed a run uses.
+
+    Parameters
+    ----------
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        ``None`` draws fresh OS entropy; an int in ``[0, 2**64)`` is used as
+        it is; a SeedSequence gives its first 64-bit word; a Generator gives
+        one 64-bit draw (advancing it).
+
+    Returns
+    -------
+    int
+    """
+    if seed is None:
+        seed = np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**64, dtype=np.uint64))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError("seed must be None, an int, a numpy SeedSequence or Generator; "
+                        f"got {type(seed).__name__}")
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must lie in [0, 2**64); got {seed}")
+    return seed
+
+
+def _args(size, stream, start):
+    for name, v in (("size", size), ("stream", stream), ("start", start)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be an int; got {type(v).__name__}")
+    size, stream, start = int(size), int(stream), int(start)
+    if not 0 <= stream < 2**64:
+        raise ValueError(f"stream must lie in [0, 2**64); got {stream}")
+    if not (0 <= start and 0 <= size and start + size <= INDEX_LIMIT):
+        raise ValueError(f"need size >= 0, start >= 0 and start + size <= 2**52; "
+                         f"got size={size}, start={start}")
+    return size, stream, start
+
+
+def normal(size, seed, stream=0, start=0):
+    """Standard normal numbers ``start .. start+size-1`` of a stream.
+
+    Parameters
+    ----------
+    size : int
+    seed : int, SeedSequence or Generator
+        See :func:`resolve_seed` (None is refused here: the numbers would
+        not be reproducible).
+    stream : int, optional
+        Stream index in ``[0, 2**64)`` (the simulators use the neuron's
+        global index).
+    start : int, optional
+        Position of the first number.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    if seed is None:
+        raise TypeError("seed is required (an int, SeedSequence or Generator)")
+    size, stream, start = _args(size, stream, start)
+    return _noise.rng_fill("normal", resolve_seed(seed), stream, start, size)
+
+
+def uniform(size, seed, stream=0, start=0):
+    """Uniform numbers on (0, 1), midpoints of a 2**-53 grid; as :func:`normal`."""
+    if seed is None:
+        raise TypeError("seed is required (an int, SeedSequence or Generator)")
+    size, stream, start = _args(size, stream, start)
+    return _noise.rng_fill("uniform", resolve_seed(seed), stream, start, size)
+
+
+def philox4x32_10(counter, key):
+    """The raw Philox4x32-10 bijection (Random123-compatible): 4 uint32
+    counter words and 2 key words -> 4 uint32 words."""
+    counter = [int(c) for c in counter]
+    key = [int(k) for k in key]
+    if len(counter) != 4 or len(key) != 2 or any(not 0 <= v < 2**32 for v in counter + key):
+        raise ValueError("counter must be 4 and key 2 integers in [0, 2**32)")
+    return _noise.philox4x32_10(counter, key)

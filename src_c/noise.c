@@ -1,0 +1,400 @@
+/* The stochastic integrator: N independent LIF neurons with white noise,
+ *   tau_m dV = (mu(t) - V) dt + sigma sqrt(tau_m) dW,
+ *   mu(t) = E_L + R_m (I_e + I_pc(t)) + R_m I0 sin(w t + phase).
+ *
+ * Exact method.  Write V = mu_c + V_p(t) + Y, with mu_c the constant part of
+ * the drive in the step and V_p = sA sin(.) + sB cos(.) the periodic solution
+ * of the sine, so Y is a zero-mean OU process and one step is exact:
+ *   Y' = E Y + sd xi,  E = exp(-h), sd = sigma sqrt((1 - E^2)/2), h = dt/tau_m.
+ * Crossings between grid points: Y(t) e^{t/tau} = B(tau'(t)) with B a Brownian
+ * motion of variance sigma^2/2 per unit of tau' = expm1(2 t/tau_m).  In that
+ * clock the threshold is a curve, which we replace by its chord; a Brownian
+ * bridge crosses a straight line with probability exp(-2 D0 D1 / T), giving
+ *   P = exp(-2 (V_th - x0)(V_th - x1) / (sigma^2 sinh h))
+ * (the tau_m sinh(dt/tau_m) form of DESIGN.md, since s^2 tau_m = sigma^2).
+ * The chord misplaces the threshold by O((V_th - mu) h^2 / 8) (3e-6 relative
+ * at dt = 0.1, tau_m = 20), far below the step's noise; with a sine the
+ * moving threshold is also linearised over the step (O((w dt)^2 R I0)).
+ * Conditioned on a crossing, the first-passage time of a bridge from distance
+ * D0 below to distance D1 (reflected if it ends below) is, with
+ * u = t / (T - t), inverse Gaussian: u ~ IG(mean D0/D1, shape D0^2/T)
+ * (substitute u in t^{-3/2} (T-t)^{-1/2} exp(-D0^2/2t - D1^2/2(T-t))).
+ * So the spike time is sampled, not put on the grid, and the refractory
+ * period ends at its exact time inside a step, from where the neuron evolves
+ * exactly to the next grid point.  Neither the sqrt(dt) grid bias nor the
+ * rate*dt/2 reset bias remains.
+ *
+ * Loop order: time blocks of BLOCK steps, neurons, steps.  The sine table of
+ * a block is shared by all neurons; a neuron's state stays in registers
+ * through a block. */
+#include "clif.h"
+#include "rng_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BLOCK 256
+/* exp(-a) < 2^-54, the smallest uniform: no crossing can be accepted, so
+ * skipping the draw changes nothing. */
+#define BRIDGE_SKIP 38.0
+
+clif_status clif_noise_prepare(const clif_params *p, double I_e, double sigma, double I0,
+                               double omega, double dt, clif_noise_prop *out)
+{
+    clif_status st = clif_check_params(p);
+    if (st != CLIF_OK)
+        return st;
+    if (!out)
+        return CLIF_E_NULL;
+    if (!(isfinite(dt) && dt > 0.0))
+        return CLIF_E_DT;
+    if (!(isfinite(sigma) && sigma >= 0.0))
+        return CLIF_E_SIGMA;
+    if (!isfinite(I_e) || !isfinite(I0) || !isfinite(p->R_m * I_e) || !isfinite(p->R_m * I0))
+        return CLIF_E_VALUE;
+    if (!(isfinite(omega) && omega >= 0.0))
+        return CLIF_E_FREQ;
+    double h = dt / p->tau_m;
+    if (!isfinite(h) || !(p->t_ref / dt < 4e15))
+        return CLIF_E_DT;
+    memset(out, 0, sizeof *out);
+    out->V_th = p->V_th;
+    out->V_reset = p->V_reset;
+    out->tau_m = p->tau_m;
+    out->sigma = sigma;
+    out->R_m = p->R_m;
+    out->mu0 = p->E_L + p->R_m * I_e;
+    out->E = exp(-h);
+    out->sd = sigma * sqrt(-0.5 * expm1(-2.0 * h));
+    out->bridge = sigma > 0.0 ? 2.0 / (sigma * sigma * sinh(h)) : 0.0;
+    out->Tbm = expm1(2.0 * h);
+    out->eh = exp(h);
+    out->e_a = h;
+    out->e_sd = sigma * sqrt(h);
+    out->t_ref_dt = p->t_ref / dt;
+    out->n_ref = (int64_t)floor(out->t_ref_dt + 0.5);
+    double wt = omega * p->tau_m;
+    out->sA = p->R_m * I0 / (1.0 + wt * wt);
+    out->sB = -wt * out->sA;
+    out->RI0 = p->R_m * I0;
+    return CLIF_OK;
+}
+
+/* First-passage time [in units of the bridge clock, fraction of T] of a
+ * bridge from D0 > 0 below the threshold to D1 >= 0 beyond it (scaled to
+ * unit variance per unit time), over time T: u = t/(T - t) ~ IG(D0/D1,
+ * D0^2/T), sampled by Michael, Schucany & Haas (1976) in a form that stays
+ * accurate as D1 -> 0 (mean -> infinity, the Levy limit). */
+static double bridge_passage(double D0, double D1, double T, clif__sub *rs)
+{
+    double lam = D0 * D0 / T;
+    double z = clif__sub_normal(rs);
+    double y = z * z;
+    double ratio = D1 / D0; /* 1 / mean */
+    double x;
+    if (y > 0.0) {
+        double q = 4.0 * lam * ratio / y;
+        double s = 1.0 + sqrt(1.0 + q);
+        x = 4.0 * lam / (y * s * s);
+    } else {
+        x = ratio > 0.0 ? 1.0 / ratio : INFINITY;
+    }
+    double r = x * ratio; /* x / mean */
+    double u = (clif__sub_u01(rs) * (1.0 + r) <= 1.0) ? x : 1.0 / (ratio * r);
+    /* fraction of T elapsed: u / (1 + u) */
+    return isinf(u) ? 1.0 : u / (1.0 + u);
+}
+
+typedef struct step_ctx {
+    const clif_noise_prop *p;
+    uint64_t seed, gid;
+    int64_t k;      /* step index */
+    double dt, t0;  /* step length, start time k*dt */
+    double muc;     /* constant part of the drive in this step */
+    double Pk, Pk1; /* V_p at the step's ends */
+    double omega, phase;
+    int sine;
+} step_ctx;
+
+/* The rest of a step after a crossing, a bridge test or a reset inside it:
+ * from offset a (ms) with V = x0; for a == 0, x1 is the end point already
+ * drawn for the full step.  Emits spikes; updates V / ref state.  Returns 0,
+ * or -1 when the spike buffer filled (the caller rolls the step back). */
+static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
+                        clif__sub *rs, clif__sub *sub, int64_t i, clif_noise_spikes *sp,
+                        double *V, int64_t *ref_step, double *ref_frac)
+{
+    const clif_noise_prop *p = c->p;
+    for (;;) {
+        double d = c->dt - a; /* length of the interval [a, dt) */
+        double E, sdv, bridge, T, eh, Pa;
+        if (a == 0.0) {
+            E = p->E; sdv = p->sd; bridge = p->bridge; T = p->Tbm; eh = p->eh; Pa = c->Pk;
+        } else {
+            double hd = d / p->tau_m;
+            E = exp(-hd);
+            sdv = p->sigma * sqrt(-0.5 * expm1(-2.0 * hd));
+            bridge = p->sigma > 0.0 ? 2.0 / (p->sigma * p->sigma * sinh(hd)) : 0.0;
+            T = expm1(2.0 * hd);
+            eh = exp(hd);
+            Pa = 0.0;
+            if (c->sine) {
+                double ph = c->omega * (c->t0 + a) + c->phase;
+                Pa = p->sA * sin(ph) + p->sB * cos(ph);
+            }
+            x1 = c->muc + c->Pk1 + (x0 - c->muc - Pa) * E + sdv * clif__sub_normal(sub);
+        }
+        double th = p->V_th;
+        int crossed = x1 >= th;
+        if (!crossed && bridge > 0.0) {
+            double ex = bridge * (th - x0) * (th - x1);
+            if (ex < BRIDGE_SKIP)
+                crossed = clif__sub_u01(rs) < exp(-ex);
+        }
+        if (!crossed) {
+            *V = x1;
+            return 0;
+        }
+        /* Crossing time inside [a, dt): fraction f of the bridge clock. */
+        double ts;
+        double d0 = th - x0, d1 = fabs(th - x1) * eh;
+        if (d0 <= 0.0) {          /* started at or above threshold (V0) */
+            ts = 0.0;
+        } else if (p->sigma > 0.0) {
+            double sc = 1.4142135623730951 / p->sigma;
+            ts = 0.5 * p->tau_m * log1p(bridge_passage(d0 * sc, d1 * sc, T, rs) * T);
+        } else if (!c->sine && c->muc > th) { /* no noise, constant drive */
+            ts = p->tau_m * log1p(d0 / (c->muc - th));
+        } else {                  /* no noise, sine: the chord */
+            ts = 0.5 * p->tau_m * log1p((d1 > 0.0 ? d0 / (d0 + d1) : 1.0) * T);
+        }
+        if (ts > d) ts = d;
+        if (sp->count >= sp->capacity)
+            return -1;
+        double off = a + ts;
+        sp->times[sp->count] = c->t0 + off;
+        sp->senders[sp->count] = i;
+        ++sp->count;
+        double end = off + p->t_ref_dt * c->dt; /* refractory end, offset in this step */
+        *V = p->V_reset;
+        if (end < c->dt) {
+            a = end;
+            x0 = p->V_reset;
+            continue;
+        }
+        double q = off / c->dt + p->t_ref_dt;
+        double fl = floor(q);
+        *ref_step = c->k + (int64_t)fl;
+        *ref_frac = q - fl;
+        if (*ref_step == c->k) { /* rounding put the end back in this step */
+            ++*ref_step;
+            *ref_frac = 0.0;
+        }
+        return 0;
+    }
+}
+
+static int64_t first_change_after(const clif_noise_drive *dr, int64_t k)
+{
+    /* number of changes with change_step <= k */
+    size_t lo = 0, hi = dr->n_changes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dr->change_step[mid] <= k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (int64_t)lo;
+}
+
+clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
+                           const clif_noise_drive *drive, double dt, clif_noise_method method,
+                           uint64_t seed, uint64_t neuron0, int64_t step_stop,
+                           clif_noise_spikes *spikes, const clif_noise_record *record)
+{
+    if (!spikes || (n && (!prop || !state)))
+        return CLIF_E_NULL;
+    if (spikes->capacity && (!spikes->times || !spikes->senders))
+        return CLIF_E_NULL;
+    if (!(isfinite(dt) && dt > 0.0))
+        return CLIF_E_DT;
+    if (method != CLIF_NOISE_EXACT && method != CLIF_NOISE_EULER)
+        return CLIF_E_VALUE;
+    if (step_stop < 0 || (uint64_t)step_stop >= CLIF_RNG_INDEX_LIMIT
+        || n > (size_t)INT64_MAX || neuron0 > UINT64_MAX - n)
+        return CLIF_E_SIZE;
+    int64_t kmin = step_stop;
+    for (size_t i = 0; i < n; ++i) {
+        if (state[i].step < 0 || state[i].step > step_stop)
+            return CLIF_E_TIME;
+        if (!isfinite(state[i].V) || !isfinite(state[i].ref_frac) || state[i].ref_frac < 0.0
+            || state[i].ref_frac >= 1.0)
+            return CLIF_E_VALUE;
+        if (state[i].step < kmin)
+            kmin = state[i].step;
+    }
+    size_t nch = 0;
+    int sine = 0;
+    if (drive) {
+        nch = drive->n_changes;
+        if (nch && (!drive->change_step || !drive->change_value))
+            return CLIF_E_NULL;
+        for (size_t j = 0; j < nch; ++j) {
+            if (j && drive->change_step[j] < drive->change_step[j - 1])
+                return CLIF_E_UNSORTED;
+            for (size_t i = 0; i < (drive->ld ? n : 1); ++i)
+                if (!isfinite(drive->change_value[(ptrdiff_t)j * drive->ld + (ptrdiff_t)i]))
+                    return CLIF_E_VALUE;
+        }
+        sine = drive->sine;
+        if (sine && !(isfinite(drive->omega) && isfinite(drive->phase)))
+            return CLIF_E_VALUE;
+    }
+    size_t nrec = 0;
+    int64_t every = 1, rbase = 0;
+    if (record && record->n) {
+        nrec = record->n;
+        every = record->every;
+        rbase = record->base;
+        if (!record->index || !record->out)
+            return CLIF_E_NULL;
+        if (every < 1 || rbase < 0)
+            return CLIF_E_SIZE;
+        for (size_t r = 0; r < nrec; ++r)
+            if (record->index[r] < 0 || (size_t)record->index[r] >= n
+                || (r && record->index[r] <= record->index[r - 1]))
+                return CLIF_E_TARGET;
+        if (step_stop / every - rbase / every > (int64_t)record->rows)
+            return CLIF_E_SIZE;
+    }
+
+    double sn[BLOCK + 1], cs[BLOCK + 1];
+    const int euler = method == CLIF_NOISE_EULER;
+    for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
+        int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
+        if (sine)
+            for (int64_t k = b0; k <= b1; ++k) {
+                double ph = drive->omega * ((double)k * dt) + drive->phase;
+                sn[k - b0] = sin(ph);
+                cs[k - b0] = cos(ph);
+            }
+        size_t rslot = 0;
+        for (size_t i = 0; i < n; ++i) {
+            clif_noise_state *s = &state[i];
+            if (s->step >= b1)
+                continue;
+            const clif_noise_prop *p = &prop[i];
+            int recd = 0;
+            if (nrec) {
+                while (rslot < nrec && record->index[rslot] < (int64_t)i)
+                    ++rslot;
+                recd = rslot < nrec && record->index[rslot] == (int64_t)i;
+            }
+            const uint64_t gid = neuron0 + i;
+            double V = s->V, ref_frac = s->ref_frac;
+            int64_t ref_step = s->ref_step;
+            int64_t k = s->step;
+            /* piecewise-constant current */
+            int64_t jc = nch ? first_change_after(drive, k) : 0;
+            int64_t next_change = (nch && (size_t)jc < nch) ? drive->change_step[jc] : INT64_MAX;
+            const ptrdiff_t ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;
+            double muc = p->mu0;
+            if (jc > 0)
+                muc += p->R_m * drive->change_value[(jc - 1) * drive->ld + ioff];
+            /* this block's normals, drawn in one vectorised batch */
+            double zb[BLOCK];
+            const int64_t kz = k;
+            if (k < b1 && ref_step < b1)
+                clif__normals(seed, gid, (uint64_t)k, (size_t)(b1 - k), zb);
+            for (; k < b1; ++k) {
+                while (k >= next_change) {
+                    muc = p->mu0 + p->R_m * drive->change_value[jc * drive->ld + ioff];
+                    ++jc;
+                    next_change = (size_t)jc < nch ? drive->change_step[jc] : INT64_MAX;
+                }
+                if (k >= ref_step) {
+                    double Pk = 0.0, Pk1 = 0.0;
+                    if (sine) {
+                        Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
+                        Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
+                    }
+                    if (euler) {
+                        double z = zb[k - kz];
+                        double mu = muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
+                        V = V + (mu - V) * p->e_a + p->e_sd * z;
+                        if (V >= p->V_th) {
+                            if (spikes->count >= spikes->capacity)
+                                goto full;
+                            spikes->times[spikes->count] = (double)(k + 1) * dt;
+                            spikes->senders[spikes->count] = (int64_t)i;
+                            ++spikes->count;
+                            V = p->V_reset;
+                            ref_step = k + 1 + p->n_ref;
+                            ref_frac = 0.0;
+                        }
+                    } else if (k == ref_step && ref_frac > 0.0) {
+                        /* the refractory period ends inside this step */
+                        step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
+                                      sine ? drive->omega : 0.0, sine ? drive->phase : 0.0,
+                                      sine};
+                        clif__sub rs, sub;
+                        clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
+                        clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
+                        int64_t rs0 = ref_step;
+                        double rf0 = ref_frac;
+                        size_t c0 = spikes->count;
+                        ref_frac = 0.0;
+                        if (rest_of_step(&c, rf0 * dt, p->V_reset, 0.0, &rs, &sub,
+                                         (int64_t)i, spikes, &V, &ref_step, &ref_frac) < 0) {
+                            spikes->count = c0;
+                            ref_step = rs0;
+                            ref_frac = rf0;
+                            V = p->V_reset;
+                            goto full;
+                        }
+                    } else {
+                        double z = zb[k - kz];
+                        double x1 = muc + Pk1 + (V - muc - Pk) * p->E + p->sd * z;
+                        double th = p->V_th;
+                        if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP
+                                         && p->bridge > 0.0)) {
+                            step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
+                                          sine ? drive->omega : 0.0,
+                                          sine ? drive->phase : 0.0, sine};
+                            clif__sub rs, sub;
+                            clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
+                            clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
+                            size_t c0 = spikes->count;
+                            double V0 = V;
+                            if (rest_of_step(&c, 0.0, V, x1, &rs, &sub, (int64_t)i, spikes,
+                                             &V, &ref_step, &ref_frac) < 0) {
+                                spikes->count = c0;
+                                V = V0;
+                                goto full;
+                            }
+                        } else {
+                            V = x1;
+                        }
+                    }
+                }
+                if (recd && (k + 1) % every == 0)
+                    record->out[(size_t)((k + 1) / every - rbase / every - 1) * nrec + rslot] = V;
+            }
+            s->V = V;
+            s->step = k;
+            s->ref_step = ref_step;
+            s->ref_frac = ref_frac;
+            continue;
+        full:
+            /* Roll back to the start of step k: the counter-based draws make
+             * the next call redo it identically. */
+            s->V = V;
+            s->step = k;
+            s->ref_step = ref_step;
+            s->ref_frac = ref_frac;
+            return CLIF_E_CAPACITY;
+        }
+    }
+    return CLIF_OK;
+}

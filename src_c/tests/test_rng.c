@@ -1,0 +1,89 @@
+/* C-level tests of rng.c: Random123 known answers, moments, stream identity. */
+#include "clif.h"
+#include "ctest.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void kat(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
+                uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3)
+{
+    uint32_t c[4] = {c0, c1, c2, c3}, k[2] = {k0, k1}, o[4];
+    clif_philox4x32_10(c, k, o);
+    CHECK(o[0] == e0 && o[1] == e1 && o[2] == e2 && o[3] == e3);
+}
+
+static void test_kat(void)
+{
+    /* Random123 kat_vectors, philox4x32 10 rounds */
+    kat(0, 0, 0, 0, 0, 0, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u);
+    kat(0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu,
+        0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu);
+    kat(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u,
+        0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u);
+}
+
+static void test_moments(void)
+{
+    enum { N = 1 << 20 };
+    double *x = malloc(N * sizeof *x);
+    CHECK(clif_rng_normal(12345, 7, 0, N, x) == CLIF_OK);
+    double m1 = 0, m2 = 0, m4 = 0, mx = 0;
+    for (int i = 0; i < N; ++i) {
+        m1 += x[i]; m2 += x[i] * x[i]; m4 += x[i] * x[i] * x[i] * x[i];
+        if (fabs(x[i]) > mx) mx = fabs(x[i]);
+    }
+    m1 /= N; m2 /= N; m4 /= N;
+    /* 99.99% bands (3.9 SE): SE(mean) = 1/1024, SE(var) = sqrt(2)/1024,
+     * SE(4th moment) = sqrt(96)/1024. */
+    CHECK(fabs(m1) < 3.9 / 1024);
+    CHECK(fabs(m2 - 1) < 3.9 * 1.4142 / 1024);
+    CHECK(fabs(m4 - 3) < 3.9 * 9.8 / 1024);
+    CHECK(mx > 4.0 && mx < 7.0); /* the tail beyond r = 3.65 is reached */
+    /* Uniforms: mean 1/2, var 1/12, inside (0, 1). */
+    CHECK(clif_rng_uniform(99, 0, 0, N, x) == CLIF_OK);
+    double u1 = 0, u2 = 0, lo = 1, hi = 0;
+    for (int i = 0; i < N; ++i) {
+        u1 += x[i]; u2 += x[i] * x[i];
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    u1 /= N; u2 /= N;
+    CHECK(fabs(u1 - 0.5) < 3.9 * 0.2887 / 1024);
+    CHECK(fabs(u2 - u1 * u1 - 1.0 / 12) < 3.9 * 0.0745 / 1024);
+    CHECK(lo > 0.0 && hi < 1.0);
+    free(x);
+}
+
+static void test_pieces(void)
+{
+    /* Any split of a stream gives the same numbers. */
+    double a[101], b[101];
+    CHECK(clif_rng_normal(5, 3, 10, 101, a) == CLIF_OK);
+    CHECK(clif_rng_normal(5, 3, 10, 1, b) == CLIF_OK);
+    CHECK(clif_rng_normal(5, 3, 11, 50, b + 1) == CLIF_OK);
+    CHECK(clif_rng_normal(5, 3, 61, 50, b + 51) == CLIF_OK);
+    int same = 1;
+    for (int i = 0; i < 101; ++i) same &= a[i] == b[i];
+    CHECK(same);
+    CHECK(clif_rng_uniform(5, 3, 9, 33, a) == CLIF_OK);
+    CHECK(clif_rng_uniform(5, 3, 9, 4, b) == CLIF_OK);
+    CHECK(clif_rng_uniform(5, 3, 13, 29, b + 4) == CLIF_OK);
+    same = 1;
+    for (int i = 0; i < 33; ++i) same &= a[i] == b[i];
+    CHECK(same);
+    /* Different streams and seeds differ. */
+    CHECK(clif_rng_normal(5, 4, 10, 1, b) == CLIF_OK && b[0] != a[0]);
+    /* Errors. */
+    CHECK(clif_rng_normal(5, 3, CLIF_RNG_INDEX_LIMIT - 1, 2, a) == CLIF_E_SIZE);
+    CHECK(clif_rng_normal(5, 3, 0, 2, NULL) == CLIF_E_NULL);
+    CHECK(clif_rng_normal(5, 3, 0, 0, NULL) == CLIF_OK);
+}
+
+int main(void)
+{
+    test_kat();
+    test_moments();
+    test_pieces();
+    CTEST_END();
+}
