@@ -10,6 +10,7 @@ from clif.params import LIF
 from clif.closed_form import (isi, rate, rheobase, current_for_rate, summation_peak,
                               cutoff_frequency, free_potential)
 from clif.spikes import Spikes
+from clif.simulate import simulate, Population
 
 
 def get_include():
@@ -25,5 +26,5 @@ def get_include():
     return _os.path.join(_os.path.dirname(here), "src_c")
 
 
-__all__ = ["__version__", "get_include", "LIF", "Spikes", "isi", "rate", "rheobase",
+__all__ = ["__version__", "get_include", "LIF", "Spikes", "simulate", "Population", "isi", "rate", "rheobase",
            "current_for_rate", "summation_peak", "cutoff_frequency", "free_potential"]

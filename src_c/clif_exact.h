@@ -44,12 +44,12 @@ extern "C" {
 /* What happens to pulses inside the refractory window. */
 enum { CLIF_REFRACTORY_DROP = 0, CLIF_REFRACTORY_INTEGRATE = 1 };
 
-/* The current a neuron receives: I(t) = I + I0 sin(2 pi f t / 1000 + phase),
- * t absolute [ms].  I [nA] is the whole constant part (bias, piecewise step,
+/* The current a neuron receives: I(t) = I_dc + I0 sin(2 pi f t / 1000 + phase),
+ * t absolute [ms].  I_dc [nA] is the whole constant part (bias, piecewise step,
  * DC of the sine); I0 [nA]; f [Hz] (0: the sine term is the constant
  * I0 sin(phase)); phase [rad]. */
 typedef struct clif_drive {
-    double I;
+    double I_dc;
     double I0;
     double f;
     double phase;

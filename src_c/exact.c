@@ -2,11 +2,11 @@
  * semantics in clif_exact.h).
  *
  * Between events the membrane obeys tau_m V' = -(V - E_L) + R_m I(t) with
- * I(t) = I + I0 sin(w t + phase), whose solution from the anchor (t0, V0) is
+ * I(t) = I_dc + I0 sin(w t + phase), whose solution from the anchor (t0, V0) is
  *
  *   V(t) = Vp(t) + (V0 - Vp(t0)) e^{-(t - t0)/tau_m},
  *   Vp(t) = V_inf + A sin(w t + phase - theta),
- *   V_inf = E_L + R_m I,  A = R_m I0 / sqrt(1 + (w tau_m)^2),  theta = atan(w tau_m).
+ *   V_inf = E_L + R_m I_dc,  A = R_m I0 / sqrt(1 + (w tau_m)^2),  theta = atan(w tau_m).
  *
  * It is evaluated as V0 + (Vp(t) - Vp(t0)) + (V0 - Vp(t0)) expm1(-dt/tau_m),
  * which keeps full relative accuracy for small dt (NEST iaf_psc_delta_ps).
@@ -35,7 +35,7 @@ typedef struct prop {
 
 static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr)
 {
-    if (!isfinite(d->I) || !isfinite(d->I0) || !isfinite(d->phase))
+    if (!isfinite(d->I_dc) || !isfinite(d->I0) || !isfinite(d->phase))
         return CLIF_E_VALUE;
     if (!(isfinite(d->f) && d->f >= 0.0))
         return CLIF_E_FREQ;
@@ -46,14 +46,14 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
     pr->w = TWO_PI * d->f / 1000.0; /* f in Hz, t in ms */
     pr->phase = d->phase;
     if (pr->w == 0.0 || d->I0 == 0.0) {
-        double I = d->I + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
-        pr->V_inf = p->E_L + p->R_m * I;
+        double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
+        pr->V_inf = p->E_L + p->R_m * Ic;
         pr->A = 0.0;
         pr->RI0 = 0.0;
         pr->psi = 0.0;
     } else {
         double wt = pr->w * p->tau_m;
-        pr->V_inf = p->E_L + p->R_m * d->I;
+        pr->V_inf = p->E_L + p->R_m * d->I_dc;
         pr->A = p->R_m * d->I0 / hypot(1.0, wt);
         pr->RI0 = p->R_m * d->I0;
         pr->psi = d->phase - atan(wt);
@@ -400,7 +400,7 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
         for (;;) {
             size_t j = cur->change;
             clif_drive d;
-            d.I = pop->I_e[i] + (j == 0 ? (pop->I_step0 ? pop->I_step0[i] : 0.0)
+            d.I_dc = pop->I_e[i] + (j == 0 ? (pop->I_step0 ? pop->I_step0[i] : 0.0)
                                         : pop->change_I[(j - 1) * pop->change_row
                                                         + i * pop->change_col]);
             d.I0 = sine ? pop->sine_I0[i] : 0.0;

@@ -14,7 +14,7 @@ static void test_constant_isi(void)
 {
     clif_exact_state s;
     clif_drive d = NODRIVE;
-    d.I = 2.0;
+    d.I_dc = 2.0;
     double sp[200];
     size_t n = 0, next = 0;
     clif_exact_init(&s, 0.0, DEF.V_reset);
@@ -130,7 +130,7 @@ static void test_recross(void)
     CHECK(n == 1 && fabs(sp[0] - expect) < 1e-8);
     CHECK(n == 1 && sp[0] < t_peak);
     /* 2e-6 mV lower the peak never reaches threshold. */
-    d.I -= 2e-6 / p.R_m;
+    d.I_dc -= 2e-6 / p.R_m;
     clif_exact_init(&s, 0.0, V_inf - 2e-6 + A * sin(psi));
     next = 0;
     CHECK(clif_exact_advance(&p, &d, &s, 50.0, NULL, NULL, 0, &next, 0, sp, 2, &n) == CLIF_OK);
@@ -169,7 +169,7 @@ static void test_errors(void)
     p = DEF;
     p.t_ref = 0.0;
     d = NODRIVE;
-    d.I = 1e6;
+    d.I_dc = 1e6;
     clif_exact_init(&s, 0.0, DEF.E_L);
     next = 0;
     CHECK(clif_exact_advance(&p, &d, &s, 1.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
