@@ -128,3 +128,10 @@ cdef extern from "clif.h" nogil:
                                clif_exact_state *state, clif_exact_cursor *cursor,
                                double *spike_t, int64_t *spike_i, size_t capacity,
                                size_t *n_spikes, size_t *resume)
+
+    ctypedef struct clif_spike:
+        double t
+        int64_t i
+
+    clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
+                                clif_spike *work, size_t *bins, size_t n_bins)

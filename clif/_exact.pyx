@@ -17,7 +17,8 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
 from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exact_cursor,
-                         clif_exact_run, CLIF_OK, CLIF_E_CAPACITY)
+                         clif_exact_run, clif_spike, clif_spike_sort, CLIF_OK,
+                         CLIF_E_CAPACITY)
 from clif._common cimport raise_status
 from clif._common import ClifError
 
@@ -104,7 +105,7 @@ cdef class _Job:
             return blocks
 
 
-def run(dict par, state, cursor, double t_end, *, I_step0=None, change_t=None, change_I=None,
+def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=None, change_t=None, change_I=None,
         bint change_per_neuron=False, sine=None, pulse_off=None, pulse_t=None, pulse_w=None,
         sample_t=None, sample_V=None, int refractory_input=0, int n_threads=1,
         max_spikes=10**8, estimate=None):
@@ -198,7 +199,23 @@ def run(dict par, state, cursor, double t_end, *, I_step0=None, change_t=None, c
     else:
         times = np.concatenate([b[0] for b in blocks])
         senders = np.concatenate([b[1] for b in blocks])
-    # The blocks are neuron-major with each neuron's spikes in time order, so
-    # a stable sort by time alone gives (time, sender) order.
-    order = np.argsort(times, kind="stable")
-    return times[order], senders[order]
+    sort_spikes(times, senders, t_start, t_end)
+    return times, senders
+
+
+def sort_spikes(times, senders, double t_lo, double t_hi):
+    """Sort float64 ``times`` and int64 ``senders`` in place by (time,
+    sender); every time must lie in [t_lo, t_hi]."""
+    cdef double[::1] t = times
+    cdef int64_t[::1] i = senders
+    cdef size_t n = t.shape[0], nb = 4096 + 65536 + 2
+    cdef clif_status st
+    if n == 0:
+        return
+    work = np.empty(2 * n, dtype=np.float64)  # n clif_spike {double, int64}
+    bins = np.empty(nb + 1, dtype=np.uintp)
+    cdef clif_spike *w = <clif_spike *>cnp.PyArray_DATA(work)
+    cdef size_t *b = <size_t *>cnp.PyArray_DATA(bins)
+    with nogil:
+        st = clif_spike_sort(n, &t[0], &i[0], t_lo, t_hi, w, b, nb)
+    raise_status(st, "sorting spikes")

@@ -370,7 +370,7 @@ class Population:
         est = np.minimum(np.ceil(r * ((until - t) / 1000.0)) + 1 + n_pulses, max_spikes)
         state = self._state.copy()  # committed only on success
         times, senders = _exact.run(
-            p, state, np.zeros((n, 3), np.uintp), until, I_step0=self._I_step,
+            p, state, np.zeros((n, 3), np.uintp), until, t_start=t, I_step0=self._I_step,
             sine=self._sine, refractory_input=_REFRACTORY[self.refractory_input],
             n_threads=n_threads, max_spikes=max_spikes, estimate=est.astype(np.int64), **kw)
         self._state = state

@@ -143,6 +143,18 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
                            double *spike_t, int64_t *spike_i, size_t capacity,
                            size_t *n_spikes, size_t *resume);
 
+/* Sort spikes (t[k], i[k]) in place by time, then sender, using a work
+ * buffer of n clif_spike and n_bins counters (n_bins >= 2; n/2 + 4098 keeps
+ * the fine bins at ~2 spikes).  Times must lie in [t_lo, t_hi] (others are
+ * still sorted, only slower).  Linear time for spread-out spikes. */
+typedef struct clif_spike {
+    double t;
+    int64_t i;
+} clif_spike;
+
+clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
+                            clif_spike *work, size_t *bins, size_t n_bins);
+
 #ifdef __cplusplus
 }
 #endif

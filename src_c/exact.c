@@ -20,6 +20,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 #define TWO_PI 6.283185307179586476925286766559
 
@@ -31,6 +32,8 @@ typedef struct prop {
     double w;      /* angular frequency [rad/ms] */
     double psi;    /* phase of Vp: phase - theta */
     double RI0, phase; /* for V'(t) */
+    double V_reset;
+    double T_free; /* free time from V_reset to V_th under constant drive, once */
 } prop;
 
 static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr)
@@ -45,6 +48,8 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
     pr->V_th = p->V_th;
     pr->w = TWO_PI * d->f / 1000.0; /* f in Hz, t in ms */
     pr->phase = d->phase;
+    pr->V_reset = p->V_reset;
+    pr->T_free = NAN;
     if (pr->w == 0.0 || d->I0 == 0.0) {
         double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
         pr->V_inf = p->E_L + p->R_m * Ic;
@@ -232,8 +237,7 @@ static clif_status search_cell(const sine_ctx *x, double a, double b, double ga,
  * not refractory.  The cells are t0 + k delta (k counted, never summed), so
  * the search, and hence the spike time, depends on the anchor only, not on
  * where a caller split the run. */
-static clif_status find_crossing(const prop *pr, const clif_exact_state *s, double h,
-                                 double *tc)
+static clif_status find_crossing(prop *pr, const clif_exact_state *s, double h, double *tc)
 {
     *tc = INFINITY;
     if (s->V0 >= pr->V_th) {
@@ -241,8 +245,19 @@ static clif_status find_crossing(const prop *pr, const clif_exact_state *s, doub
         return CLIF_OK;
     }
     if (pr->A == 0.0) {
-        if (pr->V_inf > pr->V_th)
-            *tc = fmax(s->t, s->t0 + pr->tau * log1p((pr->V_th - s->V0) / (pr->V_inf - pr->V_th)));
+        if (pr->V_inf > pr->V_th) {
+            /* Regular firing restarts from V_reset every time: compute that
+             * interval once (the same expression, so the same bits). */
+            double L;
+            if (s->V0 == pr->V_reset) {
+                if (isnan(pr->T_free))
+                    pr->T_free = pr->tau * log1p((pr->V_th - s->V0) / (pr->V_inf - pr->V_th));
+                L = pr->T_free;
+            } else {
+                L = pr->tau * log1p((pr->V_th - s->V0) / (pr->V_inf - pr->V_th));
+            }
+            *tc = fmax(s->t, s->t0 + L);
+        }
         return CLIF_OK;
     }
     sine_ctx x;
@@ -437,5 +452,123 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
         }
     }
     *resume = end;
+    return CLIF_OK;
+}
+
+/* ---- ordering the output ---------------------------------------------- */
+
+static int cmp_spike(const void *a, const void *b)
+{
+    const clif_spike *x = (const clif_spike *)a, *y = (const clif_spike *)b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Bucket of a time: the same arithmetic in every pass, so a spike always
+ * lands in the same bucket. */
+static size_t bucket(double x, size_t nb)
+{
+    return x > 0.0 ? (x < (double)nb ? (size_t)x : nb - 1) : 0;
+}
+
+static void sort_small(double *t, int64_t *i, size_t lo, size_t hi, clif_spike *work)
+{
+    if (hi - lo > 32) {
+        /* (t, i) pairs are distinct except for exact duplicates, which are
+         * indistinguishable: an unstable sort is still deterministic. */
+        for (size_t k = lo; k < hi; ++k) {
+            work[k].t = t[k];
+            work[k].i = i[k];
+        }
+        qsort(work + lo, hi - lo, sizeof *work, cmp_spike);
+        for (size_t k = lo; k < hi; ++k) {
+            t[k] = work[k].t;
+            i[k] = work[k].i;
+        }
+        return;
+    }
+    for (size_t k = lo + 1; k < hi; ++k) {
+        double vt = t[k];
+        int64_t vi = i[k];
+        size_t m = k;
+        while (m > lo && (t[m - 1] > vt || (t[m - 1] == vt && i[m - 1] > vi))) {
+            t[m] = t[m - 1];
+            i[m] = i[m - 1];
+            --m;
+        }
+        t[m] = vt;
+        i[m] = vi;
+    }
+}
+
+clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
+                            clif_spike *work, size_t *bins, size_t n_bins)
+{
+    if (n == 0)
+        return CLIF_OK;
+    if (!t || !i || !work || !bins)
+        return CLIF_E_NULL;
+    if (n_bins < 2 || !(isfinite(t_lo) && isfinite(t_hi) && t_hi >= t_lo))
+        return CLIF_E_SIZE;
+    /* Two levels of counting sort (coarse buckets few enough that the
+     * scatter streams stay in cache, then fine bins inside each bucket) and
+     * an insertion sort of the few spikes per fine bin: linear time for
+     * spread-out spikes, qsort for clumps. */
+    size_t nb1 = n / 4096;
+    if (nb1 > 256) /* more streams than TLB entries would thrash it */
+        nb1 = 256;
+    if (nb1 > n_bins / 2)
+        nb1 = n_bins / 2;
+    if (nb1 < 1)
+        nb1 = 1;
+    size_t *ends = bins, *cnt = bins + nb1, avail = n_bins - nb1;
+    double scale = t_hi > t_lo ? (double)nb1 / (t_hi - t_lo) : 0.0;
+    for (size_t b = 0; b <= nb1; ++b)
+        cnt[b] = 0;
+    for (size_t k = 0; k < n; ++k)
+        ++cnt[bucket((t[k] - t_lo) * scale, nb1) + 1];
+    for (size_t b = 0; b < nb1; ++b)
+        cnt[b + 1] += cnt[b];
+    for (size_t k = 0; k < n; ++k) {
+        clif_spike *w = &work[cnt[bucket((t[k] - t_lo) * scale, nb1)]++];
+        w->t = t[k];
+        w->i = i[k];
+    }
+    for (size_t b = 0; b < nb1; ++b)
+        ends[b] = cnt[b];
+    size_t lo = 0;
+    for (size_t b = 0; b < nb1; lo = ends[b], ++b) {
+        size_t hi = ends[b], m = hi - lo;
+        if (m == 0)
+            continue;
+        size_t nb2 = m / 2;
+        if (nb2 + 1 > avail)
+            nb2 = avail - 1;
+        if (nb2 < 1)
+            nb2 = 1;
+        for (size_t f = 0; f <= nb2; ++f)
+            cnt[f] = 0;
+        for (size_t k = lo; k < hi; ++k) {
+            double x = (work[k].t - t_lo) * scale;
+            ++cnt[bucket((x - (double)bucket(x, nb1)) * (double)nb2, nb2) + 1];
+        }
+        for (size_t f = 0; f < nb2; ++f)
+            cnt[f + 1] += cnt[f];
+        for (size_t k = lo; k < hi; ++k) {
+            double x = (work[k].t - t_lo) * scale;
+            size_t pos = lo + cnt[bucket((x - (double)bucket(x, nb1)) * (double)nb2, nb2)]++;
+            t[pos] = work[k].t;
+            i[pos] = work[k].i;
+        }
+        /* work[lo, hi) is free again: sort_small may use it for clumps. */
+        size_t s0 = lo;
+        for (size_t f = 0; f < nb2; ++f) {
+            size_t e = lo + cnt[f];
+            if (e - s0 > 1)
+                sort_small(t, i, s0, e, work);
+            s0 = e;
+        }
+    }
     return CLIF_OK;
 }

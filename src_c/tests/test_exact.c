@@ -3,6 +3,7 @@
 #include "ctest.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define M_PI 3.14159265358979323846
@@ -221,8 +222,43 @@ static void test_population(void)
     CHECK(resume == 1);
 }
 
+static int cmp_ref(const void *a, const void *b)
+{
+    const clif_spike *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static void test_spike_sort(void)
+{
+    enum { N = 5000 };
+    static double t[N];
+    static int64_t id[N];
+    static clif_spike ref[N], work[N];
+    static size_t bins[N / 2 + 4098];
+    unsigned long long x = 12345;
+    for (int k = 0; k < N; ++k) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        /* a clump of equal times, a dense cluster (qsort path) and spread */
+        t[k] = k % 7 == 0 ? 50.0 : k % 5 == 0 ? 20.0 + (double)(x >> 40) * 1e-20
+                                              : (double)(x >> 11) * 0x1p-53 * 100.0;
+        id[k] = (int64_t)((x >> 20) % 300);
+        ref[k].t = t[k];
+        ref[k].i = id[k];
+    }
+    qsort(ref, N, sizeof ref[0], cmp_ref);
+    CHECK(clif_spike_sort(N, t, id, 0.0, 100.0, work, bins, N / 2 + 4098) == CLIF_OK);
+    int same = 1;
+    for (int k = 0; k < N; ++k)
+        same &= t[k] == ref[k].t && id[k] == ref[k].i;
+    CHECK(same);
+    CHECK(clif_spike_sort(N, t, id, 0.0, 100.0, work, bins, 1) == CLIF_E_SIZE);
+}
+
 int main(void)
 {
+    test_spike_sort();
     test_constant_isi();
     test_capacity_and_split();
     test_pulses();
