@@ -179,16 +179,16 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
     job.pop.refractory_input = refractory_input
 
     n_threads = max(1, min(int(n_threads), n))
-    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
-    if estimate is None:
-        est = [64] * n_threads
-    else:
-        cum = np.concatenate(([0], np.cumsum(estimate)))
-        est = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
     budget = _Budget(int(max_spikes))
     if n_threads == 1:
-        parts = [job.chunk(0, n, est[0], budget)]
+        parts = [job.chunk(0, n, 64 if estimate is None else int(np.sum(estimate)), budget)]
     else:
+        bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
+        if estimate is None:
+            est = [64] * n_threads
+        else:
+            cum = np.concatenate(([0], np.cumsum(estimate)))
+            est = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
         with ThreadPoolExecutor(n_threads) as ex:
             futs = [ex.submit(job.chunk, int(bounds[c]), int(bounds[c + 1]), est[c], budget)
                     for c in range(n_threads)]
@@ -199,7 +199,8 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
     else:
         times = np.concatenate([b[0] for b in blocks])
         senders = np.concatenate([b[1] for b in blocks])
-    sort_spikes(times, senders, t_start, t_end)
+    if n > 1:
+        sort_spikes(times, senders, t_start, t_end)
     return times, senders
 
 

@@ -55,6 +55,9 @@ def _default_max_spikes():
     return int(max(10**6, min(10**9, mem // 128)))
 
 
+_MAX_SPIKES = _default_max_spikes()
+
+
 def _real_array(name, x, ndim=1):
     try:
         a = np.asarray(x)
@@ -305,7 +308,7 @@ class Population:
         until = _check_until("until", until, t)
         n_threads = self.n_threads if n_threads is None else self._check_threads(n_threads)
         if max_spikes is None:
-            max_spikes = _default_max_spikes()
+            max_spikes = _MAX_SPIKES
         elif isinstance(max_spikes, (bool, np.bool_)) or not isinstance(
                 max_spikes, numbers.Integral) or max_spikes < 0:
             raise ValueError(f"max_spikes must be an int >= 0; got {max_spikes!r}")
@@ -361,18 +364,22 @@ class Population:
             V = np.empty((st.size, n))
             kw.update(sample_t=st, sample_V=V)
             extra.update(V=V, sample_times=st)
-        # First buffers sized from the closed-form rate at each neuron's
-        # largest current, plus one spike per pulse: usually one allocation.
+        # Large runs size their first buffers from the closed-form rate at
+        # each neuron's largest current, plus one spike per pulse: usually a
+        # single allocation.  Small ones just grow from a small buffer.
         p = self._par
-        I_top = p["I_e"] + I_max + (np.abs(self._sine[0]) if self._sine else 0.0)
-        r = _cf.rate(I_top, p["tau_m"], p["R_m"], p["E_L"], p["V_th"], p["V_reset"],
-                     p["t_ref"])
-        est = np.minimum(np.ceil(r * ((until - t) / 1000.0)) + 1 + n_pulses, max_spikes)
+        est = None
+        if n >= 256:
+            I_top = p["I_e"] + I_max + (np.abs(self._sine[0]) if self._sine else 0.0)
+            r = _cf.rate(I_top, p["tau_m"], p["R_m"], p["E_L"], p["V_th"], p["V_reset"],
+                         p["t_ref"])
+            est = np.minimum(np.ceil(r * ((until - t) / 1000.0)) + 1 + n_pulses,
+                             max_spikes).astype(np.int64)
         state = self._state.copy()  # committed only on success
         times, senders = _exact.run(
             p, state, np.zeros((n, 3), np.uintp), until, t_start=t, I_step0=self._I_step,
             sine=self._sine, refractory_input=_REFRACTORY[self.refractory_input],
-            n_threads=n_threads, max_spikes=max_spikes, estimate=est.astype(np.int64), **kw)
+            n_threads=n_threads, max_spikes=max_spikes, estimate=est, **kw)
         self._state = state
         self._t = until
         self._I_step = next_step
