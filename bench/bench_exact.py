@@ -22,7 +22,9 @@ import timeit
 
 import numpy as np
 
-import clif
+# run from a source checkout with an in-place build as well as installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import clif  # noqa: E402
 
 P = dict(tau_m=20.0, R_m=20.0, E_L=-70.0, V_th=-50.0, V_reset=-70.0, t_ref=2.0)
 T_STOP = 1000.0

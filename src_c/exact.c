@@ -28,6 +28,8 @@
 typedef struct prop {
     double tau, E_L, R, V_th;
     double V_inf;  /* E_L + R I (+ R I0 sin(phase) when f == 0) */
+    double above;  /* V_inf - V_th as R I + (E_L - V_th): no cancellation near
+                    * rheobase, and the same bits as clif_isi's */
     double A;      /* steady-state sine amplitude [mV]; 0: constant drive */
     double w;      /* angular frequency [rad/ms] */
     double psi;    /* phase of Vp: phase - theta */
@@ -53,12 +55,14 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
     if (pr->w == 0.0 || d->I0 == 0.0) {
         double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
         pr->V_inf = p->E_L + p->R_m * Ic;
+        pr->above = p->R_m * Ic + (p->E_L - p->V_th);
         pr->A = 0.0;
         pr->RI0 = 0.0;
         pr->psi = 0.0;
     } else {
         double wt = pr->w * p->tau_m;
         pr->V_inf = p->E_L + p->R_m * d->I_dc;
+        pr->above = NAN; /* unused: crossings are searched */
         pr->A = p->R_m * d->I0 / hypot(1.0, wt);
         pr->RI0 = p->R_m * d->I0;
         pr->psi = d->phase - atan(wt);
@@ -245,16 +249,16 @@ static clif_status find_crossing(prop *pr, const clif_exact_state *s, double h, 
         return CLIF_OK;
     }
     if (pr->A == 0.0) {
-        if (pr->V_inf > pr->V_th) {
+        if (pr->above > 0.0) {
             /* Regular firing restarts from V_reset every time: compute that
              * interval once (the same expression, so the same bits). */
             double L;
             if (s->V0 == pr->V_reset) {
                 if (isnan(pr->T_free))
-                    pr->T_free = pr->tau * log1p((pr->V_th - s->V0) / (pr->V_inf - pr->V_th));
+                    pr->T_free = pr->tau * log1p((pr->V_th - s->V0) / pr->above);
                 L = pr->T_free;
             } else {
-                L = pr->tau * log1p((pr->V_th - s->V0) / (pr->V_inf - pr->V_th));
+                L = pr->tau * log1p((pr->V_th - s->V0) / pr->above);
             }
             *tc = fmax(s->t, s->t0 + L);
         }

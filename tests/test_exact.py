@@ -15,10 +15,12 @@ FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 # ---- constant drive -------------------------------------------------------
 
 def test_constant_drive_isi_and_counts():
-    I = np.array([1.05, 1.3, 2.0, 3.7, 8.0, 40.0])
-    tau = np.array([20.0, 10.0, 5.0, 30.0, 20.0, 7.5])
-    V_reset = np.array([-70.0, -65.0, -60.0, -72.0, -55.0, -70.0])
-    t_ref = np.array([2.0, 0.0, 1.0, 3.0, 0.5, 2.0])
+    # includes currents 1e-6 and 1e-9 nA above rheobase (1 nA), where
+    # V_inf - V_th must be formed without cancellation
+    I = np.array([1.05, 1.3, 2.0, 3.7, 8.0, 40.0, 1.0 + 1e-6, 1.0 + 1e-9])
+    tau = np.array([20.0, 10.0, 5.0, 30.0, 20.0, 7.5, 20.0, 20.0])
+    V_reset = np.array([-70.0, -65.0, -60.0, -72.0, -55.0, -70.0, -70.0, -70.0])
+    t_ref = np.array([2.0, 0.0, 1.0, 3.0, 0.5, 2.0, 2.0, 0.0])
     t_stop = 1000.0
     s = clif.simulate(t_stop, I_e=I, tau_m=tau, R_m=20.0, V_reset=V_reset, t_ref=t_ref,
                       V0=V_reset)
@@ -27,7 +29,7 @@ def test_constant_drive_isi_and_counts():
     expect = np.floor((t_stop - first) / T).astype(int) + 1
     assert np.array_equal(s.counts(), expect)
     for i, d in enumerate(s.isi()):
-        assert d.size >= 2
+        assert d.size >= 1
         np.testing.assert_allclose(d, T[i], rtol=1e-12, atol=0)
         assert abs(s.times[s.senders == i][0] - first[i]) <= 1e-12 * first[i]
     np.testing.assert_allclose(s.rates(), expect, rtol=0)  # 1 s run: Hz == count
