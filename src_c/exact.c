@@ -28,8 +28,8 @@
 typedef struct prop {
     double tau, E_L, R, V_th;
     double V_inf;  /* E_L + R I (+ R I0 sin(phase) when f == 0) */
-    double above;  /* V_inf - V_th as R I + (E_L - V_th): no cancellation near
-                    * rheobase, and the same bits as clif_isi's */
+    double above;  /* V_inf - V_th as fma(R, I, E_L - V_th): correctly rounded near
+                    * rheobase, where every bit of it matters (as clif_isi) */
     double A;      /* steady-state sine amplitude [mV]; 0: constant drive */
     double w;      /* angular frequency [rad/ms] */
     double psi;    /* phase of Vp: phase - theta */
@@ -55,7 +55,7 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
     if (pr->w == 0.0 || d->I0 == 0.0) {
         double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
         pr->V_inf = p->E_L + p->R_m * Ic;
-        pr->above = p->R_m * Ic + (p->E_L - p->V_th);
+        pr->above = fma(p->R_m, Ic, p->E_L - p->V_th);
         pr->A = 0.0;
         pr->RI0 = 0.0;
         pr->psi = 0.0;
