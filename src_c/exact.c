@@ -399,6 +399,12 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
 {
     if (!pop || !state || !cursor || !n_spikes || !resume || (capacity && (!spike_t || !spike_i)))
         return CLIF_E_NULL;
+    if (!pop->tau_m || !pop->R_m || !pop->E_L || !pop->V_th || !pop->V_reset || !pop->t_ref
+        || !pop->I_e || (pop->n_changes && (!pop->change_t || !pop->change_I))
+        || (pop->sine_I0 && (!pop->sine_f || !pop->sine_phase))
+        || (pop->pulse_off && pop->pulse_off[pop->n] > 0 && (!pop->pulse_t || !pop->pulse_w))
+        || (pop->n_samples && (!pop->sample_t || !pop->sample_V)))
+        return CLIF_E_NULL;
     *n_spikes = 0;
     *resume = begin;
     if (end > pop->n || begin > end)
