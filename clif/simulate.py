@@ -228,18 +228,22 @@ class Population:
 
     @property
     def t(self):
+        """Current time [ms]."""
         return self._t
 
     @property
     def t_ref_end(self):
+        """End of each neuron's refractory window [ms] (a copy)."""
         return self._state[:, 3].copy()
 
     @property
     def refractory(self):
+        """Whether each neuron is refractory at ``t`` (bool array)."""
         return self._state[:, 3] > self._t
 
     @property
     def I_step(self):
+        """Piecewise-constant current in effect at ``t`` [nA] (a copy)."""
         return self._I_step.copy()
 
     @property
@@ -249,6 +253,8 @@ class Population:
 
     @property
     def V(self):
+        """Membrane potential at ``t`` [mV], from the closed form
+        (``V_reset`` while refractory)."""
         out = np.empty((1, self.n))
         _exact.run(self._par, self._state.copy(), np.zeros((self.n, 3), np.uintp), self._t,
                    I_step0=self._I_step, sine=self._sine, sample_t=np.array([self._t]),
@@ -339,6 +345,8 @@ class Population:
             tg = np.asarray(pulses[1])
             if tg.ndim == 0:
                 tg = tg.reshape(1)
+            if tg.size == 0:
+                tg = tg.astype(np.int64)  # [] is float64 to NumPy
             if tg.dtype.kind not in "iu":
                 raise TypeError(f"pulse targets must be integers; got dtype {tg.dtype}")
             pw = _real_array("pulse weights", pulses[2])

@@ -144,9 +144,10 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
                            size_t *n_spikes, size_t *resume);
 
 /* Sort spikes (t[k], i[k]) in place by time, then sender, using a work
- * buffer of n clif_spike and n_bins counters (n_bins >= 2; n/2 + 4098 keeps
- * the fine bins at ~2 spikes).  Times must lie in [t_lo, t_hi] (others are
- * still sorted, only slower).  Linear time for spread-out spikes. */
+ * buffer of n clif_spike and n_bins >= 2 counters (2^16 + 2^12 is plenty).
+ * Times in [t_lo, t_hi] are bucketed (others are still sorted, only
+ * slower).  Linear time for spread-out spikes, O(k log k) for clumps of k
+ * (nearly) simultaneous spikes; no allocation. */
 typedef struct clif_spike {
     double t;
     int64_t i;

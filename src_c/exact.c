@@ -20,7 +20,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdlib.h>
 
 #define TWO_PI 6.283185307179586476925286766559
 
@@ -467,12 +466,67 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
 
 /* ---- ordering the output ---------------------------------------------- */
 
-static int cmp_spike(const void *a, const void *b)
+/* (t, i) pairs compare by time, then sender.  They are distinct except for
+ * exact duplicates, which are indistinguishable, so unstable sorts still
+ * give one deterministic result. */
+static int before(double ta, int64_t ia, double tb, int64_t ib)
 {
-    const clif_spike *x = (const clif_spike *)a, *y = (const clif_spike *)b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
+    return ta < tb || (ta == tb && ia < ib);
+}
+
+static void swap_pair(double *t, int64_t *i, size_t a, size_t b)
+{
+    double x = t[a];
+    int64_t y = i[a];
+    t[a] = t[b];
+    i[a] = i[b];
+    t[b] = x;
+    i[b] = y;
+}
+
+static void insertion_sort(double *t, int64_t *i, size_t n)
+{
+    for (size_t k = 1; k < n; ++k) {
+        double vt = t[k];
+        int64_t vi = i[k];
+        size_t m = k;
+        while (m > 0 && before(vt, vi, t[m - 1], i[m - 1])) {
+            t[m] = t[m - 1];
+            i[m] = i[m - 1];
+            --m;
+        }
+        t[m] = vt;
+        i[m] = vi;
+    }
+}
+
+static void sift_down(double *t, int64_t *i, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && before(t[c], i[c], t[c + 1], i[c + 1]))
+            ++c;
+        if (!before(t[root], i[root], t[c], i[c]))
+            return;
+        swap_pair(t, i, root, c);
+        root = c;
+    }
+}
+
+/* In place, O(n log n) worst case, no allocation: for clumps of spikes that
+ * the bucketing cannot spread. */
+static void heap_sort(double *t, int64_t *i, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t k = n / 2; k-- > 0;)
+        sift_down(t, i, k, n);
+    for (size_t end = n - 1; end > 0; --end) {
+        swap_pair(t, i, 0, end);
+        sift_down(t, i, 0, end);
+    }
 }
 
 /* Bucket of a time: the same arithmetic in every pass, so a spike always
@@ -482,34 +536,14 @@ static size_t bucket(double x, size_t nb)
     return x > 0.0 ? (x < (double)nb ? (size_t)x : nb - 1) : 0;
 }
 
-static void sort_small(double *t, int64_t *i, size_t lo, size_t hi, clif_spike *work)
+/* Few spikes per fine bin: insertion sort; clumps that the bins cannot
+ * spread (equal or nearly equal times): heap sort. */
+static void sort_small(double *t, int64_t *i, size_t lo, size_t hi)
 {
-    if (hi - lo > 32) {
-        /* (t, i) pairs are distinct except for exact duplicates, which are
-         * indistinguishable: an unstable sort is still deterministic. */
-        for (size_t k = lo; k < hi; ++k) {
-            work[k].t = t[k];
-            work[k].i = i[k];
-        }
-        qsort(work + lo, hi - lo, sizeof *work, cmp_spike);
-        for (size_t k = lo; k < hi; ++k) {
-            t[k] = work[k].t;
-            i[k] = work[k].i;
-        }
-        return;
-    }
-    for (size_t k = lo + 1; k < hi; ++k) {
-        double vt = t[k];
-        int64_t vi = i[k];
-        size_t m = k;
-        while (m > lo && (t[m - 1] > vt || (t[m - 1] == vt && i[m - 1] > vi))) {
-            t[m] = t[m - 1];
-            i[m] = i[m - 1];
-            --m;
-        }
-        t[m] = vt;
-        i[m] = vi;
-    }
+    if (hi - lo <= 32)
+        insertion_sort(t + lo, i + lo, hi - lo);
+    else
+        heap_sort(t + lo, i + lo, hi - lo);
 }
 
 clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
@@ -524,7 +558,7 @@ clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double
     /* Two levels of counting sort (coarse buckets few enough that the
      * scatter streams stay in cache, then fine bins inside each bucket) and
      * an insertion sort of the few spikes per fine bin: linear time for
-     * spread-out spikes, qsort for clumps. */
+     * spread-out spikes, heap sort (in place, O(k log k)) for clumps. */
     size_t nb1 = n / 4096;
     if (nb1 > 256) /* more streams than TLB entries would thrash it */
         nb1 = 256;
@@ -571,12 +605,11 @@ clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double
             t[pos] = work[k].t;
             i[pos] = work[k].i;
         }
-        /* work[lo, hi) is free again: sort_small may use it for clumps. */
         size_t s0 = lo;
         for (size_t f = 0; f < nb2; ++f) {
             size_t e = lo + cnt[f];
             if (e - s0 > 1)
-                sort_small(t, i, s0, e, work);
+                sort_small(t, i, s0, e);
             s0 = e;
         }
     }

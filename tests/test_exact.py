@@ -303,6 +303,13 @@ def test_buffer_growth_loses_nothing():
     assert np.array_equal(s.counts(), np.full(n, len(ref)))
 
 
+def test_empty_inputs_are_fine():
+    s = clif.simulate(50.0, n=2, I_e=2.0, pulses=([], [], []), current=([], []),
+                      sample_times=[])
+    assert len(s) > 0 and s == clif.simulate(50.0, n=2, I_e=2.0)
+    assert s.extra["V"].shape == (0, 2)
+
+
 def test_neuron_offset_is_reported():
     s = clif.simulate(10.0, n=2, neuron_offset=7)
     assert s.extra["neuron_offset"] == 7
