@@ -17,9 +17,10 @@
  * Semantics (all times absolute, in ms):
  *   - A call covers the half-open interval [state.t, t_end): pulses, current
  *     changes and spikes at exactly t_end belong to the next call.  Splitting
- *     an interval at any point gives bit-identical spikes, because the state
- *     keeps the last event (t0, V0) as its anchor and V is always computed
- *     from that anchor, never from the split point.
+ *     an interval at any point (same inputs) gives bit-identical spikes,
+ *     because the state keeps the last event (t0, V0) as its anchor and V is
+ *     always computed from that anchor, never from the split point.  A drive
+ *     change is itself an event: clif_exact_rebase moves the anchor.
  *   - V >= V_th (reached continuously, set by a pulse, or at the anchor) is a
  *     spike at that time.  Pulses at the same time are all added before the
  *     threshold is checked.
