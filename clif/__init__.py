@@ -20,6 +20,7 @@ from clif.params import LIF
 from clif.closed_form import (isi, rate, rheobase, current_for_rate, summation_peak,
                               cutoff_frequency, free_potential)
 from clif.spikes import Spikes
+from clif.simulate import simulate, Population
 from clif import random, theory
 from clif.noise import simulate_noisy, NoisyPopulation
 from clif.theory import siegert_rate, isi_cv
@@ -40,4 +41,5 @@ def get_include():
 
 __all__ = ["__version__", "get_include", "LIF", "Spikes", "isi", "rate", "rheobase",
            "current_for_rate", "summation_peak", "cutoff_frequency", "free_potential",
-           "simulate_noisy", "NoisyPopulation", "siegert_rate", "isi_cv", "random", "theory"]
+           "simulate", "Population", "simulate_noisy", "NoisyPopulation", "siegert_rate",
+           "isi_cv", "random", "theory"]

@@ -118,3 +118,76 @@ cdef extern from "clif.h" nogil:
                                clif_noise_method method, uint64_t seed, uint64_t neuron0,
                                int64_t step_stop, clif_noise_spikes *spikes,
                                const clif_noise_record *record)
+
+# ---- exact event-driven simulation (src_c/clif_exact.h) ----------------------
+from libc.stdint cimport int64_t
+
+cdef extern from "clif.h" nogil:
+    enum:
+        CLIF_REFRACTORY_DROP
+        CLIF_REFRACTORY_INTEGRATE
+
+    ctypedef struct clif_drive:
+        double I_dc
+        double I0
+        double f
+        double phase
+
+    ctypedef struct clif_exact_state:
+        double t
+        double t0
+        double V0
+        double t_ref_end
+
+    void clif_exact_init(clif_exact_state *s, double t, double V)
+    double clif_exact_potential(const clif_params *p, const clif_drive *d,
+                                const clif_exact_state *s, double t)
+    void clif_exact_rebase(const clif_params *p, const clif_drive *d, clif_exact_state *s)
+    clif_status clif_exact_advance(const clif_params *p, const clif_drive *d,
+                                   clif_exact_state *s, double t_end, const double *pulse_t,
+                                   const double *pulse_w, size_t n_pulses, size_t *next,
+                                   int refractory_input, double *spikes, size_t capacity,
+                                   size_t *n_spikes)
+
+    ctypedef struct clif_exact_pop:
+        size_t n
+        const double *tau_m
+        const double *R_m
+        const double *E_L
+        const double *V_th
+        const double *V_reset
+        const double *t_ref
+        const double *I_e
+        const double *I_step0
+        size_t n_changes
+        const double *change_t
+        const double *change_I
+        size_t change_row
+        size_t change_col
+        const double *sine_I0
+        const double *sine_f
+        const double *sine_phase
+        const size_t *pulse_off
+        const double *pulse_t
+        const double *pulse_w
+        size_t n_samples
+        const double *sample_t
+        double *sample_V
+        int refractory_input
+
+    ctypedef struct clif_exact_cursor:
+        size_t pulse
+        size_t change
+        size_t sample
+
+    clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
+                               clif_exact_state *state, clif_exact_cursor *cursor,
+                               double *spike_t, int64_t *spike_i, size_t capacity,
+                               size_t *n_spikes, size_t *resume)
+
+    ctypedef struct clif_spike:
+        double t
+        int64_t i
+
+    clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
+                                clif_spike *work, size_t *bins, size_t n_bins)

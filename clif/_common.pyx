@@ -62,7 +62,7 @@ def check_params(tau_m, R_m, E_L, V_th, V_reset, t_ref):
     cdef clif_params p
     cdef clif_status st
     cdef Py_ssize_t i, n
-    cdef double[::1] a0, a1, a2, a3, a4, a5
+    cdef const double[::1] a0, a1, a2, a3, a4, a5
     if (type(tau_m) is float and type(R_m) is float and type(E_L) is float
             and type(V_th) is float and type(V_reset) is float and type(t_ref) is float):
         fill_params(&p, tau_m, R_m, E_L, V_th, V_reset, t_ref)

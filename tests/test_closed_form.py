@@ -421,3 +421,14 @@ def test_version_and_include():
     inc = clif.get_include()
     text = open(os.path.join(inc, "clif.h")).read()
     assert '#define CLIF_VERSION_STRING "0.1.0"' in text
+
+
+def test_read_only_parameter_arrays():
+    tau = np.array([10.0, 20.0])
+    tau.setflags(write=False)
+    assert np.array_equal(clif.rate(2.0, tau_m=tau), [clif.rate(2.0, tau_m=10.0),
+                                                      clif.rate(2.0, tau_m=20.0)])
+    with pytest.raises(ValueError, match="tau_m"):
+        bad = np.array([10.0, -1.0])
+        bad.setflags(write=False)
+        clif.rate(2.0, tau_m=bad)

@@ -1,0 +1,222 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Population runs of the exact event-driven kernel (src_c/exact.c).
+
+clif.simulate validates and lays out the inputs; this module checks their
+shapes and dtypes once more (the kernel reads raw pointers), splits the
+neurons into contiguous chunks, runs clif_exact_run on each without the GIL
+in a thread pool, grows the spike buffers on CLIF_E_CAPACITY (the kernel
+stops exactly before the spike that did not fit, so resuming loses nothing),
+and orders the spikes by (time, sender).  The result does not depend on the
+number of threads: each neuron is integrated by the same code from the same
+inputs, and the final order is a stable sort of the neuron-major output.
+"""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int64_t
+from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exact_cursor,
+                         clif_exact_run, clif_spike, clif_spike_sort, CLIF_OK,
+                         CLIF_E_CAPACITY)
+from clif._common cimport raise_status
+from clif._common import ClifError
+
+cnp.import_array()
+
+if np.dtype(np.uintp).itemsize != sizeof(size_t):
+    raise ImportError("clif._exact needs numpy.uintp to be size_t")
+
+#: Fields of clif_exact_state, the columns of a state array.
+STATE_FIELDS = ("t", "t0", "V0", "t_ref_end")
+
+
+class SpikeLimitError(ClifError):
+    """The run would produce more spikes than ``max_spikes`` allows."""
+
+
+cdef const double *_ptr(object a, Py_ssize_t size, str name) except? NULL:
+    if a is None:
+        return NULL
+    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.flags.c_contiguous):
+        raise TypeError(f"{name}: internal error, need a C-contiguous float64 array")
+    if a.size < size:
+        raise ValueError(f"{name}: internal error, need at least {size} elements")
+    return <const double *>cnp.PyArray_DATA(a)
+
+
+class _Budget:
+    """Spike slots left under max_spikes, shared by the chunks' threads."""
+
+    def __init__(self, limit):
+        self.left = limit
+        self.limit = limit
+        self.lock = threading.Lock()
+
+    def take(self, want):
+        with self.lock:
+            got = min(want, self.left)
+            self.left -= got
+            return got
+
+    def give(self, k):
+        with self.lock:
+            self.left += k
+
+
+cdef class _Job:
+    cdef clif_exact_pop pop
+    cdef object keep
+    cdef clif_exact_state *state
+    cdef clif_exact_cursor *cursor
+    cdef double t_end
+
+    def chunk(self, Py_ssize_t begin, Py_ssize_t end, Py_ssize_t estimate, budget):
+        """Run neurons [begin, end); returns lists of (times, senders) blocks."""
+        cdef clif_status st
+        cdef size_t b = begin, n_out = 0, resume = 0, cap
+        cdef double[::1] tb
+        cdef int64_t[::1] ib
+        blocks = []
+        total = 0
+        want = max(estimate, 64)
+        while True:
+            cap = budget.take(want)
+            if cap == 0:
+                raise SpikeLimitError(
+                    0, f"the run produces more than max_spikes={budget.limit} spikes "
+                    "(16 bytes each); pass a larger max_spikes or a shorter t_stop")
+            t_arr = np.empty(cap, dtype=np.float64)
+            i_arr = np.empty(cap, dtype=np.int64)
+            tb = t_arr
+            ib = i_arr
+            with nogil:
+                st = clif_exact_run(&self.pop, b, <size_t>end, self.t_end, self.state,
+                                    self.cursor, &tb[0], &ib[0], cap, &n_out, &resume)
+            budget.give(cap - n_out)
+            blocks.append((t_arr[:n_out], i_arr[:n_out]))
+            total += n_out
+            if st == CLIF_E_CAPACITY:
+                b = resume
+                want = max(total, 64)  # doubling overall
+                continue
+            if st != CLIF_OK:
+                raise_status(st, f"neuron {resume}")
+            return blocks
+
+
+def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=None, change_t=None, change_I=None,
+        bint change_per_neuron=False, sine=None, pulse_off=None, pulse_t=None, pulse_w=None,
+        sample_t=None, sample_V=None, int refractory_input=0, int n_threads=1,
+        max_spikes=10**8, estimate=None):
+    """Advance every neuron to ``t_end``; ``state`` (n, 4) float64 and
+    ``cursor`` (n, 3) uintp are updated in place.  Returns ``(times,
+    senders)`` sorted by time, then sender.  ``estimate`` (per neuron, int64)
+    sizes the first spike buffers."""
+    cdef Py_ssize_t n = par["tau_m"].shape[0], k = 0, m = 0
+    cdef _Job job = _Job()
+    if not (isinstance(state, np.ndarray) and state.dtype == np.float64
+            and state.shape == (n, 4) and state.flags.c_contiguous):
+        raise TypeError("state: internal error, need a C-contiguous (n, 4) float64 array")
+    if not (isinstance(cursor, np.ndarray) and cursor.dtype == np.uintp
+            and cursor.shape == (n, 3) and cursor.flags.c_contiguous):
+        raise TypeError("cursor: internal error, need a C-contiguous (n, 3) uintp array")
+    keep = [par, state, cursor, I_step0, change_t, change_I, sine, pulse_off, pulse_t,
+            pulse_w, sample_t, sample_V]
+    job.keep = keep
+    job.state = <clif_exact_state *>cnp.PyArray_DATA(state)
+    job.cursor = <clif_exact_cursor *>cnp.PyArray_DATA(cursor)
+    job.t_end = t_end
+    job.pop.n = n
+    job.pop.tau_m = _ptr(par["tau_m"], n, "tau_m")
+    job.pop.R_m = _ptr(par["R_m"], n, "R_m")
+    job.pop.E_L = _ptr(par["E_L"], n, "E_L")
+    job.pop.V_th = _ptr(par["V_th"], n, "V_th")
+    job.pop.V_reset = _ptr(par["V_reset"], n, "V_reset")
+    job.pop.t_ref = _ptr(par["t_ref"], n, "t_ref")
+    job.pop.I_e = _ptr(par["I_e"], n, "I_e")
+    job.pop.I_step0 = _ptr(I_step0, n, "I_step0")
+    if change_t is not None and change_t.shape[0]:
+        k = change_t.shape[0]
+        job.pop.n_changes = k
+        job.pop.change_t = _ptr(change_t, k, "change_t")
+        job.pop.change_I = _ptr(change_I, k * (n if change_per_neuron else 1), "change_I")
+        job.pop.change_row = n if change_per_neuron else 1
+        job.pop.change_col = 1 if change_per_neuron else 0
+    else:
+        job.pop.n_changes = 0
+        job.pop.change_t = NULL
+        job.pop.change_I = NULL
+        job.pop.change_row = job.pop.change_col = 0
+    if sine is not None:
+        job.pop.sine_I0 = _ptr(sine[0], n, "sine I0")
+        job.pop.sine_f = _ptr(sine[1], n, "sine f")
+        job.pop.sine_phase = _ptr(sine[2], n, "sine phase")
+    else:
+        job.pop.sine_I0 = job.pop.sine_f = job.pop.sine_phase = NULL
+    if pulse_off is not None:
+        if not (pulse_off.dtype == np.uintp and pulse_off.shape == (n + 1,)
+                and pulse_off.flags.c_contiguous and pulse_off[n] <= pulse_t.shape[0]
+                and pulse_t.shape == pulse_w.shape):
+            raise TypeError("pulses: internal error in the grouped layout")
+        job.pop.pulse_off = <const size_t *>cnp.PyArray_DATA(pulse_off)
+        job.pop.pulse_t = _ptr(pulse_t, 0, "pulse times")
+        job.pop.pulse_w = _ptr(pulse_w, 0, "pulse weights")
+    else:
+        job.pop.pulse_off = NULL
+        job.pop.pulse_t = job.pop.pulse_w = NULL
+    if sample_t is not None and sample_t.shape[0]:
+        m = sample_t.shape[0]
+        if not (isinstance(sample_V, np.ndarray) and sample_V.shape == (m, n)):
+            raise TypeError("sample_V: internal error, need an (m, n) array")
+        job.pop.n_samples = m
+        job.pop.sample_t = _ptr(sample_t, m, "sample_times")
+        job.pop.sample_V = <double *>_ptr(sample_V, m * n, "sample_V")
+    else:
+        job.pop.n_samples = 0
+        job.pop.sample_t = NULL
+        job.pop.sample_V = NULL
+    job.pop.refractory_input = refractory_input
+
+    n_threads = max(1, min(int(n_threads), n))
+    budget = _Budget(int(max_spikes))
+    if n_threads == 1:
+        parts = [job.chunk(0, n, 64 if estimate is None else int(np.sum(estimate)), budget)]
+    else:
+        bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
+        if estimate is None:
+            est = [64] * n_threads
+        else:
+            cum = np.concatenate(([0], np.cumsum(estimate)))
+            est = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
+        with ThreadPoolExecutor(n_threads) as ex:
+            futs = [ex.submit(job.chunk, int(bounds[c]), int(bounds[c + 1]), est[c], budget)
+                    for c in range(n_threads)]
+            parts = [f.result() for f in futs]
+    blocks = [blk for part in parts for blk in part]
+    if len(blocks) == 1:
+        times, senders = blocks[0]
+    else:
+        times = np.concatenate([b[0] for b in blocks])
+        senders = np.concatenate([b[1] for b in blocks])
+    if n > 1:
+        sort_spikes(times, senders, t_start, t_end)
+    return times, senders
+
+
+def sort_spikes(times, senders, double t_lo, double t_hi):
+    """Sort float64 ``times`` and int64 ``senders`` in place by (time,
+    sender); every time must lie in [t_lo, t_hi]."""
+    cdef double[::1] t = times
+    cdef int64_t[::1] i = senders
+    cdef size_t n = t.shape[0], nb = 4096 + 65536 + 2
+    cdef clif_status st
+    if n == 0:
+        return
+    work = np.empty(2 * n, dtype=np.float64)  # n clif_spike {double, int64}
+    bins = np.empty(nb + 1, dtype=np.uintp)
+    cdef clif_spike *w = <clif_spike *>cnp.PyArray_DATA(work)
+    cdef size_t *b = <size_t *>cnp.PyArray_DATA(bins)
+    with nogil:
+        st = clif_spike_sort(n, &t[0], &i[0], t_lo, t_hi, w, b, nb)
+    raise_status(st, "sorting spikes")

@@ -1,0 +1,471 @@
+"""Exact event-driven simulation of LIF populations.
+
+``clif.simulate`` runs N independent neurons from ``t = 0`` to ``t_stop``;
+``clif.Population`` is the same simulation as a resumable object.  Both go
+through ``clif._exact`` to the C kernel ``src_c/exact.c``.
+
+Spike times are exact to rounding: between events the membrane follows its
+closed form, ``V(t) = V_inf + (V0 - V_inf) e^{-t/tau_m}`` under a constant
+current (plus the steady-state sine and its decaying transient under a
+sinusoidal current); constant-drive crossings are closed-form
+(``tau_m log1p((V_th - V)/(V_inf - V_th))``) and sine crossings are found by
+a certified search (a bound on ``|V''|`` proves the cells it skips contain no
+crossing) and a bracketing root finder to ~1e-13 ms.  The cost grows with
+the number of events (spikes, pulses, current changes, samples), not with
+``t_stop / dt``.
+
+Semantics
+---------
+- Time runs over the half-open ``[t, until)``: inputs and spikes at exactly
+  ``until`` belong to the next run.  A neuron whose V is at or above ``V_th``
+  at an event (start, pulse, end of refractoriness) fires at that time.
+- Pulses arriving at the same time on the same neuron are all added before
+  the threshold is checked; a pulse that lifts V to ``V_th`` or above fires
+  the neuron at the pulse time.
+- Refractoriness is ``[t*, t* + t_ref)``; V is held at ``V_reset`` and the
+  currents do not act.  ``refractory_input="drop"`` (default; NEST, Brian2)
+  discards pulses arriving inside the window; ``"integrate"`` adds each at
+  the window's end, decayed as the free membrane would have decayed it,
+  ``w exp(-(t* + t_ref - t_pulse)/tau_m)`` (NEST ``iaf_psc_delta`` with
+  ``refractory_input=True``).  A pulse at exactly ``t* + t_ref`` is outside
+  the window.
+
+Units: ms, mV, nA, nF, MOhm; rates in Hz.
+"""
+import numbers
+import os
+
+import numpy as np
+
+from clif import _exact
+from clif import _closed_form as _cf
+from clif.params import as_real, population
+from clif.spikes import Spikes
+
+_REFRACTORY = {"drop": 0, "integrate": 1}
+
+
+def _default_max_spikes():
+    # 16 bytes per spike in the output, about four times that while the
+    # spikes are gathered and sorted: stay well inside physical memory.
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        mem = 16 * 2**30
+    return int(max(10**6, min(10**9, mem // 128)))
+
+
+_MAX_SPIKES = _default_max_spikes()
+
+
+def _real_array(name, x, ndim=1):
+    try:
+        a = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of real numbers") from exc
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be real numbers; got dtype {a.dtype}")
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if ndim == 1 and a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D; got shape {a.shape}")
+    return a
+
+
+def _times(name, x, t, until, closed=False):
+    """Sorted, finite times in [t, until) (or [t, until] with ``closed``)."""
+    a = _real_array(name, x)
+    hi = "]" if closed else ")"
+    inside = (a >= t) & ((a <= until) if closed else (a < until))
+    if not np.all(np.isfinite(a) & inside):
+        bad = a[~(np.isfinite(a) & inside)][0]
+        raise ValueError(f"{name} must be finite and lie in [{t!r}, {until!r}{hi} ms; "
+                         f"got {bad!r}")
+    return a
+
+
+def _sorted(name, a):
+    if a.size > 1 and not np.all(a[1:] >= a[:-1]):
+        i = int(np.argmax(a[1:] < a[:-1]))
+        raise ValueError(f"{name} must be sorted in non-decreasing order; "
+                         f"got {a[i]!r} before {a[i + 1]!r} at index {i}")
+    return a
+
+
+def _per_neuron(name, x, n, unit):
+    a = as_real(name, x)
+    if np.ndim(a) > 1 or (np.ndim(a) == 1 and np.size(a) not in (1, n)):
+        raise ValueError(f"{name} must be a scalar or have length n={n}; got shape "
+                         f"{np.shape(a)}")
+    a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), (n,)))
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite ({unit})")
+    return a
+
+
+def _check_until(name, until, t):
+    if isinstance(until, (bool, np.bool_)) or not isinstance(until, numbers.Real):
+        raise TypeError(f"{name} must be a real number (ms); got {type(until).__name__}")
+    until = float(until)
+    if not (np.isfinite(until) and until >= t):
+        raise ValueError(f"{name} must be finite and >= {t!r} ms (the current time); "
+                         f"got {until!r}")
+    return until
+
+
+class Population:
+    """A population of independent LIF neurons that can be advanced in time,
+    fed new inputs, and advanced again.
+
+    Advancing in several runs gives the same spikes, bit for bit, as one run
+    over the whole interval with the same inputs: the state keeps the last
+    event as its anchor and V is always computed from it.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of neurons (default: the length of the per-neuron arrays, or 1).
+    neuron : clif.LIF, optional
+        Parameters as an object, instead of the keywords below.
+    I_e : float or array_like, optional
+        Constant bias current [nA] (default 0, or ``neuron.I_e``).
+    V0 : float or array_like, optional
+        Initial membrane potential [mV] (default ``E_L``).  ``V0 >= V_th``
+        fires at ``t_start``.
+    sine : dict, optional
+        Sinusoidal current ``I_dc + I0 sin(2 pi f t / 1000 + phase)`` [nA],
+        ``t`` in ms, ``f`` in Hz, phase in rad: ``dict(I0=..., f=...,
+        phase=0.0, I_dc=0.0)``, each a scalar or per neuron.  It is fixed
+        for the population's life and uses absolute time.
+    refractory_input : {"drop", "integrate"}, optional
+        Fate of pulses arriving during refractoriness (see
+        :mod:`clif.simulate`).
+    t_start : float, optional
+        Initial time [ms] (default 0).
+    n_threads : int, optional
+        Threads for :meth:`run` (default 1); results do not depend on it.
+    neuron_offset : int, optional
+        Global index of neuron 0, for a population that is one chunk of a
+        larger one.  Senders and pulse targets stay local (0..n-1); the
+        offset is returned in ``spikes.extra["neuron_offset"]`` so that
+        ``Spikes.concatenate(parts, offsets=...)`` can rebuild global indices.
+    **params
+        ``tau_m`` [ms], ``C_m`` [nF], ``R_m`` [MOhm], ``E_L``, ``V_th``,
+        ``V_reset`` [mV], ``t_ref`` [ms]: scalars or per-neuron arrays, as
+        for :class:`clif.LIF`.
+
+    Attributes
+    ----------
+    n : int
+    t : float
+        Current time [ms].
+    V : ndarray
+        Membrane potential at ``t`` [mV] (``V_reset`` while refractory).
+    refractory : ndarray of bool
+        Whether each neuron is inside its refractory window at ``t``.
+    t_ref_end : ndarray
+        End of each neuron's refractory window [ms] (<= ``t`` when not
+        refractory).
+    I_step : ndarray
+        The piecewise-constant current in effect at ``t`` [nA].
+
+    Examples
+    --------
+    >>> import clif
+    >>> pop = clif.Population(3, I_e=[0.5, 1.5, 3.0])
+    >>> a = pop.run(500.0)
+    >>> b = pop.run(1000.0, current=([600.0], [1.0]))
+    >>> a.counts().tolist(), b.counts().tolist()
+    ([0, 20, 49], [17, 37, 62])
+    """
+
+    def __init__(self, n=None, *, neuron=None, I_e=None, V0=None, sine=None,
+                 refractory_input="drop", t_start=0.0, n_threads=1, neuron_offset=0,
+                 **params):
+        self.n, par = population(n, neuron, I_e, **params)
+        n = self.n
+        self._sine = None
+        if sine is not None:
+            if not isinstance(sine, dict):
+                raise TypeError(f"sine must be a dict(I0=..., f=..., phase=0.0, I_dc=0.0); "
+                                f"got {type(sine).__name__}")
+            unknown = set(sine) - {"I0", "f", "phase", "I_dc"}
+            if unknown or "I0" not in sine or "f" not in sine:
+                raise ValueError(f"sine needs keys I0 and f, optional phase and I_dc; got "
+                                 f"{sorted(sine)}")
+            I0 = _per_neuron("sine I0", sine["I0"], n, "nA")
+            f = _per_neuron("sine f", sine["f"], n, "Hz")
+            if np.any(f < 0):
+                raise ValueError("sine f must be finite and >= 0 (Hz)")
+            phase = _per_neuron("sine phase", sine.get("phase", 0.0), n, "rad")
+            par["I_e"] = par["I_e"] + _per_neuron("sine I_dc", sine.get("I_dc", 0.0), n, "nA")
+            self._sine = (I0, f, phase)
+        self._par = par
+        if refractory_input not in _REFRACTORY:
+            raise ValueError(f"refractory_input must be 'drop' or 'integrate'; "
+                             f"got {refractory_input!r}")
+        self.refractory_input = refractory_input
+        t_start = _check_until("t_start", t_start, 0.0)
+        V0 = par["E_L"] if V0 is None else _per_neuron("V0", V0, n, "mV")
+        self._state = np.empty((n, 4))
+        self._state[:, 0] = self._state[:, 1] = self._state[:, 3] = t_start
+        self._state[:, 2] = V0
+        self._t = t_start
+        self._I_step = np.zeros(n)
+        self.n_threads = self._check_threads(n_threads)
+        if isinstance(neuron_offset, (bool, np.bool_)) or not isinstance(
+                neuron_offset, numbers.Integral) or neuron_offset < 0:
+            raise ValueError(f"neuron_offset must be an int >= 0; got {neuron_offset!r}")
+        self.neuron_offset = int(neuron_offset)
+
+    @staticmethod
+    def _check_threads(n_threads):
+        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral) \
+                or n_threads < 1:
+            raise ValueError(f"n_threads must be an int >= 1; got {n_threads!r}")
+        return int(n_threads)
+
+    @property
+    def t(self):
+        """Current time [ms]."""
+        return self._t
+
+    @property
+    def t_ref_end(self):
+        """End of each neuron's refractory window [ms] (a copy)."""
+        return self._state[:, 3].copy()
+
+    @property
+    def refractory(self):
+        """Whether each neuron is refractory at ``t`` (bool array)."""
+        return self._state[:, 3] > self._t
+
+    @property
+    def I_step(self):
+        """Piecewise-constant current in effect at ``t`` [nA] (a copy)."""
+        return self._I_step.copy()
+
+    @property
+    def params(self):
+        """Per-neuron parameter arrays (copies), ``I_e`` including the sine's DC."""
+        return {k: v.copy() for k, v in self._par.items()}
+
+    @property
+    def V(self):
+        """Membrane potential at ``t`` [mV], from the closed form
+        (``V_reset`` while refractory)."""
+        out = np.empty((1, self.n))
+        _exact.run(self._par, self._state.copy(), np.zeros((self.n, 3), np.uintp), self._t,
+                   I_step0=self._I_step, sine=self._sine, sample_t=np.array([self._t]),
+                   sample_V=out)
+        return out[0]
+
+    def __repr__(self):
+        return f"Population(n={self.n}, t={self._t:g} ms)"
+
+    def run(self, until, *, current=None, pulses=None, sample_times=None, max_spikes=None,
+            n_threads=None):
+        """Advance to time ``until`` and return the spikes fired in ``[t, until)``.
+
+        Parameters
+        ----------
+        until : float
+            End of this segment [ms], >= the current time ``t``.
+        current : (change_times, values), optional
+            Piecewise-constant current [nA] added to ``I_e``: from
+            ``change_times[j]`` [ms] (sorted, in ``[t, until)``) on, the
+            current is ``values[j]``.  ``values`` has shape ``(k,)`` (shared
+            by all neurons) or ``(k, n)`` (per neuron).  Before the first
+            change the current of the previous segment continues (0 at the
+            start).
+        pulses : (times, targets, weights), optional
+            Delta pulses: times [ms] in ``[t, until)``, in any order;
+            targets, integer neuron indices in ``[0, n)``; weights [mV], the
+            jump of V.
+        sample_times : array_like, optional
+            Sorted times [ms] in ``[t, until]`` at which to evaluate V from
+            the closed form (no stepping): ``spikes.extra["V"]`` gets shape
+            ``(len(sample_times), n)`` [mV].  A sample sees V before the
+            events at its own time (a pulse or spike at exactly that time
+            shows in later samples); ``V_reset`` while refractory.
+        max_spikes : int, optional
+            Most spikes this segment may produce; beyond it
+            ``clif._exact.SpikeLimitError`` is raised and the population is
+            left unchanged.  Default: about 1/128 of physical memory in
+            spikes, at most 10^9.
+        n_threads : int, optional
+            Override the population's thread count for this run.
+
+        Returns
+        -------
+        clif.Spikes
+            Spike times [ms] and senders sorted by time, then sender, with
+            ``t_start = t``, ``t_stop = until``, ``state`` this population,
+            and ``extra`` holding ``neuron_offset`` (and ``V``,
+            ``sample_times`` with samples).
+
+        Raises
+        ------
+        ValueError, TypeError
+            Bad input, naming the argument; the population is then unchanged.
+        """
+        n, t = self.n, self._t
+        until = _check_until("until", until, t)
+        n_threads = self.n_threads if n_threads is None else self._check_threads(n_threads)
+        if max_spikes is None:
+            max_spikes = _MAX_SPIKES
+        elif isinstance(max_spikes, (bool, np.bool_)) or not isinstance(
+                max_spikes, numbers.Integral) or max_spikes < 0:
+            raise ValueError(f"max_spikes must be an int >= 0; got {max_spikes!r}")
+        kw = {}
+        I_max = self._I_step
+        next_step = self._I_step
+        if current is not None:
+            if not (isinstance(current, (tuple, list)) and len(current) == 2):
+                raise TypeError("current must be a pair (change_times, values)")
+            ct = _sorted("current change times",
+                         _times("current change times", current[0], t, until))
+            cv = _real_array("current values", current[1], np.ndim(current[1]))
+            if cv.ndim not in (1, 2) or cv.shape[0] != ct.size or (
+                    cv.ndim == 2 and cv.shape[1] != n):
+                raise ValueError(f"current values must have shape (k,) or (k, n) with "
+                                 f"k={ct.size} change times and n={n}; got {cv.shape}")
+            if not np.all(np.isfinite(cv)):
+                raise ValueError("current values must be finite (nA)")
+            if ct.size:
+                kw.update(change_t=ct, change_I=cv, change_per_neuron=cv.ndim == 2)
+                I_max = np.maximum(I_max, cv.max(axis=0))
+                next_step = np.ascontiguousarray(np.broadcast_to(cv[-1], (n,)))
+        n_pulses = np.zeros(n, dtype=np.int64)
+        if pulses is not None:
+            if not (isinstance(pulses, (tuple, list)) and len(pulses) == 3):
+                raise TypeError("pulses must be a triple (times, targets, weights)")
+            pt = _real_array("pulse times", pulses[0])
+            tg = np.asarray(pulses[1])
+            if tg.ndim == 0:
+                tg = tg.reshape(1)
+            if tg.size == 0:
+                tg = tg.astype(np.int64)  # [] is float64 to NumPy
+            if tg.dtype.kind not in "iu":
+                raise TypeError(f"pulse targets must be integers; got dtype {tg.dtype}")
+            pw = _real_array("pulse weights", pulses[2])
+            if not (pt.shape == tg.shape == pw.shape):
+                raise ValueError(f"pulse times, targets and weights must have the same "
+                                 f"length; got {pt.size}, {tg.size}, {pw.size}")
+            pt = _times("pulse times", pt, t, until)
+            if tg.size and (tg.min() < 0 or tg.max() >= n):
+                raise ValueError(f"pulse targets must lie in [0, n={n}); got "
+                                 f"{int(tg.min()) if tg.min() < 0 else int(tg.max())}")
+            if not np.all(np.isfinite(pw)):
+                raise ValueError("pulse weights must be finite (mV)")
+            order = np.lexsort((pt, tg))  # by target, then time; stable for ties
+            n_pulses = np.bincount(tg, minlength=n).astype(np.int64)
+            off = np.zeros(n + 1, dtype=np.uintp)
+            np.cumsum(n_pulses, out=off[1:])
+            kw.update(pulse_off=off, pulse_t=np.ascontiguousarray(pt[order]),
+                      pulse_w=np.ascontiguousarray(pw[order]))
+        extra = {"neuron_offset": self.neuron_offset}
+        if sample_times is not None:
+            st = _sorted("sample_times", _times("sample_times", sample_times, t, until,
+                                                closed=True))
+            V = np.empty((st.size, n))
+            kw.update(sample_t=st, sample_V=V)
+            extra.update(V=V, sample_times=st)
+        # Large runs size their first buffers from the closed-form rate at
+        # each neuron's largest current, plus one spike per pulse: usually a
+        # single allocation.  Small ones just grow from a small buffer.
+        p = self._par
+        est = None
+        if n >= 256:
+            I_top = p["I_e"] + I_max + (np.abs(self._sine[0]) if self._sine else 0.0)
+            r = _cf.rate(I_top, p["tau_m"], p["R_m"], p["E_L"], p["V_th"], p["V_reset"],
+                         p["t_ref"])
+            est = np.minimum(np.ceil(r * ((until - t) / 1000.0)) + 1 + n_pulses,
+                             max_spikes).astype(np.int64)
+        state = self._state.copy()  # committed only on success
+        times, senders = _exact.run(
+            p, state, np.zeros((n, 3), np.uintp), until, t_start=t, I_step0=self._I_step,
+            sine=self._sine, refractory_input=_REFRACTORY[self.refractory_input],
+            n_threads=n_threads, max_spikes=max_spikes, estimate=est, **kw)
+        self._state = state
+        self._t = until
+        self._I_step = next_step
+        return Spikes(times, senders, n, until, t_start=t, state=self, sort=False, extra=extra)
+
+
+def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pulses=None,
+             sine=None, sample_times=None, refractory_input="drop", max_spikes=None,
+             n_threads=1, neuron_offset=0, **params):
+    """Simulate ``n`` independent LIF neurons exactly from 0 to ``t_stop``.
+
+    ``tau_m dV/dt = -(V - E_L) + R_m I(t)``; ``V >= V_th`` fires, then V is
+    held at ``V_reset`` for ``t_ref``.  Spike times are exact to rounding
+    (see :mod:`clif.simulate` for the method and the event semantics).
+
+    Parameters
+    ----------
+    t_stop : float
+        End of the simulation [ms], > 0; the interval is ``[0, t_stop)``.
+    n : int, optional
+        Number of neurons (default: the length of per-neuron arrays, or 1).
+    neuron : clif.LIF, optional
+        Parameters as an object, instead of the keywords.
+    I_e : float or array_like, optional
+        Constant current [nA], scalar or per neuron (default 0).
+    V0 : float or array_like, optional
+        Initial potential [mV] (default ``E_L``); ``V0 >= V_th`` fires at 0.
+    current : (change_times, values), optional
+        Piecewise-constant current [nA] added to ``I_e``: 0 until
+        ``change_times[0]``, then ``values[j]`` from ``change_times[j]`` [ms]
+        (sorted, in ``[0, t_stop)``).  ``values``: shape ``(k,)`` shared, or
+        ``(k, n)`` per neuron.
+    pulses : (times, targets, weights), optional
+        Delta pulses in any order: times [ms] in ``[0, t_stop)``, integer
+        targets in ``[0, n)``, weights [mV].
+    sine : dict, optional
+        ``dict(I0=..., f=..., phase=0.0, I_dc=0.0)``: the current
+        ``I_dc + I0 sin(2 pi f t / 1000 + phase)`` [nA; f in Hz; t in ms],
+        scalars or per neuron.
+    sample_times : array_like, optional
+        Sorted times [ms] in ``[0, t_stop]``; V there [mV] is returned in
+        ``spikes.extra["V"]``, shape ``(len(sample_times), n)``, computed from
+        the closed form, before the events at the sample's own time.
+    refractory_input : {"drop", "integrate"}, optional
+        Pulses inside the refractory window are dropped (default) or added,
+        decayed, at its end (NEST ``refractory_input``).
+    max_spikes : int, optional
+        Raise ``clif._exact.SpikeLimitError`` rather than produce more spikes
+        (default: about 1/128 of physical memory in spikes, at most 10^9).
+    n_threads : int, optional
+        Threads over contiguous chunks of neurons (default 1); the result is
+        identical for every value.
+    neuron_offset : int, optional
+        Global index of neuron 0 when this call is one chunk of a larger
+        population; senders and targets stay local, the offset is returned in
+        ``spikes.extra["neuron_offset"]``.
+    **params
+        ``tau_m`` [ms], ``C_m`` [nF], ``R_m`` [MOhm], ``E_L``, ``V_th``,
+        ``V_reset`` [mV], ``t_ref`` [ms]: scalars or per-neuron arrays.
+
+    Returns
+    -------
+    clif.Spikes
+        Times [ms] and senders sorted by time then sender; ``spikes.state``
+        is the :class:`Population` at ``t_stop``, ready to ``run`` further.
+
+    Examples
+    --------
+    >>> import clif
+    >>> s = clif.simulate(1000.0, I_e=2.0)
+    >>> len(s), bool(abs(s.isi(0)[0] - clif.isi(2.0)) < 1e-12)
+    (63, True)
+    """
+    t_stop = _check_until("t_stop", t_stop, 0.0)
+    if t_stop <= 0:
+        raise ValueError(f"t_stop must be finite and > 0 ms; got {t_stop!r}")
+    pop = Population(n, neuron=neuron, I_e=I_e, V0=V0, sine=sine,
+                     refractory_input=refractory_input, n_threads=n_threads,
+                     neuron_offset=neuron_offset, **params)
+    return pop.run(t_stop, current=current, pulses=pulses, sample_times=sample_times,
+                   max_spikes=max_spikes)

@@ -1,0 +1,617 @@
+/* Exact event-driven integration of LIF neurons (declarations and the
+ * semantics in clif_exact.h).
+ *
+ * Between events the membrane obeys tau_m V' = -(V - E_L) + R_m I(t) with
+ * I(t) = I_dc + I0 sin(w t + phase), whose solution from the anchor (t0, V0) is
+ *
+ *   V(t) = Vp(t) + (V0 - Vp(t0)) e^{-(t - t0)/tau_m},
+ *   Vp(t) = V_inf + A sin(w t + phase - theta),
+ *   V_inf = E_L + R_m I_dc,  A = R_m I0 / sqrt(1 + (w tau_m)^2),  theta = atan(w tau_m).
+ *
+ * It is evaluated as V0 + (Vp(t) - Vp(t0)) + (V0 - Vp(t0)) expm1(-dt/tau_m),
+ * which keeps full relative accuracy for small dt (NEST iaf_psc_delta_ps).
+ * Under constant drive (A == 0) the next crossing is closed-form; under a
+ * sine it is found by certified search (find_crossing_sine).
+ *
+ * Nothing here allocates or keeps global state; every function works on the
+ * caller's structs only, so separate neurons may run on separate threads.
+ */
+#include "clif.h"
+
+#include <float.h>
+#include <math.h>
+
+#define TWO_PI 6.283185307179586476925286766559
+
+/* Drive-dependent constants of one neuron (the "propagator"). */
+typedef struct prop {
+    double tau, E_L, R, V_th;
+    double V_inf;  /* E_L + R I (+ R I0 sin(phase) when f == 0) */
+    double above;  /* V_inf - V_th as fma(R, I, E_L - V_th): correctly rounded near
+                    * rheobase, where every bit of it matters (as clif_isi) */
+    double A;      /* steady-state sine amplitude [mV]; 0: constant drive */
+    double w;      /* angular frequency [rad/ms] */
+    double psi;    /* phase of Vp: phase - theta */
+    double RI0, phase; /* for V'(t) */
+    double V_reset;
+    double T_free; /* free time from V_reset to V_th under constant drive, once */
+} prop;
+
+static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr)
+{
+    if (!isfinite(d->I_dc) || !isfinite(d->I0) || !isfinite(d->phase))
+        return CLIF_E_VALUE;
+    if (!(isfinite(d->f) && d->f >= 0.0))
+        return CLIF_E_FREQ;
+    pr->tau = p->tau_m;
+    pr->E_L = p->E_L;
+    pr->R = p->R_m;
+    pr->V_th = p->V_th;
+    pr->w = TWO_PI * d->f / 1000.0; /* f in Hz, t in ms */
+    pr->phase = d->phase;
+    pr->V_reset = p->V_reset;
+    pr->T_free = NAN;
+    if (pr->w == 0.0 || d->I0 == 0.0) {
+        double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
+        pr->V_inf = p->E_L + p->R_m * Ic;
+        pr->above = fma(p->R_m, Ic, p->E_L - p->V_th);
+        pr->A = 0.0;
+        pr->RI0 = 0.0;
+        pr->psi = 0.0;
+    } else {
+        double wt = pr->w * p->tau_m;
+        pr->V_inf = p->E_L + p->R_m * d->I_dc;
+        pr->above = NAN; /* unused: crossings are searched */
+        pr->A = p->R_m * d->I0 / hypot(1.0, wt);
+        pr->RI0 = p->R_m * d->I0;
+        pr->psi = d->phase - atan(wt);
+    }
+    if (!isfinite(pr->V_inf) || !isfinite(pr->RI0))
+        return CLIF_E_VALUE;
+    return CLIF_OK;
+}
+
+static double vp(const prop *pr, double t)
+{
+    return pr->V_inf + pr->A * sin(pr->w * t + pr->psi);
+}
+
+/* The free trajectory from the anchor; c = V0 - Vp(t0) and vp0 = Vp(t0) are
+ * passed in because the root finder evaluates it many times per anchor. */
+static double vfree(const prop *pr, double t0, double V0, double vp0, double c, double t)
+{
+    double e = expm1(-(t - t0) / pr->tau);
+    if (pr->A == 0.0)
+        return V0 + c * e;
+    return V0 + (vp(pr, t) - vp0) + c * e;
+}
+
+void clif_exact_init(clif_exact_state *s, double t, double V)
+{
+    s->t = t;
+    s->t0 = t;
+    s->V0 = V;
+    s->t_ref_end = t;
+}
+
+static double potential(const clif_params *p, const prop *pr, const clif_exact_state *s, double t)
+{
+    if (t < s->t_ref_end)
+        return p->V_reset;
+    if (t < s->t0)
+        return NAN;
+    double vp0 = vp(pr, s->t0);
+    return vfree(pr, s->t0, s->V0, vp0, s->V0 - vp0, t);
+}
+
+double clif_exact_potential(const clif_params *p, const clif_drive *d,
+                            const clif_exact_state *s, double t)
+{
+    prop pr;
+    if (make_prop(p, d, &pr) != CLIF_OK)
+        return NAN;
+    return potential(p, &pr, s, t);
+}
+
+void clif_exact_rebase(const clif_params *p, const clif_drive *d, clif_exact_state *s)
+{
+    prop pr;
+    if (s->t < s->t_ref_end || make_prop(p, d, &pr) != CLIF_OK)
+        return;
+    s->V0 = potential(p, &pr, s, s->t);
+    s->t0 = s->t;
+}
+
+/* ---- crossing search under a sine ------------------------------------- */
+
+typedef struct sine_ctx {
+    const prop *pr;
+    double t0, V0, vp0, c;
+} sine_ctx;
+
+static double g_of(const sine_ctx *x, double t)
+{
+    return vfree(x->pr, x->t0, x->V0, x->vp0, x->c, t) - x->pr->V_th;
+}
+
+/* g'(t) = V'(t) = (E_L + R I(t) - V(t)) / tau. */
+static double dg_of(const sine_ctx *x, double t)
+{
+    const prop *pr = x->pr;
+    double V = vfree(pr, x->t0, x->V0, x->vp0, x->c, t);
+    return (pr->V_inf + pr->RI0 * sin(pr->w * t + pr->phase) - V) / pr->tau;
+}
+
+/* Cells narrower than this are not split further: below it a crossing is
+ * located to it, and an unresolved excursion above threshold is at most
+ * M2 L^2 / 8 ~ 1e-25 M2 mV (far below the rounding error of V itself). */
+static double tiny_width(double t)
+{
+    return fmax(1e-13, 4.0 * DBL_EPSILON * fabs(t));
+}
+
+/* Illinois (modified regula falsi) on [a, b] with g(a) < 0 <= g(b), with a
+ * bisection whenever three steps fail to halve the bracket.  Returns the
+ * right end, so that V >= V_th holds (to rounding) at the reported time. */
+static clif_status illinois(const sine_ctx *x, double a, double b, double ga, double gb,
+                            double *root)
+{
+    int side = 0;
+    double width0 = b - a;
+    for (int it = 0; it < 200; ++it) {
+        double tol = tiny_width(b);
+        if (b - a <= tol) {
+            *root = b;
+            return CLIF_OK;
+        }
+        double m;
+        if (it % 3 == 2 && b - a > 0.5 * width0) {
+            m = a + 0.5 * (b - a);
+        } else {
+            m = (a * gb - b * ga) / (gb - ga);
+            if (!(m > a && m < b))
+                m = a + 0.5 * (b - a);
+        }
+        if (it % 3 == 2)
+            width0 = b - a;
+        if (m <= a || m >= b) { /* the bracket is one ulp wide */
+            *root = b;
+            return CLIF_OK;
+        }
+        double gm = g_of(x, m);
+        if (gm >= 0.0) {
+            b = m;
+            gb = gm;
+            if (side == -1)
+                ga *= 0.5;
+            side = -1;
+        } else {
+            a = m;
+            ga = gm;
+            if (side == 1)
+                gb *= 0.5;
+            side = 1;
+        }
+    }
+    return CLIF_E_NOCONVERGE;
+}
+
+/* The first t in cell [a, b] with g(t) >= 0, or +inf, given g(a) < 0.
+ *
+ * Why no crossing is missed: with |g''| <= M2 on the cell, g lies below its
+ * chord plus M2 L^2 / 8, so a (sub)cell whose end values satisfy
+ * max(g(a), g(b)) + M2 L^2 / 8 < 0 has no crossing.  Every other subcell is
+ * halved, left half first, until it is either certified crossing-free, or
+ * has g(b) >= 0 and g increasing throughout (g'(a) - M2 L > 0: exactly one
+ * root, the first), or is narrower than tiny_width.  Depth-first, left
+ * first, so the crossing returned is the earliest. */
+static clif_status search_cell(const sine_ctx *x, double a, double b, double ga, double gb,
+                               double M2, double *root)
+{
+    struct { double a, b, ga, gb; } stk[128];
+    int top = 0;
+    stk[top].a = a; stk[top].b = b; stk[top].ga = ga; stk[top].gb = gb; ++top;
+    while (top > 0) {
+        --top;
+        a = stk[top].a; b = stk[top].b; ga = stk[top].ga; gb = stk[top].gb;
+        double L = b - a;
+        int small = L <= tiny_width(b);
+        if (gb >= 0.0) {
+            if (small || dg_of(x, a) > M2 * L)
+                return illinois(x, a, b, ga, gb, root);
+        } else if (small || fmax(ga, gb) + 0.125 * M2 * L * L < 0.0) {
+            continue;
+        }
+        double m = a + 0.5 * L;
+        if (m <= a || m >= b || top + 2 > (int)(sizeof stk / sizeof stk[0])) {
+            if (gb >= 0.0)
+                return illinois(x, a, b, ga, gb, root);
+            continue;
+        }
+        double gm = g_of(x, m);
+        stk[top].a = m; stk[top].b = b; stk[top].ga = gm; stk[top].gb = gb; ++top;
+        stk[top].a = a; stk[top].b = m; stk[top].ga = ga; stk[top].gb = gm; ++top;
+    }
+    *root = INFINITY;
+    return CLIF_OK;
+}
+
+/* The first time in [s->t, h) at which V >= V_th, or +inf; the neuron is
+ * not refractory.  The cells are t0 + k delta (k counted, never summed), so
+ * the search, and hence the spike time, depends on the anchor only, not on
+ * where a caller split the run. */
+static clif_status find_crossing(prop *pr, const clif_exact_state *s, double h, double *tc)
+{
+    *tc = INFINITY;
+    if (s->V0 >= pr->V_th) {
+        *tc = s->t;
+        return CLIF_OK;
+    }
+    if (pr->A == 0.0) {
+        if (pr->above > 0.0) {
+            /* Regular firing restarts from V_reset every time: compute that
+             * interval once (the same expression, so the same bits). */
+            double L;
+            if (s->V0 == pr->V_reset) {
+                if (isnan(pr->T_free))
+                    pr->T_free = pr->tau * log1p((pr->V_th - s->V0) / pr->above);
+                L = pr->T_free;
+            } else {
+                L = pr->tau * log1p((pr->V_th - s->V0) / pr->above);
+            }
+            *tc = fmax(s->t, s->t0 + L);
+        }
+        return CLIF_OK;
+    }
+    sine_ctx x;
+    x.pr = pr;
+    x.t0 = s->t0;
+    x.V0 = s->V0;
+    x.vp0 = vp(pr, s->t0);
+    x.c = s->V0 - x.vp0;
+    double amp = fabs(pr->A), w2A = pr->w * pr->w * amp;
+    double delta = TWO_PI / pr->w / 16.0;
+    double k = floor((s->t - s->t0) / delta);
+    if (!(k >= 0.0))
+        k = 0.0;
+    double a = s->t0 + k * delta;
+    double ga = g_of(&x, a);
+    for (; a < h; k += 1.0) {
+        /* |c| e^{-(t-t0)/tau} bounds the transient on the cell, decreasing. */
+        double env = fabs(x.c) * exp(-(a - s->t0) / pr->tau);
+        if (pr->V_inf + amp + env < pr->V_th)
+            return CLIF_OK; /* never reaches threshold from here on */
+        double b = s->t0 + (k + 1.0) * delta;
+        double gb = g_of(&x, b);
+        if (ga >= 0.0) { /* only by rounding at a cell edge */
+            *tc = fmax(a, s->t);
+            return CLIF_OK;
+        }
+        double r;
+        clif_status st = search_cell(&x, a, b, ga, gb, w2A + env / (pr->tau * pr->tau), &r);
+        if (st != CLIF_OK)
+            return st;
+        if (r < INFINITY) {
+            *tc = fmax(r, s->t);
+            return CLIF_OK;
+        }
+        a = b;
+        ga = gb;
+    }
+    return CLIF_OK;
+}
+
+/* ---- one neuron ------------------------------------------------------- */
+
+static clif_status check_pulse(double t_now, double tp, double w)
+{
+    if (!(isfinite(tp) && tp >= 0.0))
+        return CLIF_E_TIME;
+    if (tp < t_now)
+        return CLIF_E_UNSORTED;
+    if (!isfinite(w))
+        return CLIF_E_VALUE;
+    return CLIF_OK;
+}
+
+clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_exact_state *s,
+                               double t_end, const double *pulse_t, const double *pulse_w,
+                               size_t n_pulses, size_t *next, int refractory_input,
+                               double *spikes, size_t capacity, size_t *n_spikes)
+{
+    if (!p || !d || !s || !next || !n_spikes || (capacity && !spikes)
+        || (n_pulses && (!pulse_t || !pulse_w)))
+        return CLIF_E_NULL;
+    *n_spikes = 0;
+    clif_status st = clif_check_params(p);
+    if (st != CLIF_OK)
+        return st;
+    prop pr;
+    st = make_prop(p, d, &pr);
+    if (st != CLIF_OK)
+        return st;
+    if (!(isfinite(t_end) && t_end >= s->t) || !isfinite(s->t))
+        return CLIF_E_TIME;
+    if (!isfinite(s->V0))
+        return CLIF_E_VALUE;
+    size_t k = *next;
+    while (s->t < t_end) {
+        if (s->t < s->t_ref_end) {
+            /* Refractory: V is V_reset until t_ref_end; pulses are dropped or
+             * banked (decayed to the window's end) into the anchor V0. */
+            double stop = fmin(s->t_ref_end, t_end);
+            for (; k < n_pulses && pulse_t[k] < stop; ++k) {
+                if ((st = check_pulse(s->t, pulse_t[k], pulse_w[k])) != CLIF_OK)
+                    goto out;
+                if (refractory_input == CLIF_REFRACTORY_INTEGRATE)
+                    s->V0 += pulse_w[k] * exp(-(s->t_ref_end - pulse_t[k]) / p->tau_m);
+            }
+            s->t = stop;
+            continue;
+        }
+        double tp = INFINITY;
+        if (k < n_pulses) {
+            tp = pulse_t[k];
+            if ((st = check_pulse(s->t, tp, pulse_w[k])) != CLIF_OK)
+                goto out;
+        }
+        double h = fmin(tp, t_end);
+        double tc;
+        if ((st = find_crossing(&pr, s, h, &tc)) != CLIF_OK)
+            goto out;
+        if (tc < h) {
+            /* Stop before committing anything, so a retry is exact. */
+            if (*n_spikes == capacity) {
+                st = CLIF_E_CAPACITY;
+                goto out;
+            }
+            spikes[(*n_spikes)++] = tc;
+            s->t = tc;
+            s->t_ref_end = tc + p->t_ref;
+            s->t0 = s->t_ref_end;
+            s->V0 = p->V_reset;
+            continue;
+        }
+        if (tp < t_end) {
+            /* One pulse at a time: at equal times the crossing test above
+             * sees tc == h and does not fire, so coincident pulses are all
+             * added before the threshold decides. */
+            s->V0 = potential(p, &pr, s, tp) + pulse_w[k];
+            s->t0 = tp;
+            s->t = tp;
+            ++k;
+            continue;
+        }
+        s->t = t_end;
+    }
+out:
+    *next = k;
+    return st;
+}
+
+/* ---- population ------------------------------------------------------- */
+
+clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
+                           clif_exact_state *state, clif_exact_cursor *cursor,
+                           double *spike_t, int64_t *spike_i, size_t capacity,
+                           size_t *n_spikes, size_t *resume)
+{
+    if (!pop || !state || !cursor || !n_spikes || !resume || (capacity && (!spike_t || !spike_i)))
+        return CLIF_E_NULL;
+    if (!pop->tau_m || !pop->R_m || !pop->E_L || !pop->V_th || !pop->V_reset || !pop->t_ref
+        || !pop->I_e || (pop->n_changes && (!pop->change_t || !pop->change_I))
+        || (pop->sine_I0 && (!pop->sine_f || !pop->sine_phase))
+        || (pop->pulse_off && pop->pulse_off[pop->n] > 0 && (!pop->pulse_t || !pop->pulse_w))
+        || (pop->n_samples && (!pop->sample_t || !pop->sample_V)))
+        return CLIF_E_NULL;
+    *n_spikes = 0;
+    *resume = begin;
+    if (end > pop->n || begin > end)
+        return CLIF_E_SIZE;
+    int sine = pop->sine_I0 != NULL;
+    size_t count = 0;
+    for (size_t i = begin; i < end; ++i) {
+        *resume = i;
+        clif_params p = {pop->tau_m[i], pop->R_m[i], pop->E_L[i], pop->V_th[i],
+                         pop->V_reset[i], pop->t_ref[i]};
+        clif_status st = clif_check_params(&p);
+        if (st != CLIF_OK)
+            return st;
+        clif_exact_state *s = &state[i];
+        clif_exact_cursor *cur = &cursor[i];
+        size_t off = pop->pulse_off ? pop->pulse_off[i] : 0;
+        size_t np = pop->pulse_off ? pop->pulse_off[i + 1] - off : 0;
+        for (;;) {
+            size_t j = cur->change;
+            clif_drive d;
+            d.I_dc = pop->I_e[i] + (j == 0 ? (pop->I_step0 ? pop->I_step0[i] : 0.0)
+                                        : pop->change_I[(j - 1) * pop->change_row
+                                                        + i * pop->change_col]);
+            d.I0 = sine ? pop->sine_I0[i] : 0.0;
+            d.f = sine ? pop->sine_f[i] : 0.0;
+            d.phase = sine ? pop->sine_phase[i] : 0.0;
+            double seg = t_end;
+            if (j < pop->n_changes && pop->change_t[j] < seg)
+                seg = pop->change_t[j];
+            if (cur->sample < pop->n_samples && pop->sample_t[cur->sample] < seg)
+                seg = pop->sample_t[cur->sample];
+            size_t k = 0;
+            st = clif_exact_advance(&p, &d, s, seg, pop->pulse_t + off, pop->pulse_w + off, np,
+                                    &cur->pulse, pop->refractory_input, spike_t + count,
+                                    capacity - count, &k);
+            for (size_t m = 0; m < k; ++m)
+                spike_i[count + m] = (int64_t)i;
+            count += k;
+            *n_spikes = count;
+            if (st != CLIF_OK)
+                return st;
+            /* Samples see V before the events at their own time. */
+            while (cur->sample < pop->n_samples && pop->sample_t[cur->sample] <= s->t) {
+                if (pop->sample_t[cur->sample] < s->t)
+                    return CLIF_E_UNSORTED;
+                pop->sample_V[cur->sample * pop->n + i] = clif_exact_potential(&p, &d, s, s->t);
+                ++cur->sample;
+            }
+            if (s->t >= t_end)
+                break;
+            if (j < pop->n_changes && pop->change_t[j] <= s->t) {
+                clif_exact_rebase(&p, &d, s);
+                ++cur->change;
+            }
+        }
+    }
+    *resume = end;
+    return CLIF_OK;
+}
+
+/* ---- ordering the output ---------------------------------------------- */
+
+/* (t, i) pairs compare by time, then sender.  They are distinct except for
+ * exact duplicates, which are indistinguishable, so unstable sorts still
+ * give one deterministic result. */
+static int before(double ta, int64_t ia, double tb, int64_t ib)
+{
+    return ta < tb || (ta == tb && ia < ib);
+}
+
+static void swap_pair(double *t, int64_t *i, size_t a, size_t b)
+{
+    double x = t[a];
+    int64_t y = i[a];
+    t[a] = t[b];
+    i[a] = i[b];
+    t[b] = x;
+    i[b] = y;
+}
+
+static void insertion_sort(double *t, int64_t *i, size_t n)
+{
+    for (size_t k = 1; k < n; ++k) {
+        double vt = t[k];
+        int64_t vi = i[k];
+        size_t m = k;
+        while (m > 0 && before(vt, vi, t[m - 1], i[m - 1])) {
+            t[m] = t[m - 1];
+            i[m] = i[m - 1];
+            --m;
+        }
+        t[m] = vt;
+        i[m] = vi;
+    }
+}
+
+static void sift_down(double *t, int64_t *i, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && before(t[c], i[c], t[c + 1], i[c + 1]))
+            ++c;
+        if (!before(t[root], i[root], t[c], i[c]))
+            return;
+        swap_pair(t, i, root, c);
+        root = c;
+    }
+}
+
+/* In place, O(n log n) worst case, no allocation: for clumps of spikes that
+ * the bucketing cannot spread. */
+static void heap_sort(double *t, int64_t *i, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t k = n / 2; k-- > 0;)
+        sift_down(t, i, k, n);
+    for (size_t end = n - 1; end > 0; --end) {
+        swap_pair(t, i, 0, end);
+        sift_down(t, i, 0, end);
+    }
+}
+
+/* Bucket of a time: the same arithmetic in every pass, so a spike always
+ * lands in the same bucket. */
+static size_t bucket(double x, size_t nb)
+{
+    return x > 0.0 ? (x < (double)nb ? (size_t)x : nb - 1) : 0;
+}
+
+/* Few spikes per fine bin: insertion sort; clumps that the bins cannot
+ * spread (equal or nearly equal times): heap sort. */
+static void sort_small(double *t, int64_t *i, size_t lo, size_t hi)
+{
+    if (hi - lo <= 32)
+        insertion_sort(t + lo, i + lo, hi - lo);
+    else
+        heap_sort(t + lo, i + lo, hi - lo);
+}
+
+clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
+                            clif_spike *work, size_t *bins, size_t n_bins)
+{
+    if (n == 0)
+        return CLIF_OK;
+    if (!t || !i || !work || !bins)
+        return CLIF_E_NULL;
+    if (n_bins < 2 || !(isfinite(t_lo) && isfinite(t_hi) && t_hi >= t_lo))
+        return CLIF_E_SIZE;
+    /* Two levels of counting sort (coarse buckets few enough that the
+     * scatter streams stay in cache, then fine bins inside each bucket) and
+     * an insertion sort of the few spikes per fine bin: linear time for
+     * spread-out spikes, heap sort (in place, O(k log k)) for clumps. */
+    size_t nb1 = n / 4096;
+    if (nb1 > 256) /* more streams than TLB entries would thrash it */
+        nb1 = 256;
+    if (nb1 > n_bins / 2)
+        nb1 = n_bins / 2;
+    if (nb1 < 1)
+        nb1 = 1;
+    size_t *ends = bins, *cnt = bins + nb1, avail = n_bins - nb1;
+    double scale = t_hi > t_lo ? (double)nb1 / (t_hi - t_lo) : 0.0;
+    for (size_t b = 0; b <= nb1; ++b)
+        cnt[b] = 0;
+    for (size_t k = 0; k < n; ++k)
+        ++cnt[bucket((t[k] - t_lo) * scale, nb1) + 1];
+    for (size_t b = 0; b < nb1; ++b)
+        cnt[b + 1] += cnt[b];
+    for (size_t k = 0; k < n; ++k) {
+        clif_spike *w = &work[cnt[bucket((t[k] - t_lo) * scale, nb1)]++];
+        w->t = t[k];
+        w->i = i[k];
+    }
+    for (size_t b = 0; b < nb1; ++b)
+        ends[b] = cnt[b];
+    size_t lo = 0;
+    for (size_t b = 0; b < nb1; lo = ends[b], ++b) {
+        size_t hi = ends[b], m = hi - lo;
+        if (m == 0)
+            continue;
+        size_t nb2 = m / 2;
+        if (nb2 + 1 > avail)
+            nb2 = avail - 1;
+        if (nb2 < 1)
+            nb2 = 1;
+        for (size_t f = 0; f <= nb2; ++f)
+            cnt[f] = 0;
+        for (size_t k = lo; k < hi; ++k) {
+            double x = (work[k].t - t_lo) * scale;
+            ++cnt[bucket((x - (double)bucket(x, nb1)) * (double)nb2, nb2) + 1];
+        }
+        for (size_t f = 0; f < nb2; ++f)
+            cnt[f + 1] += cnt[f];
+        for (size_t k = lo; k < hi; ++k) {
+            double x = (work[k].t - t_lo) * scale;
+            size_t pos = lo + cnt[bucket((x - (double)bucket(x, nb1)) * (double)nb2, nb2)]++;
+            t[pos] = work[k].t;
+            i[pos] = work[k].i;
+        }
+        size_t s0 = lo;
+        for (size_t f = 0; f < nb2; ++f) {
+            size_t e = lo + cnt[f];
+            if (e - s0 > 1)
+                sort_small(t, i, s0, e);
+            s0 = e;
+        }
+    }
+    return CLIF_OK;
+}

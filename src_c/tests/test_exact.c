@@ -1,0 +1,269 @@
+/* C-level tests of exact.c, run under ASan/UBSan. */
+#include "clif.h"
+#include "ctest.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define M_PI 3.14159265358979323846
+
+static const clif_params DEF = {20.0, 20.0, -70.0, -50.0, -70.0, 2.0};
+static const clif_drive NODRIVE = {0.0, 0.0, 0.0, 0.0};
+
+static void test_constant_isi(void)
+{
+    clif_exact_state s;
+    clif_drive d = NODRIVE;
+    d.I_dc = 2.0;
+    double sp[200];
+    size_t n = 0, next = 0;
+    clif_exact_init(&s, 0.0, DEF.V_reset);
+    CHECK(clif_exact_advance(&DEF, &d, &s, 1000.0, NULL, NULL, 0, &next, 0, sp, 200, &n)
+          == CLIF_OK);
+    double T = clif_isi(&DEF, 2.0);
+    CHECK((size_t)floor((1000.0 - (T - DEF.t_ref)) / T) + 1 == n);
+    CHECK_CLOSE(sp[0], T - DEF.t_ref, 1e-14);
+    for (size_t k = 1; k < n; ++k)
+        CHECK_CLOSE(sp[k] - sp[k - 1], T, 1e-12);
+    CHECK(s.t == 1000.0);
+}
+
+/* A full buffer stops before the spike; resuming gives the same train,
+ * bit for bit, as does splitting the interval anywhere. */
+static void test_capacity_and_split(void)
+{
+    clif_drive d = {1.5, 0.7, 40.0, 0.3};
+    double ref[100], got[100];
+    size_t nref = 0, next = 0, n = 0, k;
+    double pt[3] = {10.0, 10.0, 55.5};
+    double pw[3] = {4.0, 3.0, 25.0};
+    clif_exact_state s;
+    clif_exact_init(&s, 0.0, -65.0);
+    CHECK(clif_exact_advance(&DEF, &d, &s, 300.0, pt, pw, 3, &next, 0, ref, 100, &nref)
+          == CLIF_OK);
+    CHECK(nref > 5);
+    CHECK(next == 3);
+
+    clif_exact_init(&s, 0.0, -65.0);
+    next = 0;
+    while (1) {
+        clif_status st = clif_exact_advance(&DEF, &d, &s, 300.0, pt, pw, 3, &next, 0, got + n,
+                                            1, &k);
+        n += k;
+        if (st == CLIF_OK)
+            break;
+        CHECK(st == CLIF_E_CAPACITY);
+        if (st != CLIF_E_CAPACITY || n >= 100)
+            break;
+    }
+    CHECK(n == nref);
+    CHECK(memcmp(got, ref, nref * sizeof(double)) == 0);
+
+    /* split at irregular points, including exactly at a pulse time */
+    double cuts[] = {3.3, 10.0, 10.0, 47.123, 55.5, 120.0, 300.0};
+    clif_exact_init(&s, 0.0, -65.0);
+    next = 0;
+    n = 0;
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; ++c) {
+        CHECK(clif_exact_advance(&DEF, &d, &s, cuts[c], pt, pw, 3, &next, 0, got + n, 100 - n,
+                                 &k) == CLIF_OK);
+        n += k;
+    }
+    CHECK(n == nref);
+    CHECK(memcmp(got, ref, nref * sizeof(double)) == 0);
+}
+
+static void test_pulses(void)
+{
+    clif_exact_state s;
+    double sp[4];
+    size_t n, next;
+    /* Two 10 mV pulses 1 ms apart reach 10 (1 + e^{-1/20}) < 20: no spike;
+     * three of them at the same time sum to 30 and fire at that time. */
+    double pt[4] = {5.0, 6.0, 8.0, 8.0};
+    double pw[4] = {10.0, 10.0, 9.0, 1.5};
+    clif_exact_init(&s, 0.0, DEF.E_L);
+    next = 0;
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, &s, 6.0 + 1e-9, pt, pw, 2, &next, 0, sp, 4, &n)
+          == CLIF_OK);
+    CHECK(n == 0);
+    CHECK_CLOSE(clif_exact_potential(&DEF, &NODRIVE, &s, 6.0) - DEF.E_L,
+                clif_summation_peak(10.0, 1.0, DEF.tau_m), 1e-12);
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, &s, 20.0, pt, pw, 4, &next, 0, sp, 4, &n)
+          == CLIF_OK);
+    CHECK(n == 1 && sp[0] == 8.0);
+
+    /* Refractory input: dropped, or added decayed at the window's end. */
+    clif_params p = DEF;
+    p.t_ref = 5.0;
+    double qt[2] = {0.0, 3.0}, qw[2] = {25.0, 10.0};
+    for (int mode = 0; mode < 2; ++mode) {
+        clif_exact_init(&s, 0.0, DEF.E_L);
+        next = 0;
+        CHECK(clif_exact_advance(&p, &NODRIVE, &s, 5.0, qt, qw, 2, &next, mode, sp, 4, &n)
+              == CLIF_OK);
+        CHECK(n == 1 && sp[0] == 0.0);
+        CHECK(clif_exact_potential(&p, &NODRIVE, &s, 4.999) == p.V_reset);
+        double expect = p.V_reset + (mode ? 10.0 * exp(-2.0 / 20.0) : 0.0);
+        CHECK_CLOSE(clif_exact_potential(&p, &NODRIVE, &s, 5.0), expect, 1e-14);
+    }
+}
+
+static void test_recross(void)
+{
+    /* Steady-state sine whose peak pokes 1e-6 mV above threshold for ~0.01 ms
+     * in a cell of 6.25 ms: the chord test alone would miss it. */
+    clif_params p = DEF;
+    p.t_ref = 1000.0;
+    double f = 10.0, w = 2.0 * M_PI * f / 1000.0, wt = w * p.tau_m;
+    double I0 = 0.5, A = p.R_m * I0 / hypot(1.0, wt);
+    double V_inf = p.V_th - A + 1e-6;
+    double t_peak = 3.0, psi = M_PI / 2 - w * t_peak;
+    clif_drive d = {(V_inf - p.E_L) / p.R_m, I0, f, psi + atan(wt)};
+    clif_exact_state s;
+    clif_exact_init(&s, 0.0, V_inf + A * sin(psi));
+    double sp[2];
+    size_t n, next = 0;
+    CHECK(clif_exact_advance(&p, &d, &s, 50.0, NULL, NULL, 0, &next, 0, sp, 2, &n) == CLIF_OK);
+    CHECK(n == 1);
+    double expect = (asin((p.V_th - V_inf) / A) - psi) / w;
+    CHECK(n == 1 && fabs(sp[0] - expect) < 1e-8);
+    CHECK(n == 1 && sp[0] < t_peak);
+    /* 2e-6 mV lower the peak never reaches threshold. */
+    d.I_dc -= 2e-6 / p.R_m;
+    clif_exact_init(&s, 0.0, V_inf - 2e-6 + A * sin(psi));
+    next = 0;
+    CHECK(clif_exact_advance(&p, &d, &s, 50.0, NULL, NULL, 0, &next, 0, sp, 2, &n) == CLIF_OK);
+    CHECK(n == 0);
+}
+
+static void test_errors(void)
+{
+    clif_exact_state s;
+    double sp[2];
+    size_t n, next = 0;
+    double t_bad[2] = {3.0, 1.0}, w[2] = {1.0, 1.0};
+    clif_exact_init(&s, 0.0, DEF.E_L);
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, &s, 10.0, t_bad, w, 2, &next, 0, sp, 2, &n)
+          == CLIF_E_UNSORTED);
+    double t_nan[1] = {NAN};
+    clif_exact_init(&s, 0.0, DEF.E_L);
+    next = 0;
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, &s, 10.0, t_nan, w, 1, &next, 0, sp, 2, &n)
+          == CLIF_E_TIME);
+    clif_exact_init(&s, 5.0, DEF.E_L);
+    next = 0;
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, &s, 1.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
+          == CLIF_E_TIME);
+    clif_drive d = NODRIVE;
+    d.f = -1.0;
+    CHECK(clif_exact_advance(&DEF, &d, &s, 10.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
+          == CLIF_E_FREQ);
+    clif_params p = DEF;
+    p.tau_m = 0.0;
+    CHECK(clif_exact_advance(&p, &NODRIVE, &s, 10.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
+          == CLIF_E_TAU_M);
+    CHECK(clif_exact_advance(&DEF, &NODRIVE, NULL, 10.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
+          == CLIF_E_NULL);
+    /* t_ref == 0 with an enormous drive still moves forward */
+    p = DEF;
+    p.t_ref = 0.0;
+    d = NODRIVE;
+    d.I_dc = 1e6;
+    clif_exact_init(&s, 0.0, DEF.E_L);
+    next = 0;
+    CHECK(clif_exact_advance(&p, &d, &s, 1.0, NULL, NULL, 0, &next, 0, sp, 2, &n)
+          == CLIF_E_CAPACITY);
+    CHECK(n == 2 && sp[1] > sp[0] && sp[0] > 0.0);
+}
+
+static void test_population(void)
+{
+    /* Two neurons, a current step at 10 ms for neuron 1 only, a sample. */
+    double tau[2] = {20, 10}, R[2] = {20, 20}, EL[2] = {-70, -70}, th[2] = {-50, -50},
+           rs[2] = {-70, -70}, tr[2] = {2, 2}, Ie[2] = {2.0, 0.0};
+    double ct[1] = {10.0}, cI[2] = {0.0, 3.0};
+    double st_t[2] = {0.0, 100.0}, sV[4];
+    size_t off[3] = {0, 0, 0};
+    clif_exact_pop pop;
+    memset(&pop, 0, sizeof pop);
+    pop.n = 2;
+    pop.tau_m = tau; pop.R_m = R; pop.E_L = EL; pop.V_th = th; pop.V_reset = rs; pop.t_ref = tr;
+    pop.I_e = Ie;
+    pop.n_changes = 1; pop.change_t = ct; pop.change_I = cI; pop.change_row = 2;
+    pop.change_col = 1;
+    pop.pulse_off = off;
+    pop.n_samples = 2; pop.sample_t = st_t; pop.sample_V = sV;
+    clif_exact_state s[2];
+    clif_exact_cursor c[2];
+    memset(c, 0, sizeof c);
+    clif_exact_init(&s[0], 0.0, -70.0);
+    clif_exact_init(&s[1], 0.0, -70.0);
+    double spt[64];
+    int64_t spi[64];
+    size_t n, resume;
+    CHECK(clif_exact_run(&pop, 0, 2, 100.0, s, c, spt, spi, 64, &n, &resume) == CLIF_OK);
+    clif_params p1 = {10, 20, -70, -50, -70, 2};
+    double T0 = clif_isi(&DEF, 2.0), T1 = clif_isi(&p1, 3.0);
+    size_t n0 = 0, n1 = 0;
+    for (size_t k = 0; k < n; ++k)
+        spi[k] == 0 ? ++n0 : ++n1;
+    CHECK(n0 == (size_t)floor((100.0 - (T0 - 2.0)) / T0) + 1);
+    CHECK(n1 == (size_t)floor((100.0 - 10.0 - (T1 - 2.0)) / T1) + 1);
+    CHECK_CLOSE(spt[n0], 10.0 + T1 - 2.0, 1e-13);
+    CHECK(sV[0] == -70.0 && sV[1] == -70.0);
+    CHECK(resume == 2);
+    /* a bad parameter is reported with the neuron that has it */
+    th[1] = -80.0;
+    memset(c, 0, sizeof c);
+    clif_exact_init(&s[1], 0.0, -70.0);
+    CHECK(clif_exact_run(&pop, 1, 2, 100.0, s, c, spt, spi, 64, &n, &resume) == CLIF_E_V_RESET);
+    CHECK(resume == 1);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const clif_spike *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static void test_spike_sort(void)
+{
+    enum { N = 5000 };
+    static double t[N];
+    static int64_t id[N];
+    static clif_spike ref[N], work[N];
+    static size_t bins[N / 2 + 4098];
+    unsigned long long x = 12345;
+    for (int k = 0; k < N; ++k) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        /* a clump of equal times, a dense cluster (qsort path) and spread */
+        t[k] = k % 7 == 0 ? 50.0 : k % 5 == 0 ? 20.0 + (double)(x >> 40) * 1e-20
+                                              : (double)(x >> 11) * 0x1p-53 * 100.0;
+        id[k] = (int64_t)((x >> 20) % 300);
+        ref[k].t = t[k];
+        ref[k].i = id[k];
+    }
+    qsort(ref, N, sizeof ref[0], cmp_ref);
+    CHECK(clif_spike_sort(N, t, id, 0.0, 100.0, work, bins, N / 2 + 4098) == CLIF_OK);
+    int same = 1;
+    for (int k = 0; k < N; ++k)
+        same &= t[k] == ref[k].t && id[k] == ref[k].i;
+    CHECK(same);
+    CHECK(clif_spike_sort(N, t, id, 0.0, 100.0, work, bins, 1) == CLIF_E_SIZE);
+}
+
+int main(void)
+{
+    test_spike_sort();
+    test_constant_isi();
+    test_capacity_and_split();
+    test_pulses();
+    test_recross();
+    test_errors();
+    test_population();
+    CTEST_END();
+}
