@@ -90,8 +90,10 @@ def run_chunked(pop, t_stop, progress=None, *, interval=0.2, **run_kwargs):
             if progress is not None:
                 progress(float(pop.t), t_stop)
             done = parts[-1].t_stop - parts[-1].t_start
-            # Aim for `interval` seconds per slice, growing at most 10x at a time.
-            step = done * min(10.0, interval / took) if took > 0 else 10.0 * done
+            # Aim for `interval` seconds per slice, growing at most 10x at a
+            # time and never below the first slice (at most ~1000 slices).
+            step = max(span / 1000.0,
+                       done * min(10.0, interval / took) if took > 0 else 10.0 * done)
     except KeyboardInterrupt:
         raise SimulationInterrupted(join_in_time(parts) if parts else None) from None
     return join_in_time(parts) if parts else pop.run(t_stop, **run_kwargs)

@@ -126,7 +126,9 @@ def raster(spikes, *, neurons=None, ax=None, **scatter_kw):
     ax = _axes(ax)
     if neurons is not None:
         spikes = spikes.select(neurons)
-    kw = {"s": 2, "c": "k", "marker": "|" if spikes.n <= 50 else "."} | scatter_kw
+    # Ticks read best for a few neurons, dots for many.
+    kw = {"s": 12, "marker": "|"} if spikes.n <= 50 else {"s": 2, "marker": "."}
+    kw = kw | {"c": "k"} | scatter_kw
     ax.scatter(spikes.times, spikes.senders, **kw)
     ax.set_xlim(spikes.t_start, spikes.t_stop)
     ax.set_ylim(-0.5, max(spikes.n, 1) - 0.5)

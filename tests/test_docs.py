@@ -84,6 +84,7 @@ def test_doc_blocks_run(path, tmp_path, monkeypatch):
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, ROOT)
     os.chdir(os.path.join(ROOT, "docs"))
     for doc in DOCS[:-1]:
         print(os.path.basename(doc), "ran %d, skipped %d" % run_doc(doc))
