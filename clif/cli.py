@@ -75,22 +75,23 @@ def _params(args):
 
 
 def _feature(name):
-    """``clif.<name>`` or ``clif.theory.<name>``, or None in a build without it."""
-    import clif
-    if name in ("siegert_rate", "isi_cv"):
+    """``clif.<name>`` (dotted: ``theory.siegert_rate``), or None in a build
+    without it."""
+    import importlib
+    obj = importlib.import_module("clif")
+    for part in name.split("."):
         try:
-            from clif import theory
-        except ImportError:
+            obj = getattr(obj, part) if hasattr(obj, part) else \
+                importlib.import_module(f"{obj.__name__}.{part}")
+        except (ImportError, AttributeError):
             return None
-        return getattr(theory, name, None)
-    return getattr(clif, name, None)
+    return obj
 
 
 def _require(name, what):
     f = _feature(name)
     if f is None:
-        where = "clif.theory." if name in ("siegert_rate", "isi_cv") else "clif."
-        raise UsageError(f"{what} needs {where}{name}, which this build of clif lacks")
+        raise UsageError(f"{what} needs clif.{name}, which this build of clif lacks")
     return f
 
 
@@ -125,7 +126,7 @@ def _demo(args):
     else:
         notes.append("exact simulation: not in this build (clif.simulate)")
 
-    siegert, simulate_noisy = _feature("siegert_rate"), _feature("simulate_noisy")
+    siegert, simulate_noisy = _feature("theory.siegert_rate"), _feature("simulate_noisy")
     noisy = None
     if siegert is not None:
         cols[f"Siegert s={sigma:g} [Hz]"] = siegert(currents, sigma)
@@ -141,6 +142,16 @@ def _demo(args):
                      f"standard error <= {np.max(r.std(axis=1, ddof=1)) / np.sqrt(reps):.2g} Hz")
     else:
         notes.append("noisy simulation: not in this build (clif.simulate_noisy)")
+
+    sr = None
+    resonance = _feature("theory.stochastic_resonance")
+    if resonance is not None:
+        sr = resonance(np.array([1.0, 2.0, 3.0, 4.5, 6.0, 9.0, 13.0]), I0=0.4, f=10.0,
+                       I_dc=0.5, n=50, t_stop=1000.0, t_warmup=200.0, seed=args.seed)
+        best = sr["sigma"][int(np.argmax(sr["snr"]))]
+        notes.append("stochastic resonance, 0.5 nA + 0.4 nA at 10 Hz (subthreshold): SNR "
+                     + " ".join(f"{x:.2g}" for x in sr["snr"]) + f" for sigma = "
+                     + " ".join(f"{x:g}" for x in sr["sigma"]) + f" mV; best {best:g} mV")
 
     print()
     width = max(len(h) for h in cols) + 1
@@ -159,14 +170,20 @@ def _demo(args):
         except ImportError:
             print("  no figure: matplotlib is missing (pip install clif[plot])")
             return 0
-        grid = np.linspace(0.0, 5.0, 300)
-        ax = plot.fi_curve(grid, sigma=sigma if siegert is not None else None,
-                           exact=None if exact is None else (currents, exact),
-                           noisy=None if noisy is None else (currents, noisy))
-        ax.set_title("clif demo: the f-I curve of an LIF neuron")
-        ax.figure.savefig(args.out, dpi=120)
         import matplotlib.pyplot as plt
-        plt.close(ax.figure)
+        fig, axes = plt.subplots(1, 1 if sr is None else 2, squeeze=False, layout="constrained",
+                                 figsize=(6.0 if sr is None else 11.0, 4.0))
+        grid = np.linspace(0.0, 5.0, 300)
+        plot.fi_curve(grid, sigma=sigma if siegert is not None else None,
+                      exact=None if exact is None else (currents, exact),
+                      noisy=None if noisy is None else (currents, noisy), ax=axes[0, 0])
+        axes[0, 0].set_title("the f-I curve, three ways")
+        if sr is not None:
+            plot.stochastic_resonance(sr["sigma"], sr["snr"], ylabel="SNR at 10 Hz",
+                                      ax=axes[0, 1])
+            axes[0, 1].set_title("stochastic resonance")
+        fig.savefig(args.out, dpi=120)
+        plt.close(fig)
         print(f"  figure written to {os.path.abspath(args.out)}")
     return 0
 
@@ -180,8 +197,8 @@ def _fi(args):
     I = args.I
     cols = {"I_nA": I, "rate_Hz": clif.rate(I, **params), "isi_ms": clif.isi(I, **params)}
     if args.sigma is not None:
-        cols["siegert_Hz"] = _require("siegert_rate", "--sigma")(I, args.sigma, **params)
-        cv = _feature("isi_cv")
+        cols["siegert_Hz"] = _require("theory.siegert_rate", "--sigma")(I, args.sigma, **params)
+        cv = _feature("theory.isi_cv")
         if cv is not None:
             cols["cv"] = cv(I, args.sigma, **params)
     if args.format == "json":

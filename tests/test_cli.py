@@ -71,7 +71,8 @@ def test_fi_sigma(capsys):
     code, out, _ = run(["fi", "--I", "0.8", "--sigma", "5", "--format", "json"], capsys)
     doc = json.loads(out)
     assert code == 0 and doc["rate_Hz"] == [0.0]
-    assert doc["siegert_Hz"][0] == pytest.approx(theory.siegert_rate(0.8, 5.0), rel=1e-12) > 0
+    assert doc["siegert_Hz"][0] == pytest.approx(theory.siegert_rate(0.8, 5.0), rel=1e-12)
+    assert doc["siegert_Hz"][0] > 0 and 0 < doc["cv"][0] < 1.5
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -1,9 +1,9 @@
 """Every ```python block of docs/*.md and README.md runs, in order, in one
 namespace per file, so the docs cannot rot.
 
-A block whose info string says ``skip-if-missing:NAME`` (e.g. ```python
-skip-if-missing:simulate) is skipped when ``clif.NAME`` (attribute or
-submodule) does not exist in this build; blocks that use its results must
+A block whose info string says ``skip-if-missing:NAME[,NAME...]`` (e.g.
+```python skip-if-missing:simulate, or theory.stochastic_resonance) is
+skipped when ``clif.NAME`` (attribute or submodule) is absent in this build; blocks that use its results must
 carry the marker too.  Figures are written to ``img/`` under a temporary
 folder; ``python tests/test_docs.py`` runs the docs in docs/ instead, to
 regenerate docs/img/.
@@ -33,13 +33,17 @@ def blocks(text):
 
 
 def missing(name):
-    import clif
-    if hasattr(clif, name):
-        return False
-    try:
-        importlib.import_module(f"clif.{name}")
-    except ImportError:
-        return True
+    """Whether ``clif.<name>`` (dotted: ``theory.stochastic_resonance``) is
+    absent, as an attribute or a submodule."""
+    obj = importlib.import_module("clif")
+    for part in name.split("."):
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+            continue
+        try:
+            obj = importlib.import_module(f"{obj.__name__}.{part}")
+        except (ImportError, AttributeError):
+            return True
     return False
 
 
@@ -73,6 +77,8 @@ def test_blocks_parser():
             "```bash\nls\n```\n")
     assert blocks(text) == [([], "a = 1\n", 3), (["simulate", "theory"], "b = 2\n", 6)]
     assert missing("rate") is False and missing("no_such_feature") is True
+    assert missing("spikes.Spikes") is False and missing("spikes.Nope") is True
+    assert missing("params.population") is False
 
 
 @pytest.mark.parametrize("path", DOCS, ids=os.path.basename)
