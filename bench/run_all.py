@@ -5,8 +5,10 @@ print one table of ratios and write it into bench/README.md.
     clif bench [--quick]                       # the same, from anywhere
 
 Each benchmark runs in its own process (a peer such as NEST keeps global
-state) as ``python bench/bench_<name>.py [--quick]`` and writes
-``bench/results/<name>.json`` through ``_harness.write_results``.  The table
+state) as ``python bench/bench_<name>.py [--quick]`` (``--quick`` only to
+scripts that mention it) and is expected to write
+``bench/results/<name>.json`` through ``_harness.write_results``; the
+runner names those that write none.  The table
 takes from each results file either its ``"summary"`` entry, a list of
 ``{"measure": str, "value": number}`` chosen by the benchmark, or else every
 number whose key contains ``speedup``, ``ratio`` or ``_vs_``.
@@ -99,6 +101,10 @@ def update_readme(readme, table):
         fh.write(text)
 
 
+def _stamps(folder):
+    return {p: os.stat(p).st_mtime_ns for p in glob.glob(os.path.join(folder, "*.json"))}
+
+
 def main(argv=None, bench_dir=HERE):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
@@ -116,22 +122,33 @@ def main(argv=None, bench_dir=HERE):
         scripts = [s for s, n in zip(scripts, names) if n in args.only]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_clif_path(), env.get("PYTHONPATH")]))
-    failed = []
+    failed, silent = [], []
+    results_dir = os.path.join(bench_dir, "results")
     for script in scripts:
-        print(f"=== {os.path.basename(script)}", flush=True)
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, script] + (["--quick"] if args.quick else []),
+        name = os.path.basename(script)
+        with open(script) as fh:
+            # A benchmark without a quick mode runs in full rather than choke on the flag.
+            quick = args.quick and "--quick" in fh.read()
+        print(f"=== {name}" + (" --quick" if quick else ""), flush=True)
+        t0, before = time.perf_counter(), _stamps(results_dir)
+        proc = subprocess.run([sys.executable, script] + (["--quick"] if quick else []),
                               env=env, cwd=bench_dir)
-        print(f"=== {os.path.basename(script)}: exit {proc.returncode}, "
-              f"{time.perf_counter() - t0:.1f} s\n", flush=True)
+        print(f"=== {name}: exit {proc.returncode}, {time.perf_counter() - t0:.1f} s\n",
+              flush=True)
+        fresh = _stamps(results_dir).items() - before.items()
         if proc.returncode:
-            failed.append(os.path.basename(script))
-    table = summary_table(os.path.join(bench_dir, "results"))
+            failed.append(name)
+        elif not fresh:
+            silent.append(name)
+    table = summary_table(results_dir)
     print(table)
     if not args.no_readme:
         readme = os.path.join(bench_dir, "README.md")
         update_readme(readme, table)
         print(f"\nwrote the table into {readme}")
+    if silent:
+        print(f"no results file from {', '.join(silent)} (a benchmark should end with "
+              "_harness.write_results(name, results))", file=sys.stderr)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -55,6 +55,15 @@ def test_clif_bench_runs_every_benchmark_and_writes_the_table(bench_dir, capsys)
     assert "wall_s" not in text
 
 
+def test_benchmarks_without_quick_mode_or_results_are_named(bench_dir, capsys):
+    (bench_dir / "bench_plain.py").write_text("import sys\nassert sys.argv[1:] == []\n")
+    assert cli.main(["bench", "--bench-dir", str(bench_dir), "--quick", "--no-readme"]) == 0
+    captured = capsys.readouterr()
+    assert "no results file from bench_plain.py" in captured.err
+    assert "=== bench_plain.py: exit 0" in captured.out and "=== bench_fake.py --quick" in captured.out
+    assert f"{run_all.START}\n{run_all.END}" in (bench_dir / "README.md").read_text()
+
+
 def test_bench_only_unknown_name(bench_dir, capsys):
     assert cli.main(["bench", "--bench-dir", str(bench_dir), "--only", "nope"]) == 2
     assert "no benchmark nope" in capsys.readouterr().err
