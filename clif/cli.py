@@ -390,10 +390,17 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return USAGE
+    # Limits the user can change (too many spikes, too little memory) are
+    # usage errors too; anything else is a bug and keeps its traceback.
+    user_errors = (UsageError, ValueError, TypeError, OverflowError, OSError, MemoryError)
+    limit = _feature("_exact.SpikeLimitError")
+    if isinstance(limit, type):
+        user_errors += (limit,)
     try:
         return args.func(args)
-    except (UsageError, ValueError, TypeError, OverflowError, OSError) as exc:
-        print(f"clif {args.command}: error: {exc}", file=sys.stderr)
+    except user_errors as exc:
+        message = str(exc) or type(exc).__name__
+        print(f"clif {args.command}: error: {message}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         print(f"\nclif {args.command}: interrupted", file=sys.stderr)

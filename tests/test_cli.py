@@ -155,6 +155,18 @@ def test_simulate_exact_equals_the_library(tmp_path, capsys):
     assert clif.Spikes.from_dict(np.load(npz)) == clif.simulate(500.0, I_e=[0.5, 1.5, 3.0])
 
 
+@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
+def test_spike_limit_is_a_user_error(capsys, monkeypatch):
+    from clif import _exact
+    monkeypatch.setattr(clif, "Population", None, raising=False)
+    delattr(clif, "Population")                    # one call, no chunks
+    real = clif.simulate
+    monkeypatch.setattr(clif, "simulate", lambda *a, **k: real(*a, max_spikes=10, **k))
+    code, _, err = run(["simulate", "--t-stop", "100", "--I-e", "5"], capsys)
+    one_line_error(code, err)
+    assert issubclass(_exact.SpikeLimitError, Exception)
+
+
 @pytest.mark.skipif(not HAS_NOISY, reason="clif.simulate_noisy not in this build")
 def test_simulate_noisy_equals_the_library_with_its_seed(tmp_path, capsys):
     npz = tmp_path / "s.npz"
