@@ -150,7 +150,7 @@ def _demo(args):
                        I_dc=0.5, n=50, t_stop=1000.0, t_warmup=200.0, seed=args.seed)
         best = sr["sigma"][int(np.argmax(sr["snr"]))]
         notes.append("stochastic resonance, 0.5 nA + 0.4 nA at 10 Hz (subthreshold): SNR "
-                     + " ".join(f"{x:.2g}" for x in sr["snr"]) + f" for sigma = "
+                     + " ".join(f"{x:.2g}" for x in sr["snr"]) + " for sigma = "
                      + " ".join(f"{x:g}" for x in sr["sigma"]) + f" mV; best {best:g} mV")
 
     print()
@@ -283,7 +283,7 @@ def _simulate(args):
     except _progress.SimulationInterrupted as exc:
         line.close()
         if exc.partial is None:
-            print(f"clif simulate: interrupted before any time was simulated", file=sys.stderr)
+            print("clif simulate: interrupted before any time was simulated", file=sys.stderr)
             return INTERRUPTED
         s = exc.partial
         print(f"clif simulate: interrupted at t = {s.t_stop:g} ms of {args.t_stop:g} ms; "

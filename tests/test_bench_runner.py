@@ -60,7 +60,8 @@ def test_benchmarks_without_quick_mode_or_results_are_named(bench_dir, capsys):
     assert cli.main(["bench", "--bench-dir", str(bench_dir), "--quick", "--no-readme"]) == 0
     captured = capsys.readouterr()
     assert "no results file from bench_plain.py" in captured.err
-    assert "=== bench_plain.py: exit 0" in captured.out and "=== bench_fake.py --quick" in captured.out
+    assert "=== bench_plain.py: exit 0" in captured.out
+    assert "=== bench_fake.py --quick" in captured.out
     assert f"{run_all.START}\n{run_all.END}" in (bench_dir / "README.md").read_text()
 
 

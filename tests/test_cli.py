@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import clif
-from clif import _progress, cli
+from clif import cli
 from _fakes import FakePopulation
 
 HAS_EXACT = hasattr(clif, "simulate")
@@ -134,7 +134,8 @@ def test_simulate_writes_npz_and_csv(tmp_path, capsys, monkeypatch):
     assert "15 spikes" in out                      # 10 + 5
     code, out, _ = run(["simulate", "--t-stop", "100", "--n", "2", "-o", str(csv_path)], capsys)
     lines = csv_path.read_text().splitlines()
-    assert lines[0] == "time_ms,sender" and len(lines) == 16 and lines[1:4] == ["0,0", "0,1", "10,0"]
+    assert lines[0] == "time_ms,sender" and len(lines) == 16
+    assert lines[1:4] == ["0,0", "0,1", "10,0"]
 
 
 def test_simulate_ctrl_c_reports_and_saves_what_was_done(tmp_path, capsys, monkeypatch):

@@ -3,10 +3,10 @@ namespace per file, so the docs cannot rot.
 
 A block whose info string says ``skip-if-missing:NAME[,NAME...]`` (e.g.
 ```python skip-if-missing:simulate, or theory.stochastic_resonance) is
-skipped when ``clif.NAME`` (attribute or submodule) is absent in this build; blocks that use its results must
-carry the marker too.  Figures are written to ``img/`` under a temporary
-folder; ``python tests/test_docs.py`` runs the docs in docs/ instead, to
-regenerate docs/img/.
+skipped when ``clif.NAME`` (attribute or submodule) is absent in this build;
+blocks that use its results must carry the marker too.  Figures are written
+to ``img/`` under a temporary folder; ``python tests/test_docs.py`` runs the
+docs in docs/ instead, to regenerate docs/img/.
 """
 import glob
 import importlib
