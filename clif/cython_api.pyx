@@ -4,6 +4,7 @@ that other extensions call it through Cython's function-pointer table
 without linking clif's C code themselves."""
 from libc.stdint cimport uint64_t, int64_t
 from clif cimport _clif as c
+from clif cimport _common
 
 
 cdef unsigned int version() noexcept nogil:
@@ -20,12 +21,7 @@ cdef const char *strerror(clif_status status) noexcept nogil:
 
 cdef void fill_params(clif_params *p, double tau_m, double R_m, double E_L, double V_th,
                       double V_reset, double t_ref) noexcept nogil:
-    p.tau_m = tau_m
-    p.R_m = R_m
-    p.E_L = E_L
-    p.V_th = V_th
-    p.V_reset = V_reset
-    p.t_ref = t_ref
+    _common.fill_params(p, tau_m, R_m, E_L, V_th, V_reset, t_ref)
 
 
 cdef clif_status check_params(const clif_params *p) noexcept nogil:
