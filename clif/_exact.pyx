@@ -208,18 +208,31 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
         cum = np.concatenate(([0], np.cumsum(estimate)))
         want = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
     got = [budget.take(w) for w in want]
-    base = np.concatenate(([0], np.cumsum(got))).astype(np.int64)
-    buf = np.empty(int(sum(got)), dtype=np.float64)
-    firsts = [buf[base[c]:base[c + 1]] for c in range(n_threads)]
+    buf = np.empty(sum(got), dtype=np.float64)
     if n_threads == 1:
-        parts = [job.chunk(0, n, firsts[0], budget)]
+        parts = [job.chunk(0, n, buf, budget)]
+        base = [0]
     else:
+        base = [0]
+        for g in got:
+            base.append(base[len(base) - 1] + g)
+        firsts = [buf[base[c]:base[c + 1]] for c in range(n_threads)]
         with ThreadPoolExecutor(n_threads) as ex:
             futs = [ex.submit(job.chunk, bounds[c], bounds[c + 1], firsts[c], budget)
                     for c in range(n_threads)]
             parts = [f.result() for f in futs]
-    total = int(counts.sum())
-    if all(len(part) == 1 for part in parts):
+    single = all(len(part) == 1 for part in parts)
+    if order == "neuron" or n == 1:
+        if n_threads == 1 and single:
+            times = parts[0][0]
+        else:
+            times = np.concatenate([blk for part in parts for blk in part])
+        if n == 1:
+            senders = np.zeros(times.shape[0], dtype=np.int64)
+        else:
+            senders = np.repeat(np.arange(n, dtype=np.int64), counts.astype(np.int64))
+        return times, senders
+    if single:
         # Each chunk's spikes lie in one piece of buf: neuron i's start is
         # its chunk's base plus the counts before it in the chunk.
         start = np.empty(n, dtype=np.uintp)
@@ -227,16 +240,9 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
             seg = counts[bounds[c]:bounds[c + 1]]
             start[bounds[c]:bounds[c + 1]] = int(base[c]) + np.cumsum(seg) - seg
         src = buf
-        contiguous = n_threads == 1
     else:
         src = np.concatenate([blk for part in parts for blk in part])
         start = np.cumsum(counts) - counts
-        contiguous = True
-    if order == "neuron" or n == 1:
-        times = src[:total] if contiguous else np.concatenate(
-            [part[0] for part in parts])
-        senders = np.repeat(np.arange(n, dtype=np.int64), counts.astype(np.int64))
-        return times, senders
     return merge_spikes(src, start, counts, t_start, t_end)
 
 

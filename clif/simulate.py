@@ -347,7 +347,7 @@ class Population:
                 kw.update(change_t=ct, change_I=cv, change_per_neuron=cv.ndim == 2)
                 I_max = np.maximum(I_max, cv.max(axis=0))
                 next_step = np.ascontiguousarray(np.broadcast_to(cv[-1], (n,)))
-        n_pulses = np.zeros(n, dtype=np.int64)
+        n_pulses = 0
         if pulses is not None:
             if not (isinstance(pulses, (tuple, list)) and len(pulses) == 3):
                 raise TypeError("pulses must be a triple (times, targets, weights)")
@@ -401,7 +401,7 @@ class Population:
         self._state = state
         self._t = until
         self._I_step = next_step
-        return Spikes(times, senders, n, until, t_start=t, state=self, sort=False, extra=extra)
+        return Spikes._trusted(times, senders, n, until, t_start=t, state=self, extra=extra)
 
 
 def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pulses=None,
