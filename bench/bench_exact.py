@@ -11,20 +11,28 @@ installed.  Prints wall time, the largest ISI error [ms] and ISI-rate error
 [Hz] against clif.isi / clif.rate, and the ratio to clif.  Then the per-call
 overhead of a small call (1 neuron, 1 s, ~50 Hz).
 
-Run:  python bench/bench_exact.py [--n N] [--skip-slow]
+Run:  python bench/bench_exact.py [--n N] [--skip-slow] [--quick] [--reuse-peers]
+
+--quick: 10,000 neurons, clif and the NumPy loop only (for bench/run_all.py).
+--reuse-peers: take Brian2/NEST/NumPy figures from the last full run's
+bench/results/exact.json (same --n) instead of rerunning them (~1 min).
+Writes bench/results/exact.json (bench/_harness.write_results).
 """
+import json
 import argparse
 import os
 import platform
 import sys
 import time
-import timeit
 
 import numpy as np
 
 # run from a source checkout with an in-place build as well as installed
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import clif  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _harness  # noqa: E402
+import clif.params  # noqa: E402
 
 P = dict(tau_m=20.0, R_m=20.0, E_L=-70.0, V_th=-50.0, V_reset=-70.0, t_ref=2.0)
 T_STOP = 1000.0
@@ -52,9 +60,9 @@ def errors(times, senders, n, I):
     return isi_err, rate_err, int(counts.sum())
 
 
-def run_clif(I, n_threads):
+def run_clif(I, n_threads, order="time"):
     t0 = time.perf_counter()
-    s = clif.simulate(T_STOP, I_e=I, n_threads=n_threads, **P)
+    s = clif.simulate(T_STOP, I_e=I, n_threads=n_threads, order=order, **P)
     return time.perf_counter() - t0, s.times, s.senders
 
 
@@ -157,71 +165,113 @@ def run_nest(I, model, dt=0.1):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--n", type=int, default=None, help="neurons (default 100,000)")
     ap.add_argument("--skip-slow", action="store_true",
                     help="skip NumPy dt = 0.01 ms (a few minutes) and NEST")
+    ap.add_argument("--quick", action="store_true",
+                    help="10,000 neurons, no Brian2/NEST/NumPy dt = 0.01 ms")
+    ap.add_argument("--reuse-peers", action="store_true",
+                    help="peers' figures from the last bench/results/exact.json")
+    ap.add_argument("--repeat", type=int, default=5, help="clif runs per row (median)")
     ap.add_argument("--numpy-fine-n", type=int, default=10_000,
                     help="neurons for NumPy at dt = 0.01 ms (time scaled to --n)")
     args = ap.parse_args()
-    n = args.n
+    n = args.n or (10_000 if args.quick else 100_000)
+    slow = not (args.skip_slow or args.quick)
     I = clif.current_for_rate(np.linspace(0.0, 200.0, n), **P)
-    cpu = "?"
+    mach = _harness.machine()
     try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(l.split(":", 1)[1].strip() for l in fh if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
     print(f"clif {clif.__version__}, numpy {np.__version__}, python {platform.python_version()}, "
-          f"{cpu}, {os.cpu_count()} cores")
+          f"{mach['cpu']}, {os.cpu_count()} cores, load {load:.1f}")
     print(f"f-I curve: {n} neurons, {T_STOP:g} ms, rates 0-200 Hz\n")
     rows = []
 
+    old = {}
+    path = os.path.join(_harness.HERE, "results", "exact.json")
+    if args.reuse_peers and os.path.exists(path):
+        with open(path) as fh:
+            doc = json.load(fh)["results"]
+        if doc.get("n") == n:
+            old = {r["name"]: r for r in doc["rows"] if not r["name"].startswith("clif")}
+
     clif.simulate(10.0, I_e=I[:1000], **P)  # warm up imports and pages
-    for nt in (1, 2):
-        best = None
-        for _ in range(3):
-            r = run_clif(I, nt)
-            best = r if best is None or r[0] < best[0] else best
-        rows.append((f"clif exact, {nt} thread(s) (best of 3)", best[0], *errors(best[1], best[2], n, I)))
-    t_clif = min(r[1] for r in rows)
+    for nt, order in ((1, "time"), (2, "time"), (1, "neuron")):
+        runs = [run_clif(I, nt, order) for _ in range(args.repeat)]
+        runs.sort(key=lambda r: r[0])
+        med = runs[len(runs) // 2]
+        label = f"clif exact, {nt} thread{'s' if nt > 1 else ''}, order={order}"
+        rows.append((f"{label} (median of {args.repeat})", med[0],
+                     *errors(med[1], med[2], n, I)))
+    t_clif = rows[0][1]
 
-    r = run_numpy(I, 0.1)
-    rows.append(("NumPy time-stepped dt=0.1", r[0], *errors(r[1], r[2], n, I)))
-    if not args.skip_slow:
-        m = min(args.numpy_fine_n, n)
+    def peer(name, fn):
+        if name in old:
+            r = old[name]
+            rows.append((name + " [cached]", r["wall_s"], r["max_isi_err_ms"],
+                         r["max_rate_err_hz"], r["spikes"]))
+            return
+        try:
+            r = fn()
+        except ImportError as exc:
+            print(f"{name}: not available ({exc})")
+            return
+        rows.append((name, *r))
+
+    def scaled_numpy(dt, m):
         idx = np.linspace(0, n - 1, m).astype(int)
-        r = run_numpy(I[idx], 0.01)
-        rows.append((f"NumPy dt=0.01 ({m} neurons, time x{n / m:g})", r[0] * n / m,
-                     *errors(r[1], r[2], m, I[idx])))
-    try:
-        r = run_brian2(I)
-        rows.append(("Brian2 cython dt=0.1 (compiled, warm)", r[0], *errors(r[1], r[2], n, I)))
-    except ImportError as exc:
-        print(f"Brian2 not available: {exc}")
-    if not args.skip_slow:
-        for model in ("iaf_psc_delta", "iaf_psc_delta_ps"):
-            try:
-                r = run_nest(I, model)
-                rows.append((f"NEST {model} dt=0.1", r[0], *errors(r[1], r[2], n, I)))
-            except ImportError as exc:
-                print(f"NEST not available: {exc}")
-                break
+        r = run_numpy(I[idx], dt)
+        return (r[0] * n / m, *errors(r[1], r[2], m, I[idx]))
 
-    print(f"{'simulator':48s} {'wall [s]':>9s} {'x clif':>8s} {'max ISI err [ms]':>17s} "
+    peer("NumPy time-stepped dt=0.1", lambda: (lambda r: (r[0], *errors(r[1], r[2], n, I)))(
+        run_numpy(I, 0.1)))
+    if slow:
+        m = min(args.numpy_fine_n, n)
+        peer(f"NumPy dt=0.01 ({m} neurons, time x{n / m:g})", lambda: scaled_numpy(0.01, m))
+    if not args.quick:
+        peer("Brian2 cython dt=0.1 (compiled, warm)",
+             lambda: (lambda r: (r[0], *errors(r[1], r[2], n, I)))(run_brian2(I)))
+    if slow:
+        for model in ("iaf_psc_delta", "iaf_psc_delta_ps"):
+            peer(f"NEST {model} dt=0.1",
+                 lambda: (lambda r: (r[0], *errors(r[1], r[2], n, I)))(run_nest(I, model)))
+
+    print(f"{'simulator':52s} {'wall [s]':>9s} {'x clif':>8s} {'max ISI err [ms]':>17s} "
           f"{'max rate err [Hz]':>18s} {'spikes':>10s}")
     for name, wall, ie, re_, ns in rows:
-        print(f"{name:48s} {wall:9.3f} {wall / t_clif:8.1f} {ie:17.3g} {re_:18.3g} {ns:10d}")
+        print(f"{name:52s} {wall:9.3f} {wall / t_clif:8.1f} {ie:17.3g} {re_:18.3g} {ns:10d}")
 
     I1 = float(clif.current_for_rate(50.0, **P))
-    reps = 2000
-    per = min(timeit.repeat(lambda: clif.simulate(T_STOP, I_e=I1, **P), number=reps,
-                            repeat=3)) / reps
-    print(f"\nsmall call (1 neuron, 1 s, 50 Hz): clif.simulate {per * 1e6:.1f} us per call")
-    try:
-        small_brian2(I1)
-        print(f"small call: Brian2 {small_brian2(I1):.3f} s (warm cache)")
-    except ImportError:
-        pass
+    per = _harness.median_time(lambda: clif.simulate(T_STOP, I_e=I1, **P), repeat=7,
+                               min_time=0.2)
+    per_pop = _harness.median_time(lambda: clif.params.population(None, None, I1, **P),
+                                   repeat=7, min_time=0.1)
+    print(f"\nsmall call (1 neuron, 1 s, 50 Hz): clif.simulate {per * 1e6:.1f} us per call "
+          f"(clif.params.population {per_pop * 1e6:.1f} us)")
+    brian_small = None
+    if not args.quick:
+        try:
+            small_brian2(I1)
+            brian_small = small_brian2(I1)
+            print(f"small call: Brian2 {brian_small:.3f} s (warm cache)")
+        except ImportError:
+            pass
+
+    results = {"n": n, "t_stop_ms": T_STOP, "load": load,
+               "rows": [{"name": r[0], "wall_s": r[1], "x_clif": r[1] / t_clif,
+                         "max_isi_err_ms": r[2], "max_rate_err_hz": r[3], "spikes": r[4]}
+                        for r in rows],
+               "small_call_us": per * 1e6, "population_us": per_pop * 1e6,
+               "small_call_brian2_s": brian_small}
+    summary = []
+    for r in rows[1:]:
+        summary.append({"measure": f"{r[0]} / clif (time order, 1 thread), n={n}",
+                        "value": r[1] / t_clif})
+    summary.append({"measure": "clif small call [us]", "value": per * 1e6})
+    results["summary"] = summary
+    print("wrote", _harness.write_results("exact", results))
 
 
 if __name__ == "__main__":

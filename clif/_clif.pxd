@@ -192,6 +192,23 @@ cdef extern from "clif.h" nogil:
     clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
                                 clif_spike *work, size_t *bins, size_t n_bins)
 
+    clif_status clif_exact_run_counted(const clif_exact_pop *pop, size_t begin, size_t end,
+                                       double t_end, clif_exact_state *state,
+                                       clif_exact_cursor *cursor, double *spike_t,
+                                       size_t *counts, size_t capacity, size_t *n_spikes,
+                                       size_t *resume)
+
+    ctypedef struct clif_merge_src:
+        double next
+        size_t pos
+        size_t end
+        int64_t id
+
+    clif_status clif_spike_merge(size_t n, const double *t, const size_t *start,
+                                 const size_t *count, double t_lo, double t_hi, double *out_t,
+                                 int64_t *out_i, clif_merge_src *src, clif_spike *scratch,
+                                 size_t scratch_cap, size_t *bins, size_t n_bins)
+
 # ---- stepping API for clock-driven hosts (src_c/clif_step.h) ------------------
 cdef extern from "clif.h" nogil:
     ctypedef struct clif_step_input:

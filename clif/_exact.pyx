@@ -3,12 +3,13 @@
 
 clif.simulate validates and lays out the inputs; this module checks their
 shapes and dtypes once more (the kernel reads raw pointers), splits the
-neurons into contiguous chunks, runs clif_exact_run on each without the GIL
+neurons into contiguous chunks, runs clif_exact_run_counted on each without the GIL
 in a thread pool, grows the spike buffers on CLIF_E_CAPACITY (the kernel
 stops exactly before the spike that did not fit, so resuming loses nothing),
-and orders the spikes by (time, sender).  The result does not depend on the
-number of threads: each neuron is integrated by the same code from the same
-inputs, and the final order is a stable sort of the neuron-major output.
+and merges the neuron-major spike lists into (time, sender) order
+(clif_spike_merge).  The result does not depend on the number of threads:
+each neuron is integrated by the same code from the same inputs, and the
+order is a function of the (time, sender) pairs only.
 """
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,8 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
 from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exact_cursor,
-                         clif_exact_run, clif_spike, clif_spike_sort, CLIF_OK,
+                         clif_exact_run_counted, clif_spike, clif_spike_sort,
+                         clif_merge_src, clif_spike_merge, CLIF_OK,
                          CLIF_E_CAPACITY)
 from clif._common cimport raise_status
 from clif._common import ClifError
@@ -69,36 +71,47 @@ cdef class _Job:
     cdef object keep
     cdef clif_exact_state *state
     cdef clif_exact_cursor *cursor
+    cdef size_t *counts
     cdef double t_end
 
-    def chunk(self, Py_ssize_t begin, Py_ssize_t end, Py_ssize_t estimate, budget):
-        """Run neurons [begin, end); returns lists of (times, senders) blocks."""
+    def chunk(self, Py_ssize_t begin, Py_ssize_t end, first, budget):
+        """Run neurons [begin, end) into ``first`` (a float64 buffer already
+        taken from the budget, or None), then into fresh blocks while the
+        kernel runs out of room; returns the list of filled time blocks.
+        Spikes are neuron-major; ``self.counts`` receives how many per
+        neuron."""
         cdef clif_status st
         cdef size_t b = begin, n_out = 0, resume = 0, cap
         cdef double[::1] tb
-        cdef int64_t[::1] ib
+        cdef double dummy = 0.0
+        cdef double *ptr
         blocks = []
         total = 0
-        want = max(estimate, 64)
         while True:
-            cap = budget.take(want)
-            if cap == 0:
-                raise SpikeLimitError(
-                    0, f"the run produces more than max_spikes={budget.limit} spikes "
-                    "(16 bytes each); pass a larger max_spikes or a shorter t_stop")
-            t_arr = np.empty(cap, dtype=np.float64)
-            i_arr = np.empty(cap, dtype=np.int64)
-            tb = t_arr
-            ib = i_arr
+            if first is not None:
+                t_arr, first = first, None
+                cap = t_arr.shape[0]
+            else:
+                cap = budget.take(max(total, 64))  # doubling overall
+                if cap == 0:
+                    raise SpikeLimitError(
+                        0, f"the run produces more than max_spikes={budget.limit} spikes "
+                        "(16 bytes each); pass a larger max_spikes or a shorter t_stop")
+                t_arr = np.empty(cap, dtype=np.float64)
+            if cap:
+                tb = t_arr
+                ptr = &tb[0]
+            else:
+                ptr = &dummy
             with nogil:
-                st = clif_exact_run(&self.pop, b, <size_t>end, self.t_end, self.state,
-                                    self.cursor, &tb[0], &ib[0], cap, &n_out, &resume)
+                st = clif_exact_run_counted(&self.pop, b, <size_t>end, self.t_end, self.state,
+                                            self.cursor, ptr, self.counts, cap, &n_out,
+                                            &resume)
             budget.give(cap - n_out)
-            blocks.append((t_arr[:n_out], i_arr[:n_out]))
+            blocks.append(t_arr[:n_out])
             total += n_out
             if st == CLIF_E_CAPACITY:
                 b = resume
-                want = max(total, 64)  # doubling overall
                 continue
             if st != CLIF_OK:
                 raise_status(st, f"neuron {resume}")
@@ -108,10 +121,11 @@ cdef class _Job:
 def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=None, change_t=None, change_I=None,
         bint change_per_neuron=False, sine=None, pulse_off=None, pulse_t=None, pulse_w=None,
         sample_t=None, sample_V=None, int refractory_input=0, int n_threads=1,
-        max_spikes=10**8, estimate=None):
+        max_spikes=10**8, estimate=None, order="time"):
     """Advance every neuron to ``t_end``; ``state`` (n, 4) float64 and
     ``cursor`` (n, 3) uintp are updated in place.  Returns ``(times,
-    senders)`` sorted by time, then sender.  ``estimate`` (per neuron, int64)
+    senders)`` sorted by time, then sender (``order="neuron"``: neuron by
+    neuron, each neuron's in time order).  ``estimate`` (per neuron, int64)
     sizes the first spike buffers."""
     cdef Py_ssize_t n = par["tau_m"].shape[0], k = 0, m = 0
     cdef _Job job = _Job()
@@ -180,27 +194,84 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
 
     n_threads = max(1, min(int(n_threads), n))
     budget = _Budget(int(max_spikes))
-    if n_threads == 1:
-        parts = [job.chunk(0, n, 64 if estimate is None else int(np.sum(estimate)), budget)]
+    counts = np.zeros(n, dtype=np.uintp)
+    keep.append(counts)
+    job.counts = <size_t *>cnp.PyArray_DATA(counts)
+    bounds = [(n * c) // n_threads for c in range(n_threads + 1)]
+    # First buffers: one allocation cut into a piece per chunk, sized from
+    # the estimate (usually exact for constant drive, so a single block).
+    if estimate is None:
+        want = [64] * n_threads
+    elif n_threads == 1:
+        want = [int(np.sum(estimate))]
     else:
-        bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
-        if estimate is None:
-            est = [64] * n_threads
-        else:
-            cum = np.concatenate(([0], np.cumsum(estimate)))
-            est = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
+        cum = np.concatenate(([0], np.cumsum(estimate)))
+        want = [int(cum[bounds[c + 1]] - cum[bounds[c]]) for c in range(n_threads)]
+    got = [budget.take(w) for w in want]
+    buf = np.empty(sum(got), dtype=np.float64)
+    if n_threads == 1:
+        parts = [job.chunk(0, n, buf, budget)]
+        base = [0]
+    else:
+        base = [0]
+        for g in got:
+            base.append(base[len(base) - 1] + g)
+        firsts = [buf[base[c]:base[c + 1]] for c in range(n_threads)]
         with ThreadPoolExecutor(n_threads) as ex:
-            futs = [ex.submit(job.chunk, int(bounds[c]), int(bounds[c + 1]), est[c], budget)
+            futs = [ex.submit(job.chunk, bounds[c], bounds[c + 1], firsts[c], budget)
                     for c in range(n_threads)]
             parts = [f.result() for f in futs]
-    blocks = [blk for part in parts for blk in part]
-    if len(blocks) == 1:
-        times, senders = blocks[0]
+    single = all(len(part) == 1 for part in parts)
+    if order == "neuron" or n == 1:
+        if n_threads == 1 and single:
+            times = parts[0][0]
+        else:
+            times = np.concatenate([blk for part in parts for blk in part])
+        if n == 1:
+            senders = np.zeros(times.shape[0], dtype=np.int64)
+        else:
+            senders = np.repeat(np.arange(n, dtype=np.int64), counts.astype(np.int64))
+        return times, senders
+    if single:
+        # Each chunk's spikes lie in one piece of buf: neuron i's start is
+        # its chunk's base plus the counts before it in the chunk.
+        start = np.empty(n, dtype=np.uintp)
+        for c in range(n_threads):
+            seg = counts[bounds[c]:bounds[c + 1]]
+            start[bounds[c]:bounds[c + 1]] = int(base[c]) + np.cumsum(seg) - seg
+        src = buf
     else:
-        times = np.concatenate([b[0] for b in blocks])
-        senders = np.concatenate([b[1] for b in blocks])
-    if n > 1:
-        sort_spikes(times, senders, t_start, t_end)
+        src = np.concatenate([blk for part in parts for blk in part])
+        start = np.cumsum(counts) - counts
+    return merge_spikes(src, start, counts, t_start, t_end)
+
+
+def merge_spikes(src, start, counts, double t_lo, double t_hi):
+    """Neuron-major runs (neuron i: ``src[start[i]:start[i] + counts[i]]``,
+    time-sorted) merged into ``(times, senders)`` sorted by (time, sender)."""
+    cdef Py_ssize_t n = counts.shape[0]
+    cdef size_t total = int(counts.sum()), nb = 2**17 + 2
+    cdef clif_status st
+    times = np.empty(total, dtype=np.float64)
+    senders = np.empty(total, dtype=np.int64)
+    if total == 0:
+        return times, senders
+    cdef double[::1] tv = src
+    cdef double[::1] ot = times
+    cdef int64_t[::1] oi = senders
+    cdef size_t[::1] sv = start
+    cdef size_t[::1] cv = counts
+    work = np.empty(4 * max(n, 1), dtype=np.float64)  # n clif_merge_src
+    # only the largest time slice of it is ever touched
+    scratch = np.empty(2 * total, dtype=np.float64)
+    bins = np.empty(nb, dtype=np.uintp)
+    cdef clif_merge_src *w = <clif_merge_src *>cnp.PyArray_DATA(work)
+    cdef clif_spike *sc = <clif_spike *>cnp.PyArray_DATA(scratch)
+    cdef size_t *bp = <size_t *>cnp.PyArray_DATA(bins)
+    with nogil:
+        st = clif_spike_merge(n, &tv[0], &sv[0], &cv[0], t_lo, t_hi, &ot[0], &oi[0], w, sc,
+                              total, bp, nb)
+    raise_status(st, "ordering spikes")
     return times, senders
 
 

@@ -3,6 +3,7 @@ and the frozen parameter object :class:`LIF`.
 
 Units: ms, mV, nA, nF, MOhm (``R_m * C_m = tau_m``, ``R_m * I = mV``).
 """
+import math
 import numbers
 
 import numpy as np
@@ -215,6 +216,30 @@ class LIF:
 MAX_NEURONS = 2**31 - 1
 
 
+_SCALAR_KEYS = frozenset(("tau_m", "C_m", "R_m", "E_L", "V_th", "V_reset", "t_ref"))
+
+
+def _population_scalars(n, I_e, params):
+    """The common small call: every parameter a Python float (or absent).
+    Returns None to fall back to the general path (which also produces the
+    error messages)."""
+    for v in params.values():
+        if v.__class__ is not float:
+            return None
+    I_e = 0.0 if I_e is None else I_e
+    if not params.keys() <= _SCALAR_KEYS or not math.isfinite(I_e):
+        return None
+    if n is None:
+        n = 1
+    elif not 1 <= n <= MAX_NEURONS:
+        return None
+    core = resolve(**params)
+    # One block, one row per parameter: rows are C-contiguous float64 views.
+    block = np.empty((7, n))
+    block[:, :] = np.array(core + (I_e,))[:, None]
+    return n, dict(zip(CORE_ORDER + ("I_e",), block))
+
+
 def population(n=None, neuron=None, I_e=None, **params):
     """Per-neuron parameter arrays for a simulator call.
 
@@ -237,6 +262,10 @@ def population(n=None, neuron=None, I_e=None, **params):
         ``tau_m, R_m, E_L, V_th, V_reset, t_ref, I_e``, each a C-contiguous
         float64 array of length n (validated).
     """
+    if neuron is None and (I_e is None or I_e.__class__ is float) and (n is None or n.__class__ is int):
+        fast = _population_scalars(n, I_e, params)
+        if fast is not None:
+            return fast
     if neuron is not None:
         if params:
             raise TypeError("give either neuron=LIF(...) or parameter keywords, not both "

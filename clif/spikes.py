@@ -56,6 +56,23 @@ class Spikes:
         self.state = state
         self.extra = {} if extra is None else extra
 
+    @classmethod
+    def _trusted(cls, times, senders, n, t_stop, t_start=0.0, seed=None, state=None,
+                 extra=None):
+        """For simulators whose output is already valid (float64/int64 1-D
+        arrays of equal length, senders in [0, n), in the promised order):
+        skips the checks and conversions of ``__init__``."""
+        self = cls.__new__(cls)
+        self.times = times
+        self.senders = senders
+        self.n = n
+        self.t_start = float(t_start)
+        self.t_stop = float(t_stop)
+        self.seed = seed
+        self.state = state
+        self.extra = {} if extra is None else extra
+        return self
+
     def __len__(self):
         return self.times.size
 

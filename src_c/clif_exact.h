@@ -144,6 +144,15 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
                            double *spike_t, int64_t *spike_i, size_t capacity,
                            size_t *n_spikes, size_t *resume);
 
+/* As clif_exact_run, but without senders: counts[i] (length pop->n, zeroed
+ * by the caller) is increased by the number of spikes of neuron i written,
+ * so the output is neuron-major runs of counts[i] times each (a neuron's run
+ * can straddle two buffers when CLIF_E_CAPACITY interrupts it). */
+clif_status clif_exact_run_counted(const clif_exact_pop *pop, size_t begin, size_t end,
+                                   double t_end, clif_exact_state *state,
+                                   clif_exact_cursor *cursor, double *spike_t, size_t *counts,
+                                   size_t capacity, size_t *n_spikes, size_t *resume);
+
 /* Sort spikes (t[k], i[k]) in place by time, then sender, using a work
  * buffer of n clif_spike and n_bins >= 2 counters (2^16 + 2^12 is plenty).
  * Times in [t_lo, t_hi] are bucketed (others are still sorted, only
@@ -156,6 +165,32 @@ typedef struct clif_spike {
 
 clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
                             clif_spike *work, size_t *bins, size_t n_bins);
+
+/* Work entry of clif_spike_merge (one per neuron). */
+typedef struct clif_merge_src {
+    double next;
+    size_t pos, end;
+    int64_t id;
+} clif_merge_src;
+
+/* Merge neuron-major spike lists into one list sorted by time, then sender:
+ * neuron i's spikes are t[start[i] .. start[i] + count[i]), sorted by time
+ * (as clif_exact_run_counted writes them), all in [t_lo, t_hi] up to the
+ * last slice, which takes any time.  out_t / out_i receive the sum of
+ * count entries.  Work: src (n entries), scratch (scratch_cap >= total
+ * pairs; only the largest time slice is touched, so an untouched
+ * allocation costs no memory), bins (n_bins >= 2 counters).
+ *
+ * Method: the time axis is cut into slices of about max(2^16, 4 x firing
+ * neurons) spikes; each slice is gathered from the neurons' cursors (one
+ * sweep over the neurons that still have spikes) into scratch, then counting
+ * sorted by fine time bin into its place in the output, ties by sender
+ * (stable: gathered in sender order).  Linear in spikes plus slices x
+ * neurons, and everything but the output stays in cache. */
+clif_status clif_spike_merge(size_t n, const double *t, const size_t *start,
+                             const size_t *count, double t_lo, double t_hi, double *out_t,
+                             int64_t *out_i, clif_merge_src *src, clif_spike *scratch,
+                             size_t scratch_cap, size_t *bins, size_t n_bins);
 
 #ifdef __cplusplus
 }

@@ -366,6 +366,29 @@ clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_e
                 goto out;
             }
             spikes[(*n_spikes)++] = tc;
+            if (pr.A == 0.0 && pr.above > 0.0) {
+                /* Periodic firing under constant drive: until the next pulse
+                 * or t_end every spike is followed by the window and the free
+                 * time from V_reset.  This is the general loop below (the
+                 * refractory branch, then find_crossing from the anchor
+                 * (tc + t_ref, V_reset)) with its branches folded away: the
+                 * same operations in the same order, (tc + t_ref) + T_free,
+                 * so the same bits, and splitting a run still gives identical
+                 * spikes.  tn < h also puts the window's end before the next
+                 * pulse, so no pulse is dropped or banked in between. */
+                if (isnan(pr.T_free))
+                    pr.T_free = pr.tau * log1p((pr.V_th - p->V_reset) / pr.above);
+                double T = pr.T_free, tref = p->t_ref;
+                size_t m = *n_spikes;
+                for (;;) {
+                    double tn = (tc + tref) + T;
+                    if (!(tn < h) || m == capacity)
+                        break;
+                    spikes[m++] = tn;
+                    tc = tn;
+                }
+                *n_spikes = m;
+            }
             s->t = tc;
             s->t_ref_end = tc + p->t_ref;
             s->t0 = s->t_ref_end;
@@ -391,13 +414,11 @@ out:
 
 /* ---- population ------------------------------------------------------- */
 
-clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
-                           clif_exact_state *state, clif_exact_cursor *cursor,
-                           double *spike_t, int64_t *spike_i, size_t capacity,
-                           size_t *n_spikes, size_t *resume)
+static clif_status run_impl(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
+                            clif_exact_state *state, clif_exact_cursor *cursor,
+                            double *spike_t, int64_t *spike_i, size_t *counts, size_t capacity,
+                            size_t *n_spikes, size_t *resume)
 {
-    if (!pop || !state || !cursor || !n_spikes || !resume || (capacity && (!spike_t || !spike_i)))
-        return CLIF_E_NULL;
     if (!pop->tau_m || !pop->R_m || !pop->E_L || !pop->V_th || !pop->V_reset || !pop->t_ref
         || !pop->I_e || (pop->n_changes && (!pop->change_t || !pop->change_I))
         || (pop->sine_I0 && (!pop->sine_f || !pop->sine_phase))
@@ -439,8 +460,11 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
             st = clif_exact_advance(&p, &d, s, seg, pop->pulse_t + off, pop->pulse_w + off, np,
                                     &cur->pulse, pop->refractory_input, spike_t + count,
                                     capacity - count, &k);
-            for (size_t m = 0; m < k; ++m)
-                spike_i[count + m] = (int64_t)i;
+            if (spike_i)
+                for (size_t m = 0; m < k; ++m)
+                    spike_i[count + m] = (int64_t)i;
+            else
+                counts[i] += k;
             count += k;
             *n_spikes = count;
             if (st != CLIF_OK)
@@ -462,6 +486,28 @@ clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, 
     }
     *resume = end;
     return CLIF_OK;
+}
+
+clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
+                           clif_exact_state *state, clif_exact_cursor *cursor,
+                           double *spike_t, int64_t *spike_i, size_t capacity,
+                           size_t *n_spikes, size_t *resume)
+{
+    if (!pop || !state || !cursor || !n_spikes || !resume || (capacity && (!spike_t || !spike_i)))
+        return CLIF_E_NULL;
+    return run_impl(pop, begin, end, t_end, state, cursor, spike_t, spike_i, NULL, capacity,
+                    n_spikes, resume);
+}
+
+clif_status clif_exact_run_counted(const clif_exact_pop *pop, size_t begin, size_t end,
+                                   double t_end, clif_exact_state *state,
+                                   clif_exact_cursor *cursor, double *spike_t, size_t *counts,
+                                   size_t capacity, size_t *n_spikes, size_t *resume)
+{
+    if (!pop || !state || !cursor || !n_spikes || !resume || !counts || (capacity && !spike_t))
+        return CLIF_E_NULL;
+    return run_impl(pop, begin, end, t_end, state, cursor, spike_t, NULL, counts, capacity,
+                    n_spikes, resume);
 }
 
 /* ---- ordering the output ---------------------------------------------- */
@@ -612,6 +658,145 @@ clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double
                 sort_small(t, i, s0, e);
             s0 = e;
         }
+    }
+    return CLIF_OK;
+}
+
+/* ---- merging neuron-major spike lists --------------------------------- */
+
+/* A run of already time-sorted (t, i) pairs that the insertion sort would
+ * leave alone: checked first so that clumps of simultaneous spikes (which
+ * arrive in sender order) cost O(k), not O(k log k). */
+static int is_sorted_pairs(const double *t, const int64_t *i, size_t n)
+{
+    for (size_t k = 1; k < n; ++k)
+        if (before(t[k], i[k], t[k - 1], i[k - 1]))
+            return 0;
+    return 1;
+}
+
+/* Counting sort of m pairs from src (times in [lo, hi)) into (out_t, out_i)
+ * by fine bin, then the few pairs per bin sorted in place.  Stable, so pairs
+ * of equal time keep src's (sender) order. */
+static void sort_slice(const clif_spike *src, size_t m, double lo, double hi, double *out_t,
+                       int64_t *out_i, size_t *cnt, size_t n_bins)
+{
+    size_t nb = m / 2;
+    if (nb + 1 > n_bins)
+        nb = n_bins - 1;
+    if (nb < 1)
+        nb = 1;
+    double scale = hi > lo ? (double)nb / (hi - lo) : 0.0;
+    for (size_t f = 0; f <= nb; ++f)
+        cnt[f] = 0;
+    for (size_t k = 0; k < m; ++k)
+        ++cnt[bucket((src[k].t - lo) * scale, nb) + 1];
+    for (size_t f = 0; f < nb; ++f)
+        cnt[f + 1] += cnt[f];
+    for (size_t k = 0; k < m; ++k) {
+        size_t pos = cnt[bucket((src[k].t - lo) * scale, nb)]++;
+        out_t[pos] = src[k].t;
+        out_i[pos] = src[k].i;
+    }
+    size_t s0 = 0;
+    for (size_t f = 0; f < nb; ++f) {
+        size_t e = cnt[f];
+        if (e - s0 > 1) {
+            if (e - s0 <= 32)
+                insertion_sort(out_t + s0, out_i + s0, e - s0);
+            else if (!is_sorted_pairs(out_t + s0, out_i + s0, e - s0))
+                heap_sort(out_t + s0, out_i + s0, e - s0);
+        }
+        s0 = e;
+    }
+}
+
+clif_status clif_spike_merge(size_t n, const double *t, const size_t *start,
+                             const size_t *count, double t_lo, double t_hi, double *out_t,
+                             int64_t *out_i, clif_merge_src *src, clif_spike *scratch,
+                             size_t scratch_cap, size_t *bins, size_t n_bins)
+{
+    if (n && (!start || !count || !src))
+        return CLIF_E_NULL;
+    if (n_bins < 2 || !(isfinite(t_lo) && isfinite(t_hi) && t_hi >= t_lo))
+        return CLIF_E_SIZE;
+    /* The neurons that fired, in sender order, each with its next spike. */
+    size_t na = 0, total = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (count[i] == 0)
+            continue;
+        src[na].pos = start[i];
+        src[na].end = start[i] + count[i];
+        src[na].id = (int64_t)i;
+        src[na].next = t[start[i]];
+        total += count[i];
+        ++na;
+    }
+    if (total == 0)
+        return CLIF_OK;
+    if (!t || !out_t || !out_i || !scratch || !bins)
+        return CLIF_E_NULL;
+    if (scratch_cap < total)
+        return CLIF_E_SIZE;
+    /* Time slices: enough spikes per slice that the sweep over the firing
+     * neurons is cheap next to them (at least ~4 per neuron on average),
+     * few enough that a slice sorts in cache. */
+#ifndef CLIF_MERGE_PER_NEURON
+#define CLIF_MERGE_PER_NEURON 4
+#endif
+#ifndef CLIF_MERGE_PREFETCH
+#define CLIF_MERGE_PREFETCH 8
+#endif
+#ifndef CLIF_MERGE_MIN_SLICE
+#define CLIF_MERGE_MIN_SLICE 65536
+#endif
+    size_t per = CLIF_MERGE_PER_NEURON * na;
+    if (per < CLIF_MERGE_MIN_SLICE)
+        per = CLIF_MERGE_MIN_SLICE;
+    size_t n_slices = total / per;
+    if (n_slices < 1)
+        n_slices = 1;
+    double width = (t_hi - t_lo) / (double)n_slices;
+    size_t pos = 0;
+    for (size_t b = 0; b < n_slices && na > 0; ++b) {
+        double lo = t_lo + (double)b * width;
+        double hi = b + 1 < n_slices ? t_lo + (double)(b + 1) * width : INFINITY;
+        size_t m = 0, kept = 0;
+        for (size_t a = 0; a < na; ++a) {
+            clif_merge_src x = src[a];
+#if defined(__GNUC__) && CLIF_MERGE_PREFETCH > 0
+            /* The neurons' lists are far apart: fetch a few neurons ahead. */
+            if (a + CLIF_MERGE_PREFETCH < na)
+                __builtin_prefetch(t + src[a + CLIF_MERGE_PREFETCH].pos, 0, 0);
+#endif
+            if (x.next < hi) {
+                size_t c = x.pos;
+                do {
+                    scratch[m].t = t[c];
+                    scratch[m].i = x.id;
+                    ++m;
+                    ++c;
+                } while (c < x.end && t[c] < hi);
+                if (c == x.end)
+                    continue; /* done: dropped from the list */
+                x.pos = c;
+                x.next = t[c];
+            }
+            src[kept++] = x;
+        }
+        na = kept;
+        if (m == 0)
+            continue;
+        /* The last slice is open-ended: bin it over what it holds. */
+        double top = hi;
+        if (!(top < INFINITY)) {
+            top = t_hi;
+            for (size_t k = 0; k < m; ++k)
+                if (scratch[k].t > top)
+                    top = scratch[k].t;
+        }
+        sort_slice(scratch, m, lo, top, out_t + pos, out_i + pos, bins, n_bins);
+        pos += m;
     }
     return CLIF_OK;
 }

@@ -383,3 +383,59 @@ def test_inputs_not_mutated():
     clif.simulate(50.0, n=2, pulses=(pt, tg, pw), current=(ct, cv))
     for a, b in zip((pt, tg, pw, ct, cv), copies):
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.floats(0.0, 300.0), max_size=6), seed=st.integers(0, 2**16))
+def test_split_constant_drive_bitwise(cuts, seed):
+    # Constant drive takes the kernel's periodic shortcut between pulses;
+    # splitting (which restarts the general loop) must not change a bit.
+    rng = np.random.default_rng(seed)
+    n, t_stop = 4, 300.0
+    I = np.array([1.0000001, 1.2, 2.5, 30.0])
+    pt = rng.uniform(0, t_stop, 3)
+    tg = rng.integers(0, n, 3)
+    pw = rng.uniform(-5, 12, 3)
+    kw = dict(n=n, I_e=I, t_ref=float(rng.choice([0.0, 2.0])))
+    whole = clif.simulate(t_stop, pulses=(pt, tg, pw), **kw)
+    pop = clif.Population(**kw)
+    parts = []
+    edges = sorted(set(cuts) | {t_stop} | set(whole.times[seed % 11:seed % 11 + 1].tolist()))
+    for b in edges:
+        pm = (pt >= pop.t) & (pt < b)
+        parts.append(pop.run(b, pulses=(pt[pm], tg[pm], pw[pm])))
+    assert np.array_equal(np.concatenate([p.times for p in parts]), whole.times)
+    assert np.array_equal(np.concatenate([p.senders for p in parts]), whole.senders)
+    for i in range(n):
+        d = whole.isi(i)
+        d = d[whole.times[whole.senders == i][1:] < pt.min()]  # before any pulse
+        if i < 3 and d.size:
+            np.testing.assert_allclose(d, clif.isi(I[i], t_ref=kw["t_ref"]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_order_neuron_and_time_merge(n_threads):
+    # Enough spikes for several merge slices, plus ties: neurons that start
+    # above threshold fire together at 0, and a shared pulse lifts a group
+    # over threshold at the same instant.
+    n = 2000
+    I = np.linspace(0.0, 9.0, n)
+    V0 = np.where(np.arange(n) % 9 == 0, -40.0, -70.0)
+    pulses = (np.full(300, 500.0), np.arange(300) * 3, np.full(300, 25.0))
+    kw = dict(n=n, I_e=I, V0=V0, pulses=pulses, n_threads=n_threads)
+    a = clif.simulate(1000.0, **kw)
+    b = clif.simulate(1000.0, order="neuron", **kw)
+    assert len(a) > 3 * 65536 and a.extra["order"] == "time" and b.extra["order"] == "neuron"
+    order = np.lexsort((a.senders, a.times))
+    assert np.array_equal(order, np.arange(len(a)))  # already sorted
+    nm = np.lexsort((b.times, b.senders))
+    assert np.array_equal(nm, np.arange(len(b)))  # neuron-major
+    key = np.lexsort((b.senders, b.times))
+    assert np.array_equal(a.times, b.times[key]) and np.array_equal(a.senders, b.senders[key])
+    assert np.array_equal(a.counts(), b.counts())
+    assert np.count_nonzero(a.times == 0.0) == np.count_nonzero(V0 > -50.0)
+
+
+def test_order_bad_value():
+    with pytest.raises(ValueError, match="order"):
+        clif.simulate(10.0, order="sender")

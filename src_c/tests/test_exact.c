@@ -256,8 +256,95 @@ static void test_spike_sort(void)
     CHECK(clif_spike_sort(N, t, id, 0.0, 100.0, work, bins, 1) == CLIF_E_SIZE);
 }
 
+/* The periodic fast path (constant drive, no pulse in the way) gives the
+ * same bits as the general loop, which capacity 1 forces for every spike. */
+static void test_periodic_fast_path(void)
+{
+    static double one[4000], many[4000];
+    const double I[4] = {1.0000001, 1.3, 2.0, 40.0};
+    const double tr[2] = {2.0, 0.0};
+    for (int a = 0; a < 4; ++a) {
+        for (int b = 0; b < 2; ++b) {
+            clif_params p = DEF;
+            p.t_ref = tr[b];
+            clif_drive d = NODRIVE;
+            d.I_dc = I[a];
+            double pt[1] = {733.3};
+            double pw[1] = {1.0};
+            clif_exact_state s1, s2;
+            clif_exact_init(&s1, 0.0, -60.0);
+            clif_exact_init(&s2, 0.0, -60.0);
+            size_t n1 = 0, n2 = 0, k1 = 0, k2 = 0, m = 0;
+            CHECK(clif_exact_advance(&p, &d, &s1, 1000.0, pt, pw, 1, &k1, 0, many, 4000, &n1)
+                  == CLIF_OK);
+            clif_status st;
+            while ((st = clif_exact_advance(&p, &d, &s2, 1000.0, pt, pw, 1, &k2, 0, one + n2,
+                                            1, &m)) == CLIF_E_CAPACITY || m) {
+                n2 += m;
+                if (st == CLIF_OK || n2 >= 4000)
+                    break;
+            }
+            CHECK(n1 == n2 && n1 > 0);
+            int same = s1.t0 == s2.t0 && s1.V0 == s2.V0 && s1.t_ref_end == s2.t_ref_end;
+            for (size_t k = 0; k < n1 && k < n2; ++k)
+                same &= one[k] == many[k];
+            CHECK(same);
+        }
+    }
+}
+
+/* clif_spike_merge orders neuron-major lists as a full sort would. */
+static void test_spike_merge(void)
+{
+    enum { NN = 300, PER = 40, TOT = NN * PER };
+    static double t[TOT], ot[TOT];
+    static int64_t oi[TOT];
+    static size_t start[NN], count[NN], bins[1024];
+    static clif_merge_src src[NN];
+    static clif_spike scratch[TOT], ref[TOT];
+    unsigned long long x = 777;
+    size_t tot = 0;
+    for (int i = 0; i < NN; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        start[i] = tot + (size_t)(i % 3); /* gaps between the lists */
+        count[i] = i % 11 == 0 ? 0 : (size_t)((x >> 33) % PER);
+        double tk = 0.0;
+        for (size_t k = 0; k < count[i]; ++k) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* clumps (0, 50, equal steps) and spread times, sorted per neuron */
+            if (i % 4 == 0)
+                tk = k == 0 ? 0.0 : 50.0 + (double)k;
+            else
+                tk += (double)(x >> 11) * 0x1p-53 * 5.0;
+            t[start[i] + k] = tk;
+        }
+        tot = start[i] + count[i];
+    }
+    size_t m = 0;
+    for (int i = 0; i < NN; ++i)
+        for (size_t k = 0; k < count[i]; ++k, ++m) {
+            ref[m].t = t[start[i] + k];
+            ref[m].i = i;
+        }
+    qsort(ref, m, sizeof ref[0], cmp_ref);
+    for (size_t nb = 2; nb <= 1024; nb *= 32) {
+        CHECK(clif_spike_merge(NN, t, start, count, 0.0, 100.0, ot, oi, src, scratch, m, bins,
+                               nb) == CLIF_OK);
+        int same = 1;
+        for (size_t k = 0; k < m; ++k)
+            same &= ot[k] == ref[k].t && oi[k] == ref[k].i;
+        CHECK(same);
+    }
+    CHECK(clif_spike_merge(NN, t, start, count, 0.0, 100.0, ot, oi, src, scratch, m - 1, bins,
+                           1024) == CLIF_E_SIZE);
+    CHECK(clif_spike_merge(NN, t, start, count, 0.0, 100.0, ot, oi, src, scratch, m, bins, 1)
+          == CLIF_E_SIZE);
+}
+
 int main(void)
 {
+    test_periodic_fast_path();
+    test_spike_merge();
     test_spike_sort();
     test_constant_isi();
     test_capacity_and_split();
