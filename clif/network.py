@@ -506,8 +506,9 @@ class Network:
 
 # ---- generators --------------------------------------------------------------
 
-def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, f_E=0.8, tau_m=20.0,
-           t_ref=2.0, theta=20.0, V_reset=10.0, seed=None, progress=None):
+def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
+           D_resolution=0.1, f_E=0.8, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0,
+           seed=None, progress=None):
     """The sparse balanced network of Brunel (2000), model A.
 
     ``N_E = f_E N`` excitatory and ``N_I = N - N_E`` inhibitory LIF neurons
@@ -519,7 +520,10 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, f_E=0.8, tau_m
     all with delay ``D`` [ms]; plus external Poisson input of rate ``C_E
     nu_ext`` with weight ``J``, ``nu_ext = eta nu_thr``, ``nu_thr = theta /
     (J C_E tau_m)`` (the C_E external synapses of the paper merged into one
-    Poisson process).
+    Poisson process).  ``D_spread > 0`` draws each delay uniformly from
+    ``D + k D_resolution``, ``0 <= k <= D_spread / D_resolution`` (spread
+    delays damp the fast oscillations of small networks; the stationary
+    mean-field prediction does not depend on delays).
 
     Returns
     -------
@@ -553,8 +557,10 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, f_E=0.8, tau_m
             progress(b, N, "brunel connectivity")
     post = np.repeat(np.arange(N, dtype=np.int32), C)
     w = np.tile(np.concatenate([np.full(C_E, J, np.float32), np.full(C_I, -g * J, np.float32)]), N)
-    net._delays = {float(D): 0}
-    d = np.zeros(N * C, dtype=np.uint16)
+    n_d = int(round(D_spread / D_resolution)) + 1 if D_spread > 0 else 1
+    net._delays = {float(D + k * D_resolution): k for k in range(n_d)}
+    d = (rng.integers(0, n_d, size=N * C, dtype=np.uint16) if n_d > 1
+         else np.zeros(N * C, dtype=np.uint16))
     net._csr = _network.csr_from_coo(N, pre, post, w, d)
     net.build_time = time.perf_counter() - t0
     net.brunel_params = dict(N=N, N_E=N_E, N_I=N_I, C_E=C_E, C_I=C_I, g=g, eta=eta, J=J, D=D,
