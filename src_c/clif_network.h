@@ -16,6 +16,10 @@
  * the same time.  None of this depends on the number of threads, so results
  * are bit-identical whatever n_threads.
  *
+ * Zero-weight synapses deliver nothing (a 0 mV pulse changes no V, but
+ * re-anchoring the neuron at it would change the rounding of later spike
+ * times), so zero weights give exactly the independent neurons' spikes.
+ *
  * Rounding at a window edge: t_spike + delay may round to just below the
  * next window's start when delay == d_min; such an arrival is moved to the
  * window's start (at most an ulp of t).

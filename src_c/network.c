@@ -648,12 +648,16 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
             }
             for (size_t e = r0; e < r1; ++e) {
                 uint16_t d = net->delay[e];
+                if (net->weight[e] == 0.0f)
+                    continue;
                 if ((st = push(&s->ring[th->slot[d] * s->T + tid], th->arr[d], net->weight[e],
                                net->target[e])) != CLIF_OK)
                     return st;
             }
         } else {
             for (size_t e = r0; e < r1; ++e) {
+                if (net->weight[e] == 0.0f)
+                    continue;
                 double a = ts + net->delay_table[net->delay[e]];
                 size_t sl;
                 if ((st = place(s, k, &a, &sl)) != CLIF_OK)
