@@ -545,6 +545,8 @@ static clif_status phase_b(clif_net_sim *s, double t_lo, double t_hi, const clif
         return CLIF_E_NOMEM;
     size_t o = 0;
     for (size_t j = 0; j < s->T; ++j) {
+        if (!s->th[j].n_s)
+            continue;
         memcpy(s->wt + o, s->th[j].st, s->th[j].n_s * sizeof(double));
         memcpy(s->wi + o, s->th[j].si, s->th[j].n_s * sizeof(int64_t));
         o += s->th[j].n_s;
@@ -761,7 +763,7 @@ clif_status clif_net_csr_sort_rows(size_t begin, size_t end, const uint64_t *row
             ;
         if (i >= L)
             continue;
-        if (L > UINT32_MAX)
+        if ((uint64_t)L > UINT32_MAX)
             return CLIF_E_SIZE;
         /* key = target << 32 | position: unique, so the sort is stable */
         for (i = 0; i < L; ++i)
@@ -805,7 +807,8 @@ clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre, const 
     }
     for (size_t j = 0; j < n; ++j)
         row[j + 1] += row[j];
-    memcpy(work, row, n * sizeof *work);
+    if (n)
+        memcpy(work, row, n * sizeof *work);
     for (size_t e = 0; e < m; ++e) {
         size_t p = (size_t)work[pre[e]]++;
         target[p] = post[e];
