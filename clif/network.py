@@ -649,15 +649,11 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
         # ~K/N per synapse), sorted within each row.
         crng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(3, a)))
         L = r1 - r0
-        u = crng.random(L)
-        rid = np.repeat(np.arange(b - a), deg[a:b])
-        t = np.floor(u * N).astype(np.int64)
-        order = np.lexsort((t, rid))
-        target[r0:r1] = t[order]
-        del u, t, order
-        weight[r0:r1] = np.where(rid + a < N_E, np.float32(w_E), np.float32(-g * w_E))
+        target[r0:r1] = crng.integers(0, N, size=L, dtype=np.int32)
+        weight[r0:r1] = np.repeat(np.where(np.arange(a, b) < N_E, np.float32(w_E),
+                                           np.float32(-g * w_E)), deg[a:b])
         dly[r0:r1] = crng.integers(0, n_steps + 1, size=L, dtype=np.uint16)
-        del rid
+        _network.sort_rows(row, target, weight, dly, a, b)  # in C, without the GIL
         if progress:
             progress(b, N, "connectome rows")
     net._csr = (row, target, weight, dly)
