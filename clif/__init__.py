@@ -24,6 +24,8 @@ from clif.simulate import simulate, Population
 from clif import random, theory
 from clif.noise import simulate_noisy, NoisyPopulation
 from clif.theory import siegert_rate, isi_cv
+from clif import network
+from clif.network import Network
 
 
 def get_include():
@@ -42,4 +44,4 @@ def get_include():
 __all__ = ["__version__", "get_include", "LIF", "Spikes", "isi", "rate", "rheobase",
            "current_for_rate", "summation_peak", "cutoff_frequency", "free_potential",
            "simulate", "Population", "simulate_noisy", "NoisyPopulation", "siegert_rate",
-           "isi_cv", "random", "theory"]
+           "isi_cv", "random", "theory", "network", "Network"]

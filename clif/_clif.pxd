@@ -225,3 +225,65 @@ cdef extern from "clif.h" nogil:
                                 const clif_step_input *input, int refractory_input,
                                 double *spike_dt, int64_t *spike_i, size_t capacity,
                                 size_t *n_spikes, size_t *resume)
+
+# ---- networks (src_c/clif_network.h) -----------------------------------------
+from libc.stdint cimport int32_t, uint16_t, uint8_t
+
+cdef extern from "clif.h" nogil:
+    uint64_t CLIF_NET_EXT_STREAM
+    int CLIF_NET_MAX_DELAYS
+
+    ctypedef struct clif_net:
+        size_t n
+        const clif_params *params
+        const double *I_e
+        const double *ext_rate
+        const double *ext_weight
+        const uint64_t *row
+        const int32_t *target
+        const float *weight
+        const uint16_t *delay
+        const double *delay_table
+        size_t n_delays
+        double d_min
+        int refractory_input
+        uint64_t seed
+
+    ctypedef struct clif_net_record:
+        int record_spikes
+        const uint8_t *spike_mask
+        size_t max_spikes
+        const int32_t *pop_of
+        size_t n_pops
+        double bin_t0
+        double bin_width
+        size_t n_bins
+        int64_t *counts
+        size_t n_V
+        const int64_t *V_index
+        size_t n_samples
+        const double *sample_t
+        double *V
+
+    ctypedef struct clif_net_sim:
+        pass
+
+    clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
+                                      clif_status *status, size_t *bad)
+    void clif_net_sim_free(clif_net_sim *sim)
+    clif_status clif_net_run(clif_net_sim *sim, size_t tid, double t_stop,
+                             const clif_net_record *rec)
+    double clif_net_sim_time(const clif_net_sim *sim)
+    const clif_exact_state *clif_net_sim_states(const clif_net_sim *sim)
+    size_t clif_net_sim_n_spikes(const clif_net_sim *sim)
+    void clif_net_sim_spikes(clif_net_sim *sim, double *t, int64_t *i, int clear)
+    void clif_net_sim_counters(const clif_net_sim *sim, uint64_t *syn_events,
+                               uint64_t *ext_events)
+    clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre,
+                                      const int32_t *post, const float *weight,
+                                      const uint16_t *delay, uint64_t *row, int32_t *target,
+                                      float *weight_out, uint16_t *delay_out, uint64_t *work,
+                                      size_t *bad)
+    clif_status clif_net_csr_sort_rows(size_t begin, size_t end, const uint64_t *row,
+                                       int32_t *target, float *weight, uint16_t *delay,
+                                       uint64_t *work)

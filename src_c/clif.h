@@ -14,6 +14,7 @@
  *   exact events   clif_exact.h            src_c/exact.c
  *   noise + RNG    clif_noise.h            src_c/noise.c, src_c/rng.c
  *   stepping       clif_step.h             src_c/step.c
+ *   networks       clif_network.h          src_c/network.c
  */
 #ifndef CLIF_H
 #define CLIF_H
@@ -134,5 +135,6 @@ void clif_summation_peak_strided(ptrdiff_t n, char *const *args, const ptrdiff_t
 #include "clif_exact.h"
 #include "clif_noise.h"
 #include "clif_step.h"
+#include "clif_network.h"
 
 #endif /* CLIF_H */

@@ -73,6 +73,10 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
 
 static double vp(const prop *pr, double t)
 {
+    /* Constant drive: V_inf + 0 sin(.) is V_inf bit for bit; skip the sin
+     * (a network calls this once per pulse). */
+    if (pr->A == 0.0)
+        return pr->V_inf;
     return pr->V_inf + pr->A * sin(pr->w * t + pr->psi);
 }
 

@@ -1,0 +1,183 @@
+"""Brunel (2000) network benchmark: clif vs NEST (iaf_psc_delta) vs Brian2.
+
+The same network everywhere: N neurons (80% E), fixed in-degree C_E =
+epsilon N_E, C_I = epsilon N_I, J = 0.1 mV, g, eta, delay D, tau_m 20 ms,
+t_ref 2 ms, theta 20 mV, V_reset 10 mV, external Poisson input C_E nu_ext
+per neuron.  Each simulator runs in its own subprocess (separate memory and
+threads); build time and simulate time are reported separately.
+
+    python bench/bench_network.py [--N 10000] [--T 1000] [--peers]
+    python bench/bench_network.py --connectome [--N 200000 --K 2615]
+
+NEST works on a 0.1 ms grid (spike times rounded to it); Brian2 too (dt =
+0.1 ms, exact linear integration); clif's spike times are exact.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def run_clif(a):
+    import numpy as np
+    import clif
+    from clif.network import brunel, brunel_prediction
+    t0 = time.perf_counter()
+    net = brunel(a.N, a.epsilon, a.g, a.eta, 0.1, a.D, seed=1)
+    build = time.perf_counter() - t0
+    res = net.run(a.T, n_threads=a.threads, record="all")
+    p = net.brunel_params
+    nu, cv = brunel_prediction(p["C_E"], p["C_I"], a.g, a.eta, 0.1)
+    return dict(sim="clif", threads=a.threads, build_s=build,
+                simulate_s=res.wall_time, rate_Hz=len(res.spikes) / a.N / a.T * 1000,
+                synapses=net.n_synapses, syn_events=res.synaptic_events,
+                ext_events=res.external_events,
+                events_per_s=(res.synaptic_events + res.external_events) / res.wall_time,
+                siegert_rate_Hz=nu, maxrss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_nest(a):
+    import nest
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": a.threads, "rng_seed": 1,
+                          "print_time": False})
+    N_E = int(0.8 * a.N)
+    N_I = a.N - N_E
+    C_E, C_I = int(a.epsilon * N_E), int(a.epsilon * N_I)
+    J = 0.1
+    nu_thr = 20.0 / (J * C_E * 20.0) * 1000.0
+    t0 = time.perf_counter()
+    pars = {"C_m": 1.0, "tau_m": 20.0, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0,
+            "V_m": 0.0, "V_th": 20.0}
+    E = nest.Create("iaf_psc_delta", N_E, params=pars)
+    I = nest.Create("iaf_psc_delta", N_I, params=pars)
+    noise = nest.Create("poisson_generator", params={"rate": a.eta * nu_thr * C_E})
+    rec = nest.Create("spike_recorder")
+    nest.Connect(noise, E + I, syn_spec={"weight": J, "delay": a.D})
+    nest.Connect(E, E + I, {"rule": "fixed_indegree", "indegree": C_E},
+                 {"weight": J, "delay": a.D})
+    nest.Connect(I, E + I, {"rule": "fixed_indegree", "indegree": C_I},
+                 {"weight": -a.g * J, "delay": a.D})
+    nest.Connect(E + I, rec)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.Simulate(a.T)
+    sim = time.perf_counter() - t0
+    n = rec.get("n_events")
+    return dict(sim="nest", threads=a.threads, build_s=build, simulate_s=sim,
+                rate_Hz=n / a.N / a.T * 1000, maxrss_MiB=resource.getrusage(
+                    resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_brian2(a):
+    import brian2 as b2
+    from brian2 import ms, mV, Hz
+    b2.prefs.codegen.target = "cython"
+    b2.seed(1)
+    N_E = int(0.8 * a.N)
+    N_I = a.N - N_E
+    C_E, C_I = int(a.epsilon * N_E), int(a.epsilon * N_I)
+    J = 0.1 * mV
+    nu_thr = 20.0 / (0.1 * C_E * 20.0) * 1000.0
+    t0 = time.perf_counter()
+    b2.defaultclock.dt = 0.1 * ms
+    G = b2.NeuronGroup(a.N, "dv/dt = -v / (20*ms) : volt (unless refractory)",
+                       threshold="v > 20*mV", reset="v = 10*mV", refractory=2 * ms,
+                       method="exact")
+    G.v = 0 * mV
+    S = b2.Synapses(G, G, "w : volt", on_pre="v_post += w", delay=a.D * ms)
+    import numpy as np
+    rng = np.random.default_rng(1)
+    post = np.repeat(np.arange(a.N), C_E + C_I)
+    pre = np.concatenate([rng.integers(0, N_E, (a.N, C_E)), rng.integers(N_E, a.N, (a.N, C_I))],
+                         axis=1).ravel()
+    S.connect(i=pre, j=post)
+    S.w = np.tile(np.r_[np.full(C_E, 0.1), np.full(C_I, -a.g * 0.1)], a.N) * mV
+    P = b2.PoissonInput(G, "v", C_E, a.eta * nu_thr * Hz, weight=J)
+    M = b2.SpikeMonitor(G)
+    net = b2.Network(G, S, P, M)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    net.run(a.T * ms)
+    sim = time.perf_counter() - t0
+    return dict(sim="brian2", threads=1, build_s=build, simulate_s=sim,
+                rate_Hz=M.num_spikes / a.N / a.T * 1000, maxrss_MiB=resource.getrusage(
+                    resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_connectome(a):
+    import clif
+    from clif.network import random_connectome
+    t0 = time.perf_counter()
+    last = [0.0]
+
+    def progress(done, total, stage):
+        if time.perf_counter() - last[0] > 10 or done >= total:
+            last[0] = time.perf_counter()
+            print(f"  {stage}: {done}/{total} ({time.perf_counter() - t0:.0f} s)",
+                  file=sys.stderr, flush=True)
+    net = random_connectome(a.N, a.K, seed=1, w_E=a.w_E, g=a.g, progress=progress)
+    build = time.perf_counter() - t0
+    res = net.run(a.T, n_threads=a.threads, progress=progress, rate_bin=10.0)
+    return dict(sim="clif-connectome", threads=a.threads, N=a.N, synapses=net.n_synapses,
+                build_s=build, simulate_s=res.wall_time,
+                rate_Hz=len(res.spikes) / a.N / a.T * 1000,
+                syn_events=res.synaptic_events, ext_events=res.external_events,
+                maxrss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--N", type=int, default=10000)
+    ap.add_argument("--epsilon", type=float, default=0.1)
+    ap.add_argument("--g", type=float, default=5.0)
+    ap.add_argument("--eta", type=float, default=2.0)
+    ap.add_argument("--D", type=float, default=1.5)
+    ap.add_argument("--T", type=float, default=1000.0)
+    ap.add_argument("--K", type=float, default=2615.0)
+    ap.add_argument("--w_E", type=float, default=0.1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--one", choices=["clif", "nest", "brian2", "connectome"])
+    ap.add_argument("--peers", action="store_true")
+    ap.add_argument("--connectome", action="store_true")
+    a = ap.parse_args()
+    if a.one:
+        out = {"clif": run_clif, "nest": run_nest, "brian2": run_brian2,
+               "connectome": run_connectome}[a.one](a)
+        print("RESULT " + json.dumps(out))
+        return
+    base = [sys.executable, __file__] + [f"--{k}={getattr(a, k)}" for k in
+                                         ("N", "epsilon", "g", "eta", "D", "T", "K", "w_E")]
+    jobs = []
+    if a.connectome:
+        jobs = [("connectome", 2)]
+    else:
+        jobs = [("clif", 1), ("clif", 2)]
+        if a.peers:
+            jobs += [("nest", 1), ("nest", 2), ("brian2", 1)]
+    results = []
+    for sim, th in jobs:
+        p = subprocess.run(base + [f"--one={sim}", f"--threads={th}"], capture_output=True,
+                           text=True)
+        line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
+        if not line:
+            print(f"{sim} x{th} failed:\n{p.stderr[-2000:]}")
+            continue
+        r = json.loads(line[0][7:])
+        results.append(r)
+        print(json.dumps(r), flush=True)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    name = "network_connectome" if a.connectome else "network"
+    with open(os.path.join(HERE, "results", name + ".json"), "w") as f:
+        json.dump(dict(args=vars(a), results=results), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

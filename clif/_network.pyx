@@ -1,0 +1,247 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Network runs of the exact kernel (src_c/network.c).
+
+clif.network validates and lays out the inputs; this module checks dtypes
+and shapes once more (the core reads raw pointers), owns the C simulation
+object, and runs clif_net_run on n_threads Python threads without the GIL
+(they synchronise inside the core, so results do not depend on n_threads).
+"""
+import threading
+
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
+from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, clif_net_record,
+                         clif_net_sim, clif_net_sim_create, clif_net_sim_free, clif_net_run,
+                         clif_net_sim_time, clif_net_sim_states, clif_net_sim_n_spikes,
+                         clif_net_sim_spikes, clif_net_sim_counters, clif_net_csr_from_coo,
+                         clif_net_csr_sort_rows, CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET,
+                         CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
+from clif._common cimport raise_status
+from clif._common import ClifError
+
+cnp.import_array()
+
+EXT_STREAM = CLIF_NET_EXT_STREAM
+MAX_DELAYS = CLIF_NET_MAX_DELAYS
+
+
+class SpikeLimitError(ClifError):
+    """The run would record more spikes than ``max_spikes`` allows."""
+
+
+def _need(a, dtype, shape, name):
+    if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous
+            and (shape is None or a.shape == shape)):
+        raise TypeError(f"{name}: internal error, need a C-contiguous {np.dtype(dtype)} array "
+                        f"of shape {shape}")
+    return a
+
+
+cdef void *_p(object a):
+    return NULL if a is None else cnp.PyArray_DATA(a)
+
+
+def csr_from_coo(Py_ssize_t n, pre, post, weight, delay):
+    """CSR (row, target, weight, delay) of m synapses given as int32 pre,
+    post, float32 weight, uint16 delay index; rows sorted by target
+    (stable).  Raises IndexError naming the first synapse out of range."""
+    cdef Py_ssize_t m = pre.shape[0]
+    _need(pre, np.int32, (m,), "pre")
+    _need(post, np.int32, (m,), "post")
+    _need(weight, np.float32, (m,), "weight")
+    _need(delay, np.uint16, (m,), "delay")
+    row = np.empty(n + 1, dtype=np.uint64)
+    target = np.empty(m, dtype=np.int32)
+    w_out = np.empty(m, dtype=np.float32)
+    d_out = np.empty(m, dtype=np.uint16)
+    longest = int(np.bincount(pre, minlength=1).max()) if m else 0
+    work = np.empty(max(n + 1, 2 * longest, 1), dtype=np.uint64)
+    cdef size_t bad = 0
+    cdef clif_status st
+    cdef void *pp = _p(pre)
+    cdef void *pq = _p(post)
+    cdef void *pw = _p(weight)
+    cdef void *pd = _p(delay)
+    cdef void *qr = _p(row)
+    cdef void *qt = _p(target)
+    cdef void *qw = _p(w_out)
+    cdef void *qd = _p(d_out)
+    cdef void *wk = _p(work)
+    with nogil:
+        st = clif_net_csr_from_coo(n, m, <int32_t *>pp, <int32_t *>pq, <float *>pw,
+                                   <uint16_t *>pd, <uint64_t *>qr, <int32_t *>qt, <float *>qw,
+                                   <uint16_t *>qd, <uint64_t *>wk, &bad)
+    if st == CLIF_E_TARGET:
+        raise IndexError(f"synapse {bad}: pre or post index out of [0, {n})")
+    raise_status(st, "building the connectivity")
+    return row, target, w_out, d_out
+
+
+def sort_rows(row, target, weight, delay, Py_ssize_t begin=0, Py_ssize_t end=-1):
+    """Sort rows [begin, end) of a CSR by target in place (stable)."""
+    cdef Py_ssize_t n = row.shape[0] - 1
+    if end < 0:
+        end = n
+    _need(row, np.uint64, None, "row")
+    _need(target, np.int32, None, "target")
+    _need(weight, np.float32, None, "weight")
+    _need(delay, np.uint16, None, "delay")
+    if end <= begin:
+        return
+    longest = int(np.diff(row[begin:end + 1]).max())
+    work = np.empty(max(2 * longest, 1), dtype=np.uint64)
+    cdef void *pr = _p(row)
+    cdef void *pt = _p(target)
+    cdef void *pw = _p(weight)
+    cdef void *pd = _p(delay)
+    cdef void *wk = _p(work)
+    cdef clif_status st
+    with nogil:
+        st = clif_net_csr_sort_rows(begin, end, <uint64_t *>pr, <int32_t *>pt, <float *>pw,
+                                    <uint16_t *>pd, <uint64_t *>wk)
+    raise_status(st, "sorting rows")
+
+
+cdef class Sim:
+    """One network simulation (a clif_net_sim and the arrays it reads)."""
+    cdef clif_net net
+    cdef clif_net_sim *sim
+    cdef clif_net_record rec
+    cdef readonly Py_ssize_t n, n_threads
+    cdef object keep, rec_keep
+
+    def __cinit__(self):
+        self.sim = NULL
+
+    def __init__(self, params, I_e, ext_rate, ext_weight, row, target, weight, delay,
+                 delay_table, double d_min, int refractory_input, uint64_t seed,
+                 Py_ssize_t n_threads, V0):
+        cdef Py_ssize_t n = I_e.shape[0]
+        self.n = n
+        _need(params, np.float64, (n, 6), "params")
+        _need(I_e, np.float64, (n,), "I_e")
+        if ext_rate is not None:
+            _need(ext_rate, np.float64, (n,), "ext_rate")
+            _need(ext_weight, np.float64, (n,), "ext_weight")
+        _need(row, np.uint64, (n + 1,), "row")
+        m = int(row[n])
+        _need(target, np.int32, None, "target")
+        _need(weight, np.float32, None, "weight")
+        _need(delay, np.uint16, None, "delay")
+        if target.shape[0] < m or weight.shape[0] < m or delay.shape[0] < m:
+            raise TypeError("connectivity: internal error, arrays shorter than row[n]")
+        _need(delay_table, np.float64, None, "delay_table")
+        if V0 is not None:
+            _need(V0, np.float64, (n,), "V0")
+        self.keep = (params, I_e, ext_rate, ext_weight, row, target, weight, delay,
+                     delay_table, V0)
+        self.net.n = n
+        self.net.params = <const clif_params *>_p(params)
+        self.net.I_e = <const double *>_p(I_e)
+        self.net.ext_rate = <const double *>_p(ext_rate)
+        self.net.ext_weight = <const double *>_p(ext_weight)
+        self.net.row = <const uint64_t *>_p(row)
+        self.net.target = <const int32_t *>_p(target)
+        self.net.weight = <const float *>_p(weight)
+        self.net.delay = <const uint16_t *>_p(delay)
+        self.net.delay_table = <const double *>_p(delay_table)
+        self.net.n_delays = delay_table.shape[0]
+        self.net.d_min = d_min
+        self.net.refractory_input = refractory_input
+        self.net.seed = seed
+        cdef clif_status st = CLIF_OK
+        cdef size_t bad = 0
+        cdef const double *v0 = <const double *>_p(V0)
+        with nogil:
+            self.sim = clif_net_sim_create(&self.net, n_threads, v0, &st, &bad)
+        if self.sim == NULL:
+            raise_status(st, f"network check failed at index {bad}")
+        self.n_threads = max(1, min(n_threads, n))
+
+    def __dealloc__(self):
+        if self.sim != NULL:
+            clif_net_sim_free(self.sim)
+            self.sim = NULL
+
+    @property
+    def t(self):
+        return clif_net_sim_time(self.sim)
+
+    def states(self):
+        """(n, 4) copy of the neuron states (t, t0, V0, t_ref_end)."""
+        out = np.empty((self.n, 4), dtype=np.float64)
+        cdef const clif_exact_state *s = clif_net_sim_states(self.sim)
+        cdef double[:, ::1] o = out
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            o[i, 0] = s[i].t
+            o[i, 1] = s[i].t0
+            o[i, 2] = s[i].V0
+            o[i, 3] = s[i].t_ref_end
+        return out
+
+    def counters(self):
+        cdef uint64_t a = 0, b = 0
+        clif_net_sim_counters(self.sim, &a, &b)
+        return int(a), int(b)
+
+    def _thread(self, Py_ssize_t tid, double t_stop, list out):
+        cdef clif_status st
+        with nogil:
+            st = clif_net_run(self.sim, tid, t_stop, &self.rec)
+        out[tid] = st
+
+    def run(self, double t_stop, *, bint record_spikes=True, spike_mask=None,
+            Py_ssize_t max_spikes=0, pop_of=None, Py_ssize_t n_pops=0, double bin_t0=0.0,
+            double bin_width=1.0, counts=None, V_index=None, sample_t=None, V=None):
+        """Advance to t_stop; returns the recorded spikes (times, senders)
+        of this run.  counts (n_bins, n_pops) int64 and V (n_samples, n_V)
+        float64 are filled in place."""
+        cdef clif_net_record *r = &self.rec
+        r.record_spikes = record_spikes
+        r.spike_mask = <const uint8_t *>_p(spike_mask)
+        r.max_spikes = max_spikes
+        r.pop_of = <const int32_t *>_p(pop_of)
+        r.n_pops = n_pops
+        r.bin_t0 = bin_t0
+        r.bin_width = bin_width
+        r.counts = <int64_t *>_p(counts)
+        r.n_bins = 0 if counts is None else counts.shape[0]
+        r.n_V = 0 if V_index is None else V_index.shape[0]
+        r.V_index = <const int64_t *>_p(V_index)
+        r.n_samples = 0 if sample_t is None else sample_t.shape[0]
+        r.sample_t = <const double *>_p(sample_t)
+        r.V = <double *>_p(V)
+        if spike_mask is not None:
+            _need(spike_mask, np.uint8, (self.n,), "spike_mask")
+        if pop_of is not None:
+            _need(pop_of, np.int32, (self.n,), "pop_of")
+            _need(counts, np.int64, (r.n_bins, n_pops), "counts")
+        if V_index is not None:
+            _need(V_index, np.int64, None, "V_index")
+            _need(sample_t, np.float64, None, "sample_t")
+            _need(V, np.float64, (r.n_samples, r.n_V), "V")
+        self.rec_keep = (spike_mask, pop_of, counts, V_index, sample_t, V)
+        status = [0] * self.n_threads
+        if self.n_threads == 1:
+            self._thread(0, t_stop, status)
+        else:
+            ts = [threading.Thread(target=self._thread, args=(j, t_stop, status))
+                  for j in range(self.n_threads)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        self.rec_keep = None
+        st = status[0]
+        if st == CLIF_E_CAPACITY:
+            raise SpikeLimitError(int(st), f"the run records more than max_spikes={max_spikes} "
+                                  "spikes (16 bytes each); pass a larger max_spikes, record "
+                                  "fewer neurons or a shorter time")
+        raise_status(<clif_status>st, "network run")
+        cdef size_t k = clif_net_sim_n_spikes(self.sim)
+        times = np.empty(k, dtype=np.float64)
+        senders = np.empty(k, dtype=np.int64)
+        clif_net_sim_spikes(self.sim, <double *>_p(times), <int64_t *>_p(senders), 1)
+        return times, senders

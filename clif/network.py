@@ -1,0 +1,661 @@
+"""Networks of exact LIF neurons with delayed delta synapses.
+
+``clif.Network`` -> ``clif._network`` -> ``src_c/network.c``, which advances
+every neuron with the exact single-neuron kernel of :func:`clif.simulate`
+(``clif_exact_advance``) window by window.
+
+How it works
+------------
+Time is cut into windows of length ``d_min`` (the smallest delay).  No spike
+emitted inside a window arrives inside it, so within a window the neurons
+are independent: each integrates its time-sorted incoming pulses exactly.
+The window's spikes are then delivered with exact arrival times
+``t_spike + delay`` to ring buffers of later windows.  Spike times are
+exact to rounding, as in :func:`clif.simulate`; same-time pulses on one
+neuron are all added before the threshold decides, in the canonical order
+(arrival time, spike time, sender, synapse position), so runs are
+bit-identical whatever ``n_threads``.  Refractoriness and same-time rules
+are those of :func:`clif.simulate`.
+
+Storage: CSR by presynaptic neuron with int32 targets, float32 weights [mV]
+(the simulation uses exactly the float32 values) and uint16 indices into a
+table of distinct delays [ms] (at most 65535 distinct values; round delays to
+a resolution if you have more): 10 bytes per synapse plus 8 per neuron.
+
+External Poisson input (rate [Hz], weight [mV] per neuron) has exact event
+times: neuron ``g``'s ``j``-th interval is ``-log(u_j) * 1000 / rate`` with
+``u_j = clif.random.uniform(1, seed, stream=clif.network.EXT_STREAM + g,
+start=j)[0]`` (counter-based, so independent of threads).  White noise
+(``sigma``) is not supported in networks: it needs a time grid and so
+cannot give exact spike times; use Poisson input (the diffusion limit of
+many small Poisson inputs is the white-noise model of
+:func:`clif.siegert_rate`).
+
+Units: ms, mV, nA, nF, MOhm; rates in Hz.
+"""
+import numbers
+import sys
+import time
+
+import numpy as np
+
+from clif import _network
+from clif.params import population
+from clif.random import resolve_seed
+from clif.spikes import Spikes
+
+__all__ = ["Network", "NetworkResult", "brunel", "brunel_prediction", "random_connectome",
+           "SpikeLimitError", "EXT_STREAM"]
+
+EXT_STREAM = _network.EXT_STREAM
+SpikeLimitError = _network.SpikeLimitError
+_REFRACTORY = {"drop": 0, "integrate": 1}
+_PARAM_ORDER = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref")
+
+
+def _int(name, x, lo, hi=None):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(x).__name__}")
+    x = int(x)
+    if x < lo or (hi is not None and x > hi):
+        raise ValueError(f"{name} must lie in [{lo}, {hi if hi is not None else 'inf'}]; got {x}")
+    return x
+
+
+def _real(name, x):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(x).__name__}")
+    return float(x)
+
+
+def _indices(name, x, n):
+    a = np.asarray(x)
+    if a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got shape {a.shape}")
+    if a.size and a.dtype.kind not in "iu":
+        if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            a = a.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must be integer neuron indices; got dtype {a.dtype}")
+    if a.size and (a.min() < 0 or a.max() >= n):
+        bad = a[(a < 0) | (a >= n)][0]
+        raise IndexError(f"{name} must lie in [0, {n}) (the network's neurons); got {bad}")
+    return a.astype(np.int32)
+
+
+def _progress_stderr(done, total, stage):
+    sys.stderr.write(f"\rclif.network {stage}: {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+class NetworkResult:
+    """What :meth:`Network.run` returns.
+
+    Attributes
+    ----------
+    spikes : clif.Spikes
+        Recorded spikes (global neuron indices; ``spikes.n`` = network size).
+    rate_times : ndarray or None
+        Left edges of the rate bins [ms].
+    rates : dict of str -> ndarray or None
+        Population rates [Hz] per bin (spikes / (size * bin width)).
+    V_times : ndarray or None
+        Sample times [ms]; ``V`` (n_samples, n_recorded) [mV], columns in the
+        order of ``V_neurons``.
+    V_neurons : ndarray or None
+    seed : int
+    wall_time : float
+        Seconds of the run (not counting the build).
+    synaptic_events, external_events : int
+        Pulses delivered from recurrent synapses and from external Poisson
+        input during this run.
+    """
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return (f"NetworkResult({len(self.spikes)} spikes, t=[{self.spikes.t_start}, "
+                f"{self.spikes.t_stop}) ms, {self.wall_time:.3g} s)")
+
+
+class Network:
+    """A network of LIF populations with delayed delta synapses, simulated
+    with exact spike times.
+
+    Parameters
+    ----------
+    seed : None, int, SeedSequence or Generator
+        Key of every random stream (external Poisson input, generators).
+    d_min : float, optional
+        Window length [ms] (> 0); every delay must be >= d_min.  Default: the
+        smallest delay in the network (1 ms if there are no synapses).
+    refractory_input : {"drop", "integrate"}
+        Fate of pulses arriving during refractoriness (see clif.simulate).
+
+    Examples
+    --------
+    >>> import clif
+    >>> net = clif.Network(seed=1)
+    >>> a = net.add_population(1, I_e=1.5)          # fires regularly
+    >>> b = net.add_population(1)                   # silent unless driven
+    >>> net.connect(a, b, weight=25.0, delay=2.0)    # 25 mV: b fires 2 ms after a
+    >>> res = net.run(100.0)
+    >>> res.spikes.counts().tolist()
+    [4, 4]
+    """
+
+    def __init__(self, seed=None, d_min=None, refractory_input="drop"):
+        self.seed = resolve_seed(seed)
+        if d_min is not None:
+            d_min = _real("d_min", d_min)
+            if not (np.isfinite(d_min) and d_min > 0):
+                raise ValueError(f"d_min must be finite and > 0 ms; got {d_min}")
+        self.d_min = d_min
+        if refractory_input not in _REFRACTORY:
+            raise ValueError(f"refractory_input must be 'drop' or 'integrate'; got "
+                             f"{refractory_input!r}")
+        self.refractory_input = refractory_input
+        self.n = 0
+        self.populations = {}  # name -> range
+        self._pars = []        # per population: dict of arrays
+        self._chunks = []      # (pre int32, post int32, weight float32, delay index uint16)
+        self._csr = None       # (row, target, weight, delay index) given directly
+        self._delays = {}      # delay value -> index
+        self._sim = None
+        self._sim_threads = None
+        self.build_time = 0.0
+
+    # ---- building ----------------------------------------------------------
+    def _frozen(self):
+        if self._sim is not None:
+            raise RuntimeError("the network has been run; call reset() before changing it")
+
+    def add_population(self, n, *, neuron=None, I_e=None, V0=None, ext_rate=0.0,
+                       ext_weight=0.0, name=None, **params):
+        """Add ``n`` neurons; returns their global indices (a ``range``).
+
+        Parameters
+        ----------
+        n : int
+        neuron : clif.LIF, optional
+            Parameters as an object (else keywords ``tau_m`` [ms], ``C_m``
+            [nF], ``R_m`` [MOhm], ``E_L``, ``V_th``, ``V_reset`` [mV],
+            ``t_ref`` [ms], scalars or per neuron).
+        I_e : float or array_like
+            Constant current [nA].
+        V0 : float or array_like, optional
+            Initial V [mV] (default ``E_L``).
+        ext_rate : float or array_like
+            External Poisson input rate [Hz] per neuron (0: none).
+        ext_weight : float or array_like
+            Its weight [mV] (any sign).
+        name : str, optional
+            Population name (default ``"pop<k>"``), the key of the rates.
+        """
+        self._frozen()
+        n = _int("n", n, 1, 2**31 - 1 - self.n)
+        n, par = population(n, neuron, I_e, **params)
+        for key, val, unit in (("V0", V0, "mV"), ("ext_rate", ext_rate, "Hz"),
+                               ("ext_weight", ext_weight, "mV")):
+            if val is None:
+                par[key] = par["E_L"].copy()
+                continue
+            a = np.asarray(val, dtype=np.float64)
+            if a.ndim > 1 or (a.ndim == 1 and a.size not in (1, n)):
+                raise ValueError(f"{key} must be a scalar or have length {n}; got shape {a.shape}")
+            a = np.ascontiguousarray(np.broadcast_to(a, (n,)))
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{key} must be finite ({unit})")
+            par[key] = a
+        if np.any(par["ext_rate"] < 0):
+            raise ValueError("ext_rate must be >= 0 (Hz)")
+        name = f"pop{len(self._pars)}" if name is None else str(name)
+        if name in self.populations:
+            raise ValueError(f"population name {name!r} is already used")
+        r = range(self.n, self.n + n)
+        self.populations[name] = r
+        self._pars.append(par)
+        self.n += n
+        return r
+
+    def _delay_index(self, delay, m):
+        d = np.asarray(delay, dtype=np.float64)
+        if d.ndim > 1 or (d.ndim == 1 and d.size not in (1, m)):
+            raise ValueError(f"delay must be a scalar or have one value per synapse ({m}); "
+                             f"got shape {d.shape}")
+        if not np.all(np.isfinite(d)):
+            raise ValueError("delay must be finite (ms); got NaN or inf")
+        if np.any(d <= 0):
+            raise ValueError(f"delay must be > 0 ms; got {d[d <= 0].flat[0]!r}")
+        if self.d_min is not None and np.any(d < self.d_min):
+            raise ValueError(f"delay must be >= d_min = {self.d_min} ms; got "
+                             f"{d[d < self.d_min].flat[0]!r}")
+        uniq, inv = np.unique(d, return_inverse=True)
+        new = [v for v in uniq.tolist() if v not in self._delays]
+        if len(self._delays) + len(new) > _network.MAX_DELAYS:
+            raise ValueError(f"more than {_network.MAX_DELAYS} distinct delays; round the "
+                             "delays to a resolution (e.g. np.round(delay, 3))")
+        for v in new:
+            self._delays[v] = len(self._delays)
+        table = np.array([self._delays[v] for v in uniq.tolist()], dtype=np.uint16)
+        idx = table[inv.reshape(-1)]
+        return np.ascontiguousarray(np.broadcast_to(idx, (m,)) if idx.size == 1 else idx)
+
+    @staticmethod
+    def _weights(weight, m):
+        w = np.asarray(weight, dtype=np.float64)
+        if w.ndim > 1 or (w.ndim == 1 and w.size not in (1, m)):
+            raise ValueError(f"weight must be a scalar or have one value per synapse ({m}); "
+                             f"got shape {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weight must be finite (mV); got NaN or inf")
+        if np.any(np.abs(w) > np.finfo(np.float32).max):
+            raise ValueError("weight does not fit float32")
+        return np.ascontiguousarray(np.broadcast_to(w.astype(np.float32), (m,)))
+
+    def connect(self, pre, post, weight, delay):
+        """Add synapses ``pre[k] -> post[k]`` (global indices) with weights
+        [mV] (stored as float32) and delays [ms] (scalars broadcast).
+        Multapses and autapses are allowed."""
+        self._frozen()
+        pre = _indices("pre", pre, self.n)
+        post = _indices("post", post, self.n)
+        if pre.size == 1 and post.size > 1:
+            pre = np.full(post.size, pre[0], dtype=np.int32)
+        if post.size == 1 and pre.size > 1:
+            post = np.full(pre.size, post[0], dtype=np.int32)
+        if pre.shape != post.shape:
+            raise ValueError(f"pre and post must have the same length; got {pre.size} and "
+                             f"{post.size}")
+        m = pre.size
+        w = self._weights(weight, m)
+        d = self._delay_index(delay, m)
+        self._chunks.append((pre, post, w, d))
+        return m
+
+    def connect_sparse(self, matrix, delay, pre=None, post=None):
+        """Add the synapses of a scipy.sparse matrix: entry ``[i, j]`` is the
+        weight [mV] from presynaptic ``pre[i]`` to postsynaptic ``post[j]``
+        (default: global indices ``i``, ``j``); explicit zeros are synapses.
+        ``delay`` [ms] is one value for the projection or one per stored
+        entry (in COO order)."""
+        import scipy.sparse as sp
+        if not sp.issparse(matrix):
+            raise TypeError(f"matrix must be a scipy.sparse matrix; got {type(matrix).__name__}")
+        coo = matrix.tocoo()
+        rows = np.arange(self.n) if pre is None else np.asarray(pre)
+        cols = np.arange(self.n) if post is None else np.asarray(post)
+        if coo.shape[0] > len(rows) or coo.shape[1] > len(cols):
+            raise IndexError(f"matrix of shape {coo.shape} does not fit the pre/post neurons "
+                             f"({len(rows)}, {len(cols)})")
+        return self.connect(rows[coo.row], cols[coo.col], coo.data, delay)
+
+    def set_csr(self, row, target, weight, delay, progress=None):
+        """Set the whole connectivity as a CSR by presynaptic neuron: row
+        offsets (n + 1), targets, weights [mV] and delays [ms] (scalar or per
+        synapse).  Rows need not be sorted (they are sorted by target, stably)."""
+        self._frozen()
+        row = np.ascontiguousarray(row, dtype=np.uint64)
+        if row.shape != (self.n + 1,) or row[0] != 0 or np.any(np.diff(row.astype(np.int64)) < 0):
+            raise ValueError(f"row must be {self.n + 1} non-decreasing offsets from 0")
+        m = int(row[-1])
+        target = np.asarray(target)
+        if target.shape != (m,):
+            raise ValueError(f"target must have row[-1] = {m} entries; got {target.shape}")
+        if target.dtype != np.int32:
+            target = _indices("target", target, self.n)
+        elif m and (target.min() < 0 or target.max() >= self.n):
+            raise IndexError(f"target must lie in [0, {self.n})")
+        w = self._weights(weight, m)
+        d = self._delay_index(delay, m)
+        _network.sort_rows(row, target, w, d)
+        self._csr = (row, target, w, d)
+
+    def reset(self):
+        """Forget the simulation state (the next run starts at t = 0)."""
+        self._sim = None
+
+    @property
+    def n_synapses(self):
+        m = sum(c[0].size for c in self._chunks)
+        return m + (int(self._csr[0][-1]) if self._csr is not None else 0)
+
+    def _finalize(self, n_threads, progress):
+        t0 = time.perf_counter()
+        if self.n == 0:
+            raise ValueError("the network has no neurons; add_population first")
+        if self._chunks or self._csr is None:
+            chunks = list(self._chunks)
+            if self._csr is not None:
+                row, tgt, w, d = self._csr
+                pre = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(row.astype(np.int64)))
+                chunks.insert(0, (pre, tgt, w, d))
+            cat = [np.concatenate([c[k] for c in chunks]) if chunks else
+                   np.empty(0, dtype=dt) for k, dt in
+                   enumerate((np.int32, np.int32, np.float32, np.uint16))]
+            if progress:
+                progress(0, 1, "build")
+            self._csr = _network.csr_from_coo(self.n, *cat)
+            self._chunks = []
+            if progress:
+                progress(1, 1, "build")
+        table = np.empty(len(self._delays), dtype=np.float64)
+        for v, i in self._delays.items():
+            table[i] = v
+        d_min = self.d_min
+        if d_min is None:
+            d_min = float(table.min()) if table.size else 1.0
+        if table.size and table.min() < d_min:
+            raise ValueError(f"delay must be >= d_min = {d_min} ms; got {table.min()!r}")
+        par = {k: np.concatenate([p[k] for p in self._pars]) for k in self._pars[0]}
+        params = np.ascontiguousarray(np.stack([par[k] for k in _PARAM_ORDER], axis=1))
+        ext = par["ext_rate"]
+        has_ext = bool(np.any(ext > 0))
+        row, tgt, w, d = self._csr
+        self._sim = _network.Sim(params, par["I_e"], ext if has_ext else None,
+                                 par["ext_weight"] if has_ext else None, row, tgt, w, d, table,
+                                 d_min, _REFRACTORY[self.refractory_input], self.seed,
+                                 n_threads, par["V0"])
+        self._sim_threads = n_threads
+        self._d_min_used = d_min
+        self.build_time += time.perf_counter() - t0
+
+    # ---- running -------------------------------------------------------------
+    @property
+    def t(self):
+        """Current time [ms] (0 before the first run)."""
+        return 0.0 if self._sim is None else self._sim.t
+
+    def run(self, until, *, record="all", rate_bin=None, record_V=None, V_dt=1.0,
+            n_threads=1, max_spikes=None, progress=None):
+        """Advance the network to ``until`` [ms] (runs resume where the last
+        ended; splitting a run gives bit-identical spikes).
+
+        Parameters
+        ----------
+        until : float
+            End time [ms].
+        record : "all", None or array_like of int
+            Neurons whose spikes are recorded.
+        rate_bin : float, optional
+            Bin width [ms] of the population rates (all neurons count,
+            whatever ``record``).
+        record_V : array_like of int, optional
+            A few neurons whose V [mV] is sampled every ``V_dt`` ms from the
+            run's start (V before events at the sample time).
+        n_threads : int
+            Threads (results are identical whatever the number).  Changing it
+            between runs restarts nothing but needs a new simulation object,
+            so it only applies from the first run after :meth:`reset`.
+        max_spikes : int, optional
+            Bound on recorded spikes (16 bytes each; default 10**8): a run
+            exceeding it raises SpikeLimitError (nothing is dropped silently).
+            Rates cost 8 bytes per bin and population, V 8 bytes per sample.
+        progress : callable or True, optional
+            ``progress(done, total, stage)`` during the build and every
+            ~5% of the run; ``True`` prints a line to stderr.
+
+        Returns
+        -------
+        NetworkResult
+        """
+        if progress is True:
+            progress = _progress_stderr
+        n_threads = _int("n_threads", n_threads, 1, 1024)
+        if self._sim is None:
+            self._finalize(n_threads, progress)
+        sim = self._sim
+        t_start = sim.t
+        until = _real("until", until)
+        if not (np.isfinite(until) and until >= t_start):
+            raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
+                             f"got {until}")
+        max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        mask = None
+        if record is None:
+            rec_spikes = False
+        elif isinstance(record, str):
+            if record != "all":
+                raise ValueError(f"record must be 'all', None or neuron indices; got {record!r}")
+            rec_spikes = True
+        else:
+            rec_spikes = True
+            mask = np.zeros(self.n, dtype=np.uint8)
+            mask[_indices("record", record, self.n)] = 1
+        pop_of = counts = None
+        names = list(self.populations)
+        if rate_bin is not None:
+            rate_bin = _real("rate_bin", rate_bin)
+            if not (np.isfinite(rate_bin) and rate_bin > 0):
+                raise ValueError(f"rate_bin must be > 0 ms; got {rate_bin}")
+            n_bins = int(np.ceil((until - t_start) / rate_bin))
+            pop_of = np.concatenate([np.full(len(r), k, dtype=np.int32)
+                                     for k, r in enumerate(self.populations.values())])
+            counts = np.zeros((n_bins, len(names)), dtype=np.int64)
+        V_index = sample_t = V = None
+        if record_V is not None:
+            V_index = np.asarray(_indices("record_V", record_V, self.n), dtype=np.int64)
+            if np.any(np.diff(V_index) <= 0):
+                raise ValueError("record_V must be strictly increasing neuron indices")
+            V_dt = _real("V_dt", V_dt)
+            if not (np.isfinite(V_dt) and V_dt > 0):
+                raise ValueError(f"V_dt must be > 0 ms; got {V_dt}")
+            k = np.arange(int(np.ceil((until - t_start) / V_dt)) + 1)
+            sample_t = t_start + k * V_dt
+            sample_t = np.ascontiguousarray(sample_t[sample_t < until])
+            V = np.full((sample_t.size, V_index.size), np.nan)
+        # Advance in pieces only to report progress: splitting is exact.
+        pieces = [until]
+        if progress and until > t_start:
+            pieces = list(np.linspace(t_start, until, 21)[1:])
+        all_t, all_i = [], []
+        w0 = time.perf_counter()
+        ev0 = sim.counters()
+        done = 0
+        for p in pieces:
+            if sample_t is None:
+                ts, ss = sim.run(p, record_spikes=rec_spikes, spike_mask=mask,
+                                 max_spikes=max_spikes - done, pop_of=pop_of, n_pops=len(names),
+                                 bin_t0=t_start, bin_width=rate_bin or 1.0, counts=counts)
+            else:
+                sel = slice(np.searchsorted(sample_t, sim.t, "left"),
+                            np.searchsorted(sample_t, p, "left"))
+                ts, ss = self._run_piece(sim, p, rec_spikes, mask, max_spikes - done, pop_of,
+                                         names, t_start, rate_bin, counts, V_index, sample_t,
+                                         V, sel)
+            done += ts.size
+            all_t.append(ts)
+            all_i.append(ss)
+            if progress:
+                progress(round(p - t_start, 6), round(until - t_start, 6), "run [ms]")
+        wall = time.perf_counter() - w0
+        ev1 = sim.counters()
+        times = np.concatenate(all_t)
+        senders = np.concatenate(all_i)
+        spikes = Spikes(times, senders, self.n, until, t_start=t_start, seed=self.seed,
+                        sort=False)
+        rates = None
+        rate_times = None
+        if counts is not None:
+            rate_times = t_start + np.arange(counts.shape[0]) * rate_bin
+            width = np.minimum(rate_bin, until - rate_times)
+            rates = {nm: counts[:, k] / (len(self.populations[nm]) * width) * 1000.0
+                     for k, nm in enumerate(names)}
+        return NetworkResult(spikes=spikes, rates=rates, rate_times=rate_times, V=V,
+                             V_times=sample_t, V_neurons=V_index, seed=self.seed,
+                             wall_time=wall, synaptic_events=ev1[0] - ev0[0],
+                             external_events=ev1[1] - ev0[1], d_min=self._d_min_used)
+
+    @staticmethod
+    def _run_piece(sim, p, rec_spikes, mask, max_spikes, pop_of, names, t_start, rate_bin,
+                   counts, V_index, sample_t, V, sel):
+        st = np.ascontiguousarray(sample_t[sel])
+        Vp = np.empty((st.size, V_index.size))
+        out = sim.run(p, record_spikes=rec_spikes, spike_mask=mask, max_spikes=max_spikes,
+                      pop_of=pop_of, n_pops=len(names), bin_t0=t_start,
+                      bin_width=rate_bin or 1.0, counts=counts, V_index=V_index, sample_t=st,
+                      V=Vp)
+        V[sel] = Vp
+        return out
+
+
+# ---- generators --------------------------------------------------------------
+
+def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
+           D_resolution=0.1, f_E=0.8, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0,
+           seed=None, progress=None):
+    """The sparse balanced network of Brunel (2000), model A.
+
+    ``N_E = f_E N`` excitatory and ``N_I = N - N_E`` inhibitory LIF neurons
+    (rest 0 mV, threshold ``theta``, reset ``V_reset``, ``tau_m``,
+    ``t_ref``); every neuron receives exactly ``C_E = epsilon N_E``
+    excitatory synapses of weight ``J`` [mV] and ``C_I = epsilon N_I``
+    inhibitory ones of weight ``-g J`` from uniformly drawn presynaptic
+    neurons (multapses and autapses allowed, as NEST's ``fixed_indegree``),
+    all with delay ``D`` [ms]; plus external Poisson input of rate ``C_E
+    nu_ext`` with weight ``J``, ``nu_ext = eta nu_thr``, ``nu_thr = theta /
+    (J C_E tau_m)`` (the C_E external synapses of the paper merged into one
+    Poisson process).  ``D_spread > 0`` draws each delay uniformly from
+    ``D + k D_resolution``, ``0 <= k <= D_spread / D_resolution`` (spread
+    delays damp the fast oscillations of small networks; the stationary
+    mean-field prediction does not depend on delays).
+
+    Returns
+    -------
+    Network
+        Populations ``"E"`` and ``"I"``.
+    """
+    N = _int("N", N, 2)
+    N_E = int(round(f_E * N))
+    N_I = N - N_E
+    C_E, C_I = int(round(epsilon * N_E)), int(round(epsilon * N_I))
+    nu_thr = theta / (J * C_E * tau_m) * 1000.0  # Hz
+    net = Network(seed=seed, d_min=D)
+    # C_m is irrelevant (no currents) but must be valid: R_m = tau_m / C_m.
+    kw = dict(tau_m=tau_m, C_m=1.0, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref,
+              ext_rate=C_E * eta * nu_thr, ext_weight=J)
+    net.add_population(N_E, name="E", **kw)
+    net.add_population(N_I, name="I", **kw)
+    rng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(1,)))
+    C = C_E + C_I
+    t0 = time.perf_counter()
+    # In-degree is fixed: draw, per postsynaptic neuron, C_E excitatory then
+    # C_I inhibitory sources, in post-major order; the CSR build sorts them.
+    pre = np.empty(N * C, dtype=np.int32)
+    pre2 = pre.reshape(N, C)
+    step = max(1, 2_000_000 // C)
+    for a in range(0, N, step):
+        b = min(N, a + step)
+        pre2[a:b, :C_E] = rng.integers(0, N_E, size=(b - a, C_E), dtype=np.int32)
+        pre2[a:b, C_E:] = rng.integers(N_E, N, size=(b - a, C_I), dtype=np.int32)
+        if progress:
+            progress(b, N, "brunel connectivity")
+    post = np.repeat(np.arange(N, dtype=np.int32), C)
+    w = np.tile(np.concatenate([np.full(C_E, J, np.float32), np.full(C_I, -g * J, np.float32)]), N)
+    n_d = int(round(D_spread / D_resolution)) + 1 if D_spread > 0 else 1
+    net._delays = {float(D + k * D_resolution): k for k in range(n_d)}
+    d = (rng.integers(0, n_d, size=N * C, dtype=np.uint16) if n_d > 1
+         else np.zeros(N * C, dtype=np.uint16))
+    net._csr = _network.csr_from_coo(N, pre, post, w, d)
+    net.build_time = time.perf_counter() - t0
+    net.brunel_params = dict(N=N, N_E=N_E, N_I=N_I, C_E=C_E, C_I=C_I, g=g, eta=eta, J=J, D=D,
+                             tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset,
+                             nu_thr=nu_thr)
+    return net
+
+
+def brunel_prediction(C_E, C_I, g, eta, J, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0):
+    """Self-consistent mean-field rate [Hz] and ISI CV of the Brunel (2000)
+    network in the diffusion approximation:
+
+    ``mu = C_E J tau (nu_ext + nu (1 - g gamma))``,
+    ``sigma^2 = C_E J^2 tau (nu_ext + nu (1 + g^2 gamma))``, ``gamma =
+    C_I / C_E``, rates per ms, ``nu = Siegert(mu, sigma)``, solved by
+    bisection on ``nu - Siegert(nu)`` (monotone in the inhibition-dominated
+    regime ``g gamma > 1``).
+    """
+    from scipy.optimize import brentq
+    from clif.theory import siegert_rate, isi_cv
+    gamma = C_I / C_E
+    nu_thr = theta / (J * C_E * tau_m)  # 1/ms
+    nu_ext = eta * nu_thr
+    kw = dict(tau_m=tau_m, R_m=1.0, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref)
+
+    def musig(nu):
+        mu = C_E * J * tau_m * (nu_ext + nu * (1 - g * gamma))
+        sig = np.sqrt(C_E * J * J * tau_m * (nu_ext + nu * (1 + g * g * gamma)))
+        return mu, sig
+
+    def f(nu):
+        mu, sig = musig(nu)
+        return float(siegert_rate(mu, sig, **kw)) / 1000.0 - nu
+
+    nu = brentq(f, 0.0, 1.0 / t_ref, xtol=1e-12)
+    mu, sig = musig(nu)
+    return nu * 1000.0, float(isi_cv(mu, sig, **kw))
+
+
+def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0, 5.0),
+                      delay_resolution=0.1, ext_rate=None, ext_weight=None, tau_m=20.0,
+                      t_ref=2.0, theta=20.0, V_reset=10.0, seed=None, progress=None):
+    """A random connectome-like network: ``N`` neurons (``f_E`` excitatory),
+    each presynaptic neuron projecting to ``Binomial(N, mean_in_degree / N)``
+    targets drawn uniformly (with replacement) (so the mean in- and out-degree is ``mean_in_degree``),
+    weights ``w_E`` (excitatory) and ``-g w_E`` (inhibitory) [mV], delays
+    uniform in ``delay`` [ms] rounded to ``delay_resolution``, Brunel-type
+    neurons driven by external Poisson input (default: ``ext_weight = w_E``
+    and a rate putting the mean drive 10% above threshold, ``1.1 theta /
+    (w_E tau_m)``).  The CSR is generated row by row in chunks, never as
+    (pre, post) pairs, so it needs ~10 bytes per synapse.
+    """
+    N = _int("N", N, 2)
+    K = _real("mean_in_degree", mean_in_degree)
+    if not 0 <= K <= N:
+        raise ValueError(f"mean_in_degree must lie in [0, N]; got {K}")
+    N_E = int(round(f_E * N))
+    if ext_weight is None:
+        ext_weight = w_E
+    if ext_rate is None:
+        ext_rate = 1.1 * theta / (ext_weight * tau_m) * 1000.0
+    net = Network(seed=seed, d_min=delay[0])
+    kw = dict(tau_m=tau_m, C_m=1.0, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref,
+              ext_rate=ext_rate, ext_weight=ext_weight)
+    net.add_population(N_E, name="E", **kw)
+    net.add_population(N - N_E, name="I", **kw)
+    t0 = time.perf_counter()
+    ss = np.random.SeedSequence(net.seed, spawn_key=(2,))
+    rng = np.random.default_rng(ss)
+    deg = rng.binomial(N, K / N, size=N)
+    row = np.zeros(N + 1, dtype=np.uint64)
+    np.cumsum(deg, out=row[1:])
+    m = int(row[-1])
+    target = np.empty(m, dtype=np.int32)
+    weight = np.empty(m, dtype=np.float32)
+    dly = np.empty(m, dtype=np.uint16)
+    lo_d, hi_d = delay
+    n_steps = int(round((hi_d - lo_d) / delay_resolution))
+    table = lo_d + np.arange(n_steps + 1) * delay_resolution
+    net._delays = {float(v): i for i, v in enumerate(table)}
+    chunk = max(1, int(20_000_000 // max(K, 1)))
+    for a in range(0, N, chunk):
+        b = min(N, a + chunk)
+        r0, r1 = int(row[a]), int(row[b])
+        # Targets uniform with replacement (multapses have probability
+        # ~K/N per synapse), sorted within each row.
+        crng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(3, a)))
+        L = r1 - r0
+        target[r0:r1] = crng.integers(0, N, size=L, dtype=np.int32)
+        weight[r0:r1] = np.repeat(np.where(np.arange(a, b) < N_E, np.float32(w_E),
+                                           np.float32(-g * w_E)), deg[a:b])
+        dly[r0:r1] = crng.integers(0, n_steps + 1, size=L, dtype=np.uint16)
+        _network.sort_rows(row, target, weight, dly, a, b)  # in C, without the GIL
+        if progress:
+            progress(b, N, "connectome rows")
+    net._csr = (row, target, weight, dly)
+    net.build_time = time.perf_counter() - t0
+    return net

@@ -1,0 +1,148 @@
+/* clif_network.h -- networks of exact LIF neurons with delayed delta
+ * synapses (src_c/network.c).  Included by clif.h; do not include directly.
+ *
+ * Time is cut into windows [k d_min, (k+1) d_min) (k counted, never summed).
+ * No spike emitted inside a window arrives inside it (every delay is >=
+ * d_min), so within a window the neurons are independent: each one is
+ * advanced with clif_exact_advance over its time-sorted incoming pulses (and
+ * its external Poisson events), exactly as clif_exact_run would.  After the
+ * window its spikes are sorted by (time, sender) and delivered into ring
+ * buffers of future windows with exact arrival times t_spike + delay.
+ *
+ * Canonical order.  The pulses a neuron receives in a window are ordered by
+ * (arrival time, spike time, sender, position of the synapse in the sender's
+ * row); clif_exact_advance adds same-time pulses in this order before the
+ * threshold decides.  External Poisson events come after synaptic pulses of
+ * the same time.  None of this depends on the number of threads, so results
+ * are bit-identical whatever n_threads.
+ *
+ * Zero-weight synapses deliver nothing (a 0 mV pulse changes no V, but
+ * re-anchoring the neuron at it would change the rounding of later spike
+ * times), so zero weights give exactly the independent neurons' spikes.
+ *
+ * Rounding at a window edge: t_spike + delay may round to just below the
+ * next window's start when delay == d_min; such an arrival is moved to the
+ * window's start (at most an ulp of t).
+ *
+ * External Poisson input of neuron g (rate nu [Hz], weight w [mV]): event
+ * times t_j = t_{j-1} + (-log u_j) * 1000 / nu (t_0 = the start time), with
+ * u_j = clif_rng_uniform(seed, CLIF_NET_EXT_STREAM + g, j - 1, 1, .) -- so the
+ * train can be reproduced outside the network.
+ *
+ * Threads.  clif_net_run is called concurrently by n_threads host threads
+ * (tid 0..n_threads-1, the n_threads given to clif_net_sim_create); they
+ * synchronise with a barrier inside the sim (pthreads).  Thread tid owns the
+ * neurons (targets) [lo_tid, hi_tid): it integrates them and writes the
+ * pulses addressed to them, so no two threads write the same memory.
+ *
+ * Memory.  The sim allocates (malloc) its state at creation and grows its
+ * pulse and spike buffers geometrically between events when they fill; a
+ * failed allocation is CLIF_E_NOMEM, never a crash.  The connectivity is the
+ * caller's (read only).  Per synapse: int32 target, float32 weight, uint16
+ * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.
+ */
+#ifndef CLIF_NETWORK_H
+#define CLIF_NETWORK_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Stream offset of the external Poisson input (see above). */
+#define CLIF_NET_EXT_STREAM ((uint64_t)1 << 62)
+/* At most this many distinct delay values (uint16 delay indices). */
+#define CLIF_NET_MAX_DELAYS 65535
+
+/* The network: everything read-only during a run; the caller owns it all
+ * and must keep it alive while a sim uses it. */
+typedef struct clif_net {
+    size_t n;                   /* neurons */
+    const clif_params *params;  /* n parameter sets */
+    const double *I_e;          /* n constant currents [nA] */
+    const double *ext_rate;     /* n external Poisson rates [Hz] (NULL: none) */
+    const double *ext_weight;   /* n external weights [mV] */
+    const uint64_t *row;        /* n + 1 offsets of each presynaptic neuron's row */
+    const int32_t *target;      /* row[n] targets, ascending within a row */
+    const float *weight;        /* row[n] weights [mV] */
+    const uint16_t *delay;      /* row[n] indices into delay_table */
+    const double *delay_table;  /* n_delays delays [ms], each >= d_min */
+    size_t n_delays;
+    double d_min;               /* window length [ms], > 0 */
+    int refractory_input;       /* CLIF_REFRACTORY_DROP or _INTEGRATE */
+    uint64_t seed;              /* key of the external Poisson streams */
+} clif_net;
+
+/* What a run records (all optional).  Owned by the caller. */
+typedef struct clif_net_record {
+    /* Spikes: of the neurons with spike_mask[i] != 0 (spike_mask NULL: all),
+     * kept inside the sim (clif_net_sim_spikes) up to max_spikes in total;
+     * one more is CLIF_E_CAPACITY (the run stops after the window; nothing is
+     * dropped silently). record_spikes == 0: none. */
+    int record_spikes;
+    const uint8_t *spike_mask;
+    size_t max_spikes;
+    /* Population spike counts: neuron i belongs to population pop_of[i] <
+     * n_pops; a spike at t adds 1 to counts[b * n_pops + pop] with b =
+     * floor((t - bin_t0) / bin_width) when 0 <= b < n_bins (pop_of NULL: none). */
+    const int32_t *pop_of;
+    size_t n_pops;
+    double bin_t0, bin_width;
+    size_t n_bins;
+    int64_t *counts;
+    /* Membrane potential of neurons V_index[0..n_V) (strictly ascending) at
+     * times sample_t[0..n_samples) (sorted, within the run): V[q * n_V + r]
+     * is V of neuron V_index[r] at sample_t[q] (before events at that time). */
+    size_t n_V;
+    const int64_t *V_index;
+    size_t n_samples;
+    const double *sample_t;
+    double *V;
+} clif_net_record;
+
+typedef struct clif_net_sim clif_net_sim;
+
+/* Check the network (parameters, targets, delays, weights, I_e, external
+ * input) and create a simulation at time t_start (a multiple of nothing in
+ * particular; windows stay on the grid k d_min) with V = V0[i] (NULL: E_L).
+ * Returns NULL with *status set on failure; *bad receives the offending
+ * neuron or synapse index where there is one. */
+clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
+                                  clif_status *status, size_t *bad);
+void clif_net_sim_free(clif_net_sim *sim);
+
+/* Advance the network to t_stop (>= the sim's time).  Called by every
+ * thread tid in 0..n_threads-1 concurrently (or once with tid 0 when
+ * n_threads == 1); all calls return the same status.  After an error other
+ * than CLIF_E_CAPACITY the sim should be freed. */
+clif_status clif_net_run(clif_net_sim *sim, size_t tid, double t_stop, const clif_net_record *rec);
+
+/* Current time; neuron states (n of them, read only). */
+double clif_net_sim_time(const clif_net_sim *sim);
+const clif_exact_state *clif_net_sim_states(const clif_net_sim *sim);
+/* Recorded spikes so far, sorted by (time, sender); take them with
+ * clear != 0 to empty the buffer. */
+size_t clif_net_sim_n_spikes(const clif_net_sim *sim);
+void clif_net_sim_spikes(clif_net_sim *sim, double *t, int64_t *i, int clear);
+/* Statistics: pulses delivered (synaptic events) and external events. */
+void clif_net_sim_counters(const clif_net_sim *sim, uint64_t *syn_events, uint64_t *ext_events);
+
+/* Connectivity building blocks (single-threaded, no allocation: the caller
+ * passes the work space).
+ * clif_net_csr_from_coo: counting sort of m synapses (pre, post, weight,
+ * delay index) by pre into row (n + 1), target, weight_out, delay_out, then
+ * each row by target (stable: multapses keep their input order).  work:
+ * max(n + 1, longest row) uint64.  CLIF_E_TARGET if an index is out of
+ * [0, n) (*bad = its position). */
+clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre, const int32_t *post,
+                                  const float *weight, const uint16_t *delay, uint64_t *row,
+                                  int32_t *target, float *weight_out, uint16_t *delay_out,
+                                  uint64_t *work, size_t *bad);
+/* Sort rows [begin, end) by target in place (stable).  work: 2 * longest
+ * row uint64. */
+clif_status clif_net_csr_sort_rows(size_t begin, size_t end, const uint64_t *row,
+                                   int32_t *target, float *weight, uint16_t *delay,
+                                   uint64_t *work);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CLIF_NETWORK_H */

@@ -1,0 +1,819 @@
+/* Networks of exact LIF neurons with delayed delta synapses (declarations
+ * and semantics in clif_network.h).
+ *
+ * One window, per thread (neurons [lo, hi)):
+ *   A  prepare (once per window): the pulses that arrived in this window's
+ *      ring slot are counting-sorted by target, then each target's run is
+ *      stably sorted by time; then every owned neuron is advanced with
+ *      clif_exact_advance over its pulses merged with its external events.
+ *   B  (thread 0) the window's spikes of all threads are sorted by (time,
+ *      sender), recorded, counted.
+ *   C  each thread walks that list and appends, for every synapse whose
+ *      target it owns, the pulse to the ring slot of its arrival window.
+ * Barriers separate A|B and B|C; C of one window and A of the next touch
+ * only the thread's own buffers, so they need none.
+ *
+ * The only allocations are at creation and geometric growth of buffers
+ * when they fill (amortised, not per event); failures are CLIF_E_NOMEM.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "clif.h"
+#include "rng_impl.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ev {
+    double t;
+    float w;
+    int32_t tgt;
+} ev;
+
+typedef struct evvec {
+    ev *d;
+    size_t n, cap;
+} evvec;
+
+typedef struct tstate {
+    size_t lo, hi;
+    int64_t prepared; /* window whose slot is in pt/pw (-1: none) */
+    double *pt, *pw, *tmp_t, *tmp_w; /* this window's pulses by target */
+    size_t cap_p, cap_tmp;
+    size_t *off, *cur; /* off: hi - lo + 1 run starts; cur: next pulse per neuron */
+    double *mt, *mw;   /* merged synaptic + external pulses of one neuron */
+    size_t cap_m;
+    double *xt;        /* external event times of one neuron */
+    size_t cap_x;
+    double *sb;        /* spike times of one neuron from one advance */
+    size_t cap_sb;
+    double *st;        /* this window's spikes (neuron-major) */
+    int64_t *si;
+    size_t n_s, cap_s;
+    double *arr;       /* per-spike arrival time and ring index per delay */
+    size_t *slot;
+    size_t q0;         /* first V sample not before the window */
+    uint64_t syn_events, ext_events;
+    clif_status status;
+} tstate;
+
+struct clif_net_sim {
+    clif_net net;
+    size_t T, R;
+    clif_exact_state *s;
+    double *ext_next;
+    uint64_t *ext_ctr;
+    evvec *ring; /* R * T: slot-major */
+    tstate *th;
+    int64_t k;   /* current window */
+    double t;    /* current time, in [k d_min, (k+1) d_min) */
+    double *wt;  /* the window's spikes, sorted */
+    int64_t *wi;
+    size_t wn, wcap;
+    clif_spike *work;
+    size_t workcap;
+    size_t *bins;
+    double *rt; /* recorded spikes */
+    int64_t *ri;
+    size_t rn, rcap;
+    clif_status status;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t count;
+    unsigned gen;
+};
+
+#define N_BINS 4098
+
+/* Grow *p (of element size sz, capacity *cap) to hold need elements. */
+static int grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * sz);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+/* Two arrays sharing one capacity: grow both or fail (then neither cap
+ * changes, though one may have moved, which is harmless). */
+static int grow2(void **a, void **b, size_t *cap, size_t need, size_t sa, size_t sb)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 16, ca;
+    while (c < need)
+        c *= 2;
+    ca = *cap;
+    if (!grow(a, &ca, c, sa))
+        return 0;
+    ca = *cap;
+    if (!grow(b, &ca, c, sb))
+        return 0;
+    *cap = c;
+    return 1;
+}
+
+static void barrier(clif_net_sim *s)
+{
+    if (s->T == 1)
+        return;
+    pthread_mutex_lock(&s->mu);
+    unsigned gen = s->gen;
+    if (++s->count == s->T) {
+        s->count = 0;
+        s->gen++;
+        pthread_cond_broadcast(&s->cv);
+    } else {
+        while (gen == s->gen)
+            pthread_cond_wait(&s->cv, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static double win_start(const clif_net_sim *s, int64_t k) { return (double)k * s->net.d_min; }
+
+static int64_t window_of(double t, double d_min)
+{
+    int64_t k = (int64_t)floor(t / d_min);
+    if ((double)k * d_min > t)
+        --k;
+    else if ((double)(k + 1) * d_min <= t)
+        ++k;
+    return k;
+}
+
+/* ---- creation ------------------------------------------------------- */
+
+static clif_status check_net(const clif_net *net, size_t *bad)
+{
+    *bad = 0;
+    if (!net->params || !net->I_e || !net->row || (net->row[net->n] && (!net->target
+        || !net->weight || !net->delay)) || (net->n_delays && !net->delay_table)
+        || (net->ext_rate && !net->ext_weight))
+        return CLIF_E_NULL;
+    if (!(isfinite(net->d_min) && net->d_min > 0.0))
+        return CLIF_E_DELAY;
+    if (net->n == 0 || net->n > (size_t)INT32_MAX || net->n_delays > CLIF_NET_MAX_DELAYS)
+        return CLIF_E_SIZE;
+    for (size_t d = 0; d < net->n_delays; ++d)
+        if (!(isfinite(net->delay_table[d]) && net->delay_table[d] >= net->d_min)) {
+            *bad = d;
+            return CLIF_E_DELAY;
+        }
+    for (size_t i = 0; i < net->n; ++i) {
+        *bad = i;
+        clif_status st = clif_check_params(&net->params[i]);
+        if (st != CLIF_OK)
+            return st;
+        if (!isfinite(net->I_e[i]))
+            return CLIF_E_VALUE;
+        if (net->ext_rate && !(isfinite(net->ext_rate[i]) && net->ext_rate[i] >= 0.0
+                               && isfinite(net->ext_weight[i])))
+            return CLIF_E_VALUE;
+        if (net->row[i + 1] < net->row[i])
+            return CLIF_E_SIZE;
+    }
+    if (net->row[0] != 0)
+        return CLIF_E_SIZE;
+    for (uint64_t e = 0; e < net->row[net->n]; ++e) {
+        *bad = (size_t)e;
+        if (net->target[e] < 0 || (size_t)net->target[e] >= net->n)
+            return CLIF_E_TARGET;
+        if (!isfinite(net->weight[e]))
+            return CLIF_E_VALUE;
+        if (net->delay[e] >= net->n_delays)
+            return CLIF_E_DELAY;
+    }
+    *bad = 0;
+    return CLIF_OK;
+}
+
+void clif_net_sim_free(clif_net_sim *s)
+{
+    if (!s)
+        return;
+    if (s->th) {
+        for (size_t j = 0; j < s->T; ++j) {
+            tstate *t = &s->th[j];
+            free(t->pt); free(t->pw); free(t->tmp_t); free(t->tmp_w);
+            free(t->off); free(t->cur); free(t->mt); free(t->mw); free(t->xt);
+            free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
+        }
+        free(s->th);
+    }
+    if (s->ring) {
+        for (size_t j = 0; j < s->R * s->T; ++j)
+            free(s->ring[j].d);
+        free(s->ring);
+    }
+    free(s->s); free(s->ext_next); free(s->ext_ctr);
+    free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+/* The k-th exponential interval (unit rate) of neuron g's external input. */
+static double ext_interval(uint64_t seed, uint64_t g, uint64_t k, uint64_t *blk, uint64_t w[2])
+{
+    if (*blk != (k >> 1) + 1) {
+        clif__block(seed, CLIF_NET_EXT_STREAM + g, CLIF_P_UNIFORM, k >> 1, w);
+        *blk = (k >> 1) + 1;
+    }
+    return -log(clif__u01(w[k & 1]));
+}
+
+clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
+                                  clif_status *status, size_t *bad)
+{
+    size_t dummy;
+    if (!bad)
+        bad = &dummy;
+    if (!status || !net) {
+        if (status)
+            *status = CLIF_E_NULL;
+        return NULL;
+    }
+    *status = check_net(net, bad);
+    if (*status != CLIF_OK)
+        return NULL;
+    if (n_threads == 0 || n_threads > net->n)
+        n_threads = n_threads == 0 ? 1 : net->n;
+    clif_net_sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        *status = CLIF_E_NOMEM;
+        return NULL;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->net = *net;
+    s->T = n_threads;
+    double dmax = net->d_min;
+    for (size_t d = 0; d < net->n_delays; ++d)
+        dmax = fmax(dmax, net->delay_table[d]);
+    /* Arrivals land at most floor(dmax / d_min) + 1 windows ahead (+1 for
+     * rounding); the slot being read is never written. */
+    double r = floor(dmax / net->d_min) + 3.0;
+    if (!(r < 1e7)) {
+        *status = CLIF_E_DELAY;
+        clif_net_sim_free(s);
+        return NULL;
+    }
+    s->R = (size_t)r;
+    size_t n = net->n;
+    s->s = malloc(n * sizeof *s->s);
+    s->ring = calloc(s->R * s->T, sizeof *s->ring);
+    s->th = calloc(s->T, sizeof *s->th);
+    s->bins = malloc((N_BINS + 1) * sizeof *s->bins);
+    if (net->ext_rate) {
+        s->ext_next = malloc(n * sizeof *s->ext_next);
+        s->ext_ctr = calloc(n, sizeof *s->ext_ctr);
+    }
+    int ok = s->s && s->ring && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr));
+    size_t nd = net->n_delays ? net->n_delays : 1;
+    for (size_t j = 0; ok && j < s->T; ++j) {
+        tstate *t = &s->th[j];
+        t->lo = n * j / s->T;
+        t->hi = n * (j + 1) / s->T;
+        t->prepared = -1;
+        t->off = calloc(t->hi - t->lo + 1, sizeof *t->off);
+        t->cur = calloc(t->hi - t->lo + 1, sizeof *t->cur);
+        t->arr = malloc(nd * sizeof *t->arr);
+        t->slot = malloc(nd * sizeof *t->slot);
+        ok = t->off && t->cur && t->arr && t->slot;
+    }
+    if (!ok) {
+        *status = CLIF_E_NOMEM;
+        clif_net_sim_free(s);
+        return NULL;
+    }
+    s->t = 0.0;
+    s->k = 0;
+    for (size_t i = 0; i < n; ++i) {
+        clif_exact_init(&s->s[i], 0.0, V0 ? V0[i] : net->params[i].E_L);
+        if (!isfinite(s->s[i].V0)) {
+            *bad = i;
+            *status = CLIF_E_VALUE;
+            clif_net_sim_free(s);
+            return NULL;
+        }
+        if (net->ext_rate) {
+            s->ext_next[i] = INFINITY;
+            if (net->ext_rate[i] > 0.0) {
+                uint64_t blk = 0, w[2];
+                s->ext_next[i] = ext_interval(net->seed, i, 0, &blk, w) * (1000.0 / net->ext_rate[i]);
+                s->ext_ctr[i] = 1;
+            }
+        }
+    }
+    return s;
+}
+
+double clif_net_sim_time(const clif_net_sim *s) { return s->t; }
+const clif_exact_state *clif_net_sim_states(const clif_net_sim *s) { return s->s; }
+size_t clif_net_sim_n_spikes(const clif_net_sim *s) { return s->rn; }
+
+void clif_net_sim_spikes(clif_net_sim *s, double *t, int64_t *i, int clear)
+{
+    if (s->rn) {
+        memcpy(t, s->rt, s->rn * sizeof *t);
+        memcpy(i, s->ri, s->rn * sizeof *i);
+    }
+    if (clear)
+        s->rn = 0;
+}
+
+void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
+{
+    uint64_t a = 0, b = 0;
+    for (size_t j = 0; j < s->T; ++j) {
+        a += s->th[j].syn_events;
+        b += s->th[j].ext_events;
+    }
+    if (syn)
+        *syn = a;
+    if (ext)
+        *ext = b;
+}
+
+/* ---- phase A ---------------------------------------------------------- */
+
+/* Stable sort of (t, w)[0..n) by t; tmp holds n of each. */
+static void sort_run(double *t, double *w, size_t n, double *tt, double *tw)
+{
+    size_t i;
+    for (i = 1; i < n && t[i - 1] <= t[i]; ++i)
+        ;
+    if (i >= n)
+        return;
+    if (n <= 32) {
+        for (i = 1; i < n; ++i) {
+            double a = t[i], b = w[i];
+            size_t j = i;
+            for (; j > 0 && t[j - 1] > a; --j) {
+                t[j] = t[j - 1];
+                w[j] = w[j - 1];
+            }
+            t[j] = a;
+            w[j] = b;
+        }
+        return;
+    }
+    /* bottom-up merge sort, ping-ponging between (t, w) and (tt, tw) */
+    double *at = t, *aw = w, *bt = tt, *bw = tw;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) {
+                if (at[a] <= at[b]) {
+                    bt[o] = at[a];
+                    bw[o++] = aw[a++];
+                } else {
+                    bt[o] = at[b];
+                    bw[o++] = aw[b++];
+                }
+            }
+            while (a < mid) {
+                bt[o] = at[a];
+                bw[o++] = aw[a++];
+            }
+            while (b < hi) {
+                bt[o] = at[b];
+                bw[o++] = aw[b++];
+            }
+        }
+        double *x = at; at = bt; bt = x;
+        x = aw; aw = bw; bw = x;
+    }
+    if (at != t) {
+        memcpy(t, at, n * sizeof *t);
+        memcpy(w, aw, n * sizeof *w);
+    }
+}
+
+static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
+{
+    evvec *v = &s->ring[(size_t)(k % (int64_t)s->R) * s->T + tid];
+    size_t nl = th->hi - th->lo, m = v->n;
+    if (!grow2((void **)&th->pt, (void **)&th->pw, &th->cap_p, m, sizeof(double), sizeof(double)))
+        return CLIF_E_NOMEM;
+    if (!grow2((void **)&th->tmp_t, (void **)&th->tmp_w, &th->cap_tmp, m, sizeof(double),
+               sizeof(double)))
+        return CLIF_E_NOMEM;
+    memset(th->off, 0, (nl + 1) * sizeof *th->off);
+    for (size_t e = 0; e < m; ++e)
+        th->off[(size_t)v->d[e].tgt - th->lo + 1]++;
+    for (size_t i = 0; i < nl; ++i)
+        th->off[i + 1] += th->off[i];
+    memcpy(th->cur, th->off, nl * sizeof *th->cur);
+    for (size_t e = 0; e < m; ++e) {
+        size_t p = th->cur[(size_t)v->d[e].tgt - th->lo]++;
+        th->pt[p] = v->d[e].t;
+        th->pw[p] = (double)v->d[e].w;
+    }
+    for (size_t i = 0; i < nl; ++i) {
+        size_t a = th->off[i], b = th->off[i + 1];
+        if (b - a > 1)
+            sort_run(th->pt + a, th->pw + a, b - a, th->tmp_t, th->tmp_w);
+    }
+    memcpy(th->cur, th->off, nl * sizeof *th->cur);
+    v->n = 0;
+    th->prepared = k;
+    return CLIF_OK;
+}
+
+/* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
+ * to the thread's window list. */
+static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_drive *d,
+                           double t_hi, const double *pt, const double *pw, size_t np,
+                           size_t *next)
+{
+    const clif_params *p = &s->net.params[i];
+    for (;;) {
+        size_t ns = 0;
+        clif_status st = clif_exact_advance(p, d, &s->s[i], t_hi, pt, pw, np, next,
+                                            s->net.refractory_input, th->sb, th->cap_sb, &ns);
+        if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
+                   sizeof(int64_t)))
+            return CLIF_E_NOMEM;
+        for (size_t q = 0; q < ns; ++q) {
+            th->st[th->n_s] = th->sb[q];
+            th->si[th->n_s++] = (int64_t)i;
+        }
+        if (st != CLIF_E_CAPACITY)
+            return st;
+        if (!grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
+            return CLIF_E_NOMEM;
+    }
+}
+
+static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, double t_lo,
+                           double t_hi, const clif_net_record *rec)
+{
+    clif_status st;
+    th->n_s = 0;
+    if (th->prepared != k && (st = prepare(s, th, tid, k)) != CLIF_OK)
+        return st;
+    const clif_net *net = &s->net;
+    size_t vr = 0; /* next recorded-V neuron */
+    size_t nV = rec ? rec->n_V : 0, nq = rec ? rec->n_samples : 0;
+    while (vr < nV && (size_t)rec->V_index[vr] < th->lo)
+        ++vr;
+    while (th->q0 < nq && rec->sample_t[th->q0] < t_lo)
+        th->q0++;
+    for (size_t i = th->lo; i < th->hi; ++i) {
+        size_t li = i - th->lo;
+        size_t a = th->cur[li], b = th->off[li + 1], e = a;
+        while (e < b && th->pt[e] < t_hi)
+            ++e;
+        th->syn_events += e - a;
+        const double *pt = th->pt + a, *pw = th->pw + a;
+        size_t np = e - a;
+        if (net->ext_rate && s->ext_next[i] < t_hi) {
+            /* External events before t_hi, then merged behind same-time
+             * synaptic pulses. */
+            double scale = 1000.0 / net->ext_rate[i], x = s->ext_next[i];
+            uint64_t c = s->ext_ctr[i], blk = 0, w[2];
+            size_t nx = 0;
+            while (x < t_hi) {
+                if (nx == th->cap_x && !grow((void **)&th->xt, &th->cap_x, nx + 1, sizeof(double)))
+                    return CLIF_E_NOMEM;
+                th->xt[nx++] = x;
+                x += ext_interval(net->seed, i, c++, &blk, w) * scale;
+            }
+            s->ext_next[i] = x;
+            s->ext_ctr[i] = c;
+            th->ext_events += nx;
+            if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
+                       sizeof(double)))
+                return CLIF_E_NOMEM;
+            double wx = net->ext_weight[i];
+            size_t u = 0, v = 0, o = 0;
+            while (u < np || v < nx) {
+                if (v == nx || (u < np && pt[u] <= th->xt[v])) {
+                    th->mt[o] = pt[u];
+                    th->mw[o++] = pw[u++];
+                } else {
+                    th->mt[o] = th->xt[v++];
+                    th->mw[o++] = wx;
+                }
+            }
+            pt = th->mt;
+            pw = th->mw;
+            np = o;
+        }
+        clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
+        size_t next = 0;
+        if (vr < nV && (size_t)rec->V_index[vr] == i) {
+            /* Cut the run at the samples: splitting does not change spikes. */
+            for (size_t q = th->q0; q < nq && rec->sample_t[q] < t_hi; ++q) {
+                double tq = rec->sample_t[q];
+                if (tq < s->s[i].t)
+                    return CLIF_E_TIME;
+                if ((st = advance(s, th, i, &d, tq, pt, pw, np, &next)) != CLIF_OK)
+                    return st;
+                rec->V[q * nV + vr] = clif_exact_potential(&net->params[i], &d, &s->s[i], tq);
+            }
+            ++vr;
+        }
+        if ((st = advance(s, th, i, &d, t_hi, pt, pw, np, &next)) != CLIF_OK)
+            return st;
+        th->cur[li] = e;
+    }
+    return CLIF_OK;
+}
+
+/* ---- phase B (thread 0) ------------------------------------------------- */
+
+static clif_status phase_b(clif_net_sim *s, double t_lo, double t_hi, const clif_net_record *rec)
+{
+    size_t total = 0;
+    for (size_t j = 0; j < s->T; ++j)
+        total += s->th[j].n_s;
+    if (!grow2((void **)&s->wt, (void **)&s->wi, &s->wcap, total, sizeof(double),
+               sizeof(int64_t)))
+        return CLIF_E_NOMEM;
+    size_t o = 0;
+    for (size_t j = 0; j < s->T; ++j) {
+        if (!s->th[j].n_s)
+            continue;
+        memcpy(s->wt + o, s->th[j].st, s->th[j].n_s * sizeof(double));
+        memcpy(s->wi + o, s->th[j].si, s->th[j].n_s * sizeof(int64_t));
+        o += s->th[j].n_s;
+    }
+    s->wn = total;
+    if (total > 1) {
+        if (!grow((void **)&s->work, &s->workcap, total, sizeof(clif_spike)))
+            return CLIF_E_NOMEM;
+        clif_status st = clif_spike_sort(total, s->wt, s->wi, t_lo, t_hi, s->work, s->bins,
+                                         N_BINS);
+        if (st != CLIF_OK)
+            return st;
+    }
+    if (!rec)
+        return CLIF_OK;
+    if (rec->pop_of && rec->counts && rec->n_bins) {
+        for (size_t x = 0; x < total; ++x) {
+            double b = floor((s->wt[x] - rec->bin_t0) / rec->bin_width);
+            if (b >= 0.0 && b < (double)rec->n_bins)
+                rec->counts[(size_t)b * rec->n_pops + (size_t)rec->pop_of[s->wi[x]]]++;
+        }
+    }
+    if (rec->record_spikes) {
+        size_t add = 0;
+        for (size_t x = 0; x < total; ++x)
+            add += !rec->spike_mask || rec->spike_mask[s->wi[x]];
+        if (s->rn + add > rec->max_spikes)
+            return CLIF_E_CAPACITY;
+        if (!grow2((void **)&s->rt, (void **)&s->ri, &s->rcap, s->rn + add, sizeof(double),
+                   sizeof(int64_t)))
+            return CLIF_E_NOMEM;
+        for (size_t x = 0; x < total; ++x)
+            if (!rec->spike_mask || rec->spike_mask[s->wi[x]]) {
+                s->rt[s->rn] = s->wt[x];
+                s->ri[s->rn++] = s->wi[x];
+            }
+    }
+    return CLIF_OK;
+}
+
+/* ---- phase C -------------------------------------------------------------- */
+
+static size_t lower_bound(const int32_t *a, size_t lo, size_t hi, int32_t x)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Ring index and (possibly nudged) arrival time of a pulse at t. */
+static clif_status place(const clif_net_sim *s, int64_t k, double *t, size_t *slot)
+{
+    int64_t ka = window_of(*t, s->net.d_min);
+    if (ka <= k) { /* t_spike + d_min rounded below the next window */
+        ka = k + 1;
+        *t = fmax(*t, win_start(s, ka));
+    }
+    if (ka - k >= (int64_t)s->R)
+        return CLIF_E_DELAY;
+    *slot = (size_t)(ka % (int64_t)s->R);
+    return CLIF_OK;
+}
+
+static clif_status push(evvec *v, double t, float w, int32_t tgt)
+{
+    if (v->n == v->cap && !grow((void **)&v->d, &v->cap, v->n + 1, sizeof(ev)))
+        return CLIF_E_NOMEM;
+    ev *e = &v->d[v->n++];
+    e->t = t;
+    e->w = w;
+    e->tgt = tgt;
+    return CLIF_OK;
+}
+
+static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
+{
+    const clif_net *net = &s->net;
+    const int32_t lo = (int32_t)th->lo, hi = (int32_t)th->hi;
+    const int few = net->n_delays <= 64;
+    clif_status st;
+    for (size_t x = 0; x < s->wn; ++x) {
+        size_t j = (size_t)s->wi[x];
+        double ts = s->wt[x];
+        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
+        if (r0 == r1)
+            continue;
+        if (s->T > 1) {
+            r0 = lower_bound(net->target, r0, r1, lo);
+            r1 = lower_bound(net->target, r0, r1, hi);
+        }
+        if (few) {
+            for (size_t d = 0; d < net->n_delays; ++d) {
+                th->arr[d] = ts + net->delay_table[d];
+                if ((st = place(s, k, &th->arr[d], &th->slot[d])) != CLIF_OK)
+                    return st;
+            }
+            for (size_t e = r0; e < r1; ++e) {
+                uint16_t d = net->delay[e];
+                if (net->weight[e] == 0.0f)
+                    continue;
+                if ((st = push(&s->ring[th->slot[d] * s->T + tid], th->arr[d], net->weight[e],
+                               net->target[e])) != CLIF_OK)
+                    return st;
+            }
+        } else {
+            for (size_t e = r0; e < r1; ++e) {
+                if (net->weight[e] == 0.0f)
+                    continue;
+                double a = ts + net->delay_table[net->delay[e]];
+                size_t sl;
+                if ((st = place(s, k, &a, &sl)) != CLIF_OK)
+                    return st;
+                if ((st = push(&s->ring[sl * s->T + tid], a, net->weight[e], net->target[e]))
+                    != CLIF_OK)
+                    return st;
+            }
+        }
+    }
+    return CLIF_OK;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_net_record *rec)
+{
+    if (!s || tid >= s->T)
+        return CLIF_E_NULL;
+    /* Every thread reads the same s->t here (written by thread 0 only between
+     * barriers), so all take the same decisions. */
+    if (!(isfinite(t_stop) && t_stop >= s->t))
+        return CLIF_E_TIME;
+    tstate *th = &s->th[tid];
+    th->q0 = 0;
+    th->status = CLIF_OK;
+    if (rec && rec->n_V && (!rec->V_index || !rec->V))
+        return CLIF_E_NULL;
+    while (s->t < t_stop) {
+        int64_t k = s->k;
+        double t_lo = s->t, t_next = win_start(s, k + 1);
+        double t_hi = fmin(t_next, t_stop);
+        th->status = phase_a(s, th, tid, k, t_lo, t_hi, rec);
+        barrier(s);
+        if (tid == 0) {
+            clif_status st = CLIF_OK;
+            for (size_t j = 0; j < s->T && st == CLIF_OK; ++j)
+                st = s->th[j].status;
+            if (st == CLIF_OK)
+                st = phase_b(s, t_lo, t_hi, rec);
+            s->status = st;
+            s->t = t_hi;
+            if (t_hi == t_next)
+                s->k = k + 1;
+        }
+        barrier(s);
+        if (s->status != CLIF_OK)
+            return s->status;
+        th->status = phase_c(s, th, tid, k);
+        /* Phase C errors surface at the next window's (or the final) check. */
+    }
+    barrier(s);
+    if (tid == 0) {
+        clif_status st = CLIF_OK;
+        for (size_t j = 0; j < s->T && st == CLIF_OK; ++j)
+            st = s->th[j].status;
+        s->status = st;
+    }
+    barrier(s);
+    return s->status;
+}
+
+/* ---- connectivity -------------------------------------------------------- */
+
+static void sort_keys(uint64_t *a, uint64_t *b, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n && a[i - 1] <= a[i]; ++i)
+        ;
+    if (i >= n)
+        return;
+    uint64_t *x = a, *y = b;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t p = lo, q = mid, o = lo;
+            while (p < mid && q < hi)
+                y[o++] = x[p] <= x[q] ? x[p++] : x[q++];
+            while (p < mid)
+                y[o++] = x[p++];
+            while (q < hi)
+                y[o++] = x[q++];
+        }
+        uint64_t *z = x; x = y; y = z;
+    }
+    if (x != a)
+        memcpy(a, x, n * sizeof *a);
+}
+
+clif_status clif_net_csr_sort_rows(size_t begin, size_t end, const uint64_t *row,
+                                   int32_t *target, float *weight, uint16_t *delay,
+                                   uint64_t *work)
+{
+    if (!row || !target || !weight || !delay || !work)
+        return CLIF_E_NULL;
+    for (size_t j = begin; j < end; ++j) {
+        size_t r0 = (size_t)row[j], L = (size_t)(row[j + 1] - row[j]);
+        size_t i;
+        for (i = 1; i < L && target[r0 + i - 1] <= target[r0 + i]; ++i)
+            ;
+        if (i >= L)
+            continue;
+        if ((uint64_t)L > UINT32_MAX)
+            return CLIF_E_SIZE;
+        /* key = target << 32 | position: unique, so the sort is stable */
+        for (i = 0; i < L; ++i)
+            work[i] = ((uint64_t)(uint32_t)target[r0 + i] << 32) | (uint64_t)i;
+        sort_keys(work, work + L, L);
+        uint64_t *packed = work + L;
+        for (i = 0; i < L; ++i) {
+            uint32_t wb;
+            memcpy(&wb, &weight[r0 + i], sizeof wb);
+            packed[i] = ((uint64_t)wb << 16) | delay[r0 + i];
+        }
+        for (i = 0; i < L; ++i) {
+            uint64_t pk = packed[work[i] & 0xffffffffu];
+            uint32_t wb = (uint32_t)(pk >> 16);
+            target[r0 + i] = (int32_t)(work[i] >> 32);
+            memcpy(&weight[r0 + i], &wb, sizeof wb);
+            delay[r0 + i] = (uint16_t)(pk & 0xffffu);
+        }
+    }
+    return CLIF_OK;
+}
+
+clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre, const int32_t *post,
+                                  const float *weight, const uint16_t *delay, uint64_t *row,
+                                  int32_t *target, float *weight_out, uint16_t *delay_out,
+                                  uint64_t *work, size_t *bad)
+{
+    if (!row || !work || (m && (!pre || !post || !weight || !delay || !target || !weight_out
+                                || !delay_out)))
+        return CLIF_E_NULL;
+    size_t dummy;
+    if (!bad)
+        bad = &dummy;
+    memset(row, 0, (n + 1) * sizeof *row);
+    for (size_t e = 0; e < m; ++e) {
+        if (pre[e] < 0 || (size_t)pre[e] >= n || post[e] < 0 || (size_t)post[e] >= n) {
+            *bad = e;
+            return CLIF_E_TARGET;
+        }
+        row[(size_t)pre[e] + 1]++;
+    }
+    for (size_t j = 0; j < n; ++j)
+        row[j + 1] += row[j];
+    if (n)
+        memcpy(work, row, n * sizeof *work);
+    for (size_t e = 0; e < m; ++e) {
+        size_t p = (size_t)work[pre[e]]++;
+        target[p] = post[e];
+        weight_out[p] = weight[e];
+        delay_out[p] = delay[e];
+    }
+    return clif_net_csr_sort_rows(0, n, row, target, weight_out, delay_out, work);
+}
