@@ -29,6 +29,7 @@ import numpy as np
 
 import clif
 from clif import _chunk
+from clif._exact import SpikeLimitError
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -66,7 +67,8 @@ def _compute(tasks, client, progress, retries):
         futures = client.compute(tasks, retries=int(retries))
         if progress:
             from distributed import progress as _progress
-            _progress(futures)
+            with client.as_current():  # progress looks for the default client
+                _progress(futures)
         return client.gather(futures)
     # The local schedulers run a failed task once: it raises at once.
     if progress:
@@ -147,6 +149,11 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     out.extra = _join_extra(results, parts, kwargs.get("record"), n, neuron_offset)
     max_spikes = kwargs.get("max_spikes")
     if max_spikes is not None and len(out) > max_spikes:
+        # Each chunk kept within the limit; the whole run did not.  Raise
+        # what the one-process call would have raised.
+        if fn is clif.simulate:
+            raise SpikeLimitError(0, f"the run produces more than max_spikes={max_spikes} "
+                                  f"spikes ({len(out)})")
         raise OverflowError(f"more than max_spikes={max_spikes} spikes ({len(out)})")
     return out
 
