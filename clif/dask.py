@@ -273,6 +273,9 @@ def trial_seeds(seed, count, start=0):
     -------
     ndarray of uint64, shape (count,)
     """
+    for name, v in (("count", count), ("start", start)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 0:
+            raise ValueError(f"{name} must be an int >= 0; got {v!r}")
     root = _root(seed)
     return _child_seeds(root.entropy, root.spawn_key, root.pool_size, start, start + count)
 

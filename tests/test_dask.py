@@ -273,6 +273,10 @@ def test_trial_seeds_are_spawned_children():
     assert clif.dask.trial_seeds(42, 30).tolist() == want
     assert clif.dask.trial_seeds(42, 10, start=20).tolist() == want[20:]
     assert clif.dask.trial_seeds(np.random.SeedSequence(42), 30).tolist() == want
+    with pytest.raises(ValueError, match="count"):
+        clif.dask.trial_seeds(42, -1)
+    with pytest.raises(TypeError, match="root"):
+        clif.dask.trial_seeds(None, 3)
 
 
 @needs_dask
