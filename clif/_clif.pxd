@@ -191,3 +191,20 @@ cdef extern from "clif.h" nogil:
 
     clif_status clif_spike_sort(size_t n, double *t, int64_t *i, double t_lo, double t_hi,
                                 clif_spike *work, size_t *bins, size_t n_bins)
+
+# ---- stepping API for clock-driven hosts (src_c/clif_step.h) ------------------
+cdef extern from "clif.h" nogil:
+    ctypedef struct clif_step_input:
+        const size_t *change_off
+        const double *change_t
+        const double *change_I
+        const size_t *pulse_off
+        const double *pulse_t
+        const double *pulse_w
+
+    clif_status clif_exact_step(size_t begin, size_t end, const clif_params *params,
+                                size_t params_stride, clif_drive *drive,
+                                clif_exact_state *state, double t0, double h,
+                                const clif_step_input *input, int refractory_input,
+                                double *spike_dt, int64_t *spike_i, size_t capacity,
+                                size_t *n_spikes, size_t *resume)

@@ -1,53 +1,407 @@
-"""The ``clif`` command line (``clif demo``, ``python -m clif demo``)."""
+"""The ``clif`` command line (also ``python -m clif``).
+
+    clif demo                          the f-I curve three ways, and a figure
+    clif fi --I 0:5:0.5 --sigma 2      an f-I curve as CSV or JSON
+    clif simulate --n 100 --t-stop 1000 --I-e 1.5 -o spikes.npz
+    clif bench --quick                 every benchmark, one table of ratios
+
+User mistakes (bad numbers, invalid parameters, unwritable files) are one
+line on stderr and exit code 2; Ctrl-C exits with 130 after reporting what
+was simulated.
+"""
 import argparse
+import json
+import math
+import os
 import sys
+import time
 
 import numpy as np
+
+#: Exit codes.
+USAGE, INTERRUPTED = 2, 130
 
 
 class UsageError(Exception):
     """A user mistake: reported as one line on stderr with exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage before its error; one line is enough
+    # (``--help`` has the rest).
+    def error(self, message):
+        self.exit(USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def numbers(text):
+    """Parse ``"start:stop:step"`` (stop included when on the grid),
+    ``"a,b,c"`` or ``"a"`` into a float64 array."""
+    try:
+        if ":" in text:
+            parts = [float(x) for x in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if not (math.isfinite(start) and math.isfinite(stop) and step > 0
+                    and math.isfinite(step)) or stop < start:
+                raise argparse.ArgumentTypeError(
+                    f"range {text!r} needs start <= stop and a step > 0")
+            count = int(math.floor((stop - start) / step * (1 + 1e-12))) + 1
+            if count > 10**7:
+                raise argparse.ArgumentTypeError(f"range {text!r} has {count} points "
+                                                 "(at most 10^7)")
+            return start + step * np.arange(count)
+        return np.array([float(x) for x in text.split(",")])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number, a list a,b,c or a range start:stop:step") from None
+
+
+def _neuron_options():
+    p = _Parser(add_help=False)
+    g = p.add_argument_group("neuron parameters (defaults: clif.LIF())")
+    for flag, dest, unit in [("--tau-m", "tau_m", "ms"), ("--C-m", "C_m", "nF"),
+                             ("--R-m", "R_m", "MOhm"), ("--E-L", "E_L", "mV"),
+                             ("--V-th", "V_th", "mV"), ("--V-reset", "V_reset", "mV"),
+                             ("--t-ref", "t_ref", "ms")]:
+        g.add_argument(flag, dest=dest, type=float, metavar=unit.upper(),
+                       help=f"{dest} [{unit}]")
+    return p
+
+
+def _params(args):
+    return {k: getattr(args, k) for k in ("tau_m", "C_m", "R_m", "E_L", "V_th", "V_reset",
+                                          "t_ref") if getattr(args, k) is not None}
+
+
+def _feature(name):
+    """``clif.<name>`` (dotted: ``theory.siegert_rate``), or None in a build
+    without it."""
+    import importlib
+    obj = importlib.import_module("clif")
+    for part in name.split("."):
+        try:
+            obj = getattr(obj, part) if hasattr(obj, part) else \
+                importlib.import_module(f"{obj.__name__}.{part}")
+        except (ImportError, AttributeError):
+            return None
+    return obj
+
+
+def _require(name, what):
+    f = _feature(name)
+    if f is None:
+        raise UsageError(f"{what} needs clif.{name}, which this build of clif lacks")
+    return f
+
+
+# --- demo -----------------------------------------------------------------------------------
+
 def _demo(args):
     import clif
 
     n = clif.LIF()
-    rheo = n.rheobase()
-    cap = 1000.0 / n.t_ref
-    print(f"clif {clif.__version__}: the f-I curve of the default LIF neuron")
+    sigma = args.sigma
+    currents = np.array([0.5, 0.9, 1.0, 1.05, 1.2, 1.5, 2.0, 3.0, 5.0])
+    print(f"clif {clif.__version__}: the f-I curve of the default LIF neuron, three ways")
     print(f"  tau_m = {n.tau_m:g} ms, R_m = {n.R_m:g} MOhm, C_m = {n.C_m:g} nF, "
           f"E_L = {n.E_L:g} mV, V_th = {n.V_th:g} mV, V_reset = {n.V_reset:g} mV, "
           f"t_ref = {n.t_ref:g} ms")
-    print(f"  rheobase = {rheo:g} nA (0 Hz at or below it); cap 1/t_ref = {cap:g} Hz")
+    print(f"  rheobase = {n.rheobase():g} nA (no spikes at or below it without noise); "
+          f"cap 1/t_ref = {1000.0 / n.t_ref:g} Hz")
+    cols = {"I [nA]": currents, "closed form [Hz]": n.rate(currents)}
+    notes = []
+
+    simulate = _feature("simulate")
+    exact = None
+    if simulate is not None:
+        s = simulate(1000.0, I_e=currents)
+        # 1/mean ISI, not count/duration: a 1-s count is quantised to 1 Hz.
+        isis = s.isi()
+        exact = np.array([1000.0 / d.mean() if d.size else 0.0 for d in isis])
+        err = max((np.max(np.abs(d - clif.isi(I))) for d, I in zip(isis, currents) if d.size),
+                  default=0.0)
+        cols["exact sim [Hz]"] = exact
+        notes.append(f"exact simulation, 1 s: max |ISI - clif.isi| = {err:.1e} ms")
+    else:
+        notes.append("exact simulation: not in this build (clif.simulate)")
+
+    siegert, simulate_noisy = _feature("theory.siegert_rate"), _feature("simulate_noisy")
+    noisy = None
+    if siegert is not None:
+        cols[f"Siegert s={sigma:g} [Hz]"] = siegert(currents, sigma)
+    if simulate_noisy is not None:
+        reps, t_stop = 40, 2000.0
+        s = simulate_noisy(t_stop, sigma=sigma, I_e=np.repeat(currents, reps), dt=0.1,
+                           seed=args.seed)
+        r = s.rates().reshape(currents.size, reps)
+        noisy = r.mean(axis=1)
+        cols[f"noisy sim s={sigma:g} [Hz]"] = noisy
+        notes.append(f"noisy simulation: {reps} neurons x {t_stop / 1000:g} s per current, "
+                     f"dt = 0.1 ms, exact OU + bridge, seed {s.seed}; "
+                     f"standard error <= {np.max(r.std(axis=1, ddof=1)) / np.sqrt(reps):.2g} Hz")
+    else:
+        notes.append("noisy simulation: not in this build (clif.simulate_noisy)")
+
+    sr = None
+    resonance = _feature("theory.stochastic_resonance")
+    if resonance is not None:
+        sr = resonance(np.array([1.0, 2.0, 3.0, 4.5, 6.0, 9.0, 13.0]), I0=0.4, f=10.0,
+                       I_dc=0.5, n=50, t_stop=1000.0, t_warmup=200.0, seed=args.seed)
+        best = sr["sigma"][int(np.argmax(sr["snr"]))]
+        notes.append("stochastic resonance, 0.5 nA + 0.4 nA at 10 Hz (subthreshold): SNR "
+                     + " ".join(f"{x:.2g}" for x in sr["snr"]) + " for sigma = "
+                     + " ".join(f"{x:g}" for x in sr["sigma"]) + f" mV; best {best:g} mV")
+
     print()
-    print(f"  {'I [nA]':>8}  {'rate [Hz]':>10}  {'ISI [ms]':>10}")
-    currents = np.array([0.5, 1.0, 1.01, 1.1, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0, 1e4])
-    for I, f, T in zip(currents, n.rate(currents), n.isi(currents)):
-        print(f"  {I:8g}  {f:10.4f}  {T:10.4f}")
+    width = max(len(h) for h in cols) + 1
+    print("".join(f"{h:>{width}}" for h in cols))
+    for row in zip(*cols.values()):
+        print("".join(f"{v:>{width}.4g}" for v in row))
     print()
+    for line in notes:
+        print("  " + line)
+
+    if not args.no_plot:
+        try:
+            from clif import plot
+            import matplotlib
+            matplotlib.use("Agg")  # a file, never a window
+        except ImportError:
+            print("  no figure: matplotlib is missing (pip install clif[plot])")
+            return 0
+        import matplotlib.pyplot as plt
+        fig, axes = plt.subplots(1, 1 if sr is None else 2, squeeze=False, layout="constrained",
+                                 figsize=(6.0 if sr is None else 11.0, 4.0))
+        grid = np.linspace(0.0, 5.0, 300)
+        plot.fi_curve(grid, sigma=sigma if siegert is not None else None,
+                      exact=None if exact is None else (currents, exact),
+                      noisy=None if noisy is None else (currents, noisy), ax=axes[0, 0])
+        axes[0, 0].set_title("the f-I curve, three ways")
+        if sr is not None:
+            plot.stochastic_resonance(sr["sigma"], sr["snr"], ylabel="SNR at 10 Hz",
+                                      ax=axes[0, 1])
+            axes[0, 1].set_title("stochastic resonance")
+        fig.savefig(args.out, dpi=120)
+        plt.close(fig)
+        print(f"  figure written to {os.path.abspath(args.out)}")
     return 0
 
 
+# --- fi -------------------------------------------------------------------------------------
+
+def _fi(args):
+    import clif
+
+    params = _params(args)
+    I = args.I
+    cols = {"I_nA": I, "rate_Hz": clif.rate(I, **params), "isi_ms": clif.isi(I, **params)}
+    if args.sigma is not None:
+        cols["siegert_Hz"] = _require("theory.siegert_rate", "--sigma")(I, args.sigma, **params)
+        cv = _feature("theory.isi_cv")
+        if cv is not None:
+            cols["cv"] = cv(I, args.sigma, **params)
+    if args.format == "json":
+        def finite(a):  # JSON has no inf/nan
+            return [float(x) if math.isfinite(x) else None for x in np.atleast_1d(a)]
+        doc = {"params": clif.LIF(**params).params(), "sigma": args.sigma}
+        doc["params"].pop("I_e")
+        doc.update({k: finite(v) for k, v in cols.items()})
+        json.dump(doc, sys.stdout, indent=1)
+        print()
+    else:
+        print(",".join(cols))
+        for row in zip(*(np.atleast_1d(v) for v in cols.values())):
+            print(",".join(f"{x:.17g}" for x in row))
+    return 0
+
+
+# --- simulate -------------------------------------------------------------------------------
+
+def _save(spikes, path):
+    if path.endswith(".npz"):
+        np.savez(path, **spikes.to_dict())
+    else:
+        with open(path, "w") as fh:
+            fh.write("time_ms,sender\n")
+            np.savetxt(fh, np.column_stack([spikes.times, spikes.senders]),
+                       fmt=["%.17g", "%d"], delimiter=",")
+
+
+def _summary(s, wall, kind):
+    rates = s.rates()
+    print(f"{kind}: {s.n} neurons, {s.t_start:g} to {s.t_stop:g} ms, {wall:.3g} s wall time"
+          + (f", seed {s.seed}" if s.seed is not None else ""))
+    print(f"  {len(s)} spikes; rate [Hz] mean {rates.mean():.4g}, min {rates.min():.4g}, "
+          f"max {rates.max():.4g}; {np.count_nonzero(rates == 0)} silent neurons")
+    cv = s.cv()
+    if np.any(np.isfinite(cv)):
+        print(f"  CV of ISIs: mean {np.nanmean(cv):.3g} over {np.count_nonzero(np.isfinite(cv))} "
+              "neurons with >= 2 ISIs")
+
+
+def _simulate(args):
+    import clif
+    from clif import _progress
+
+    if args.output and not args.output.endswith((".npz", ".csv")):
+        raise UsageError(f"-o {args.output}: the file must end in .npz or .csv")
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise UsageError(f"-o {args.output}: no such folder")
+    if args.t_stop is None or not (args.t_stop > 0 and math.isfinite(args.t_stop)):
+        raise UsageError("--t-stop must be a time > 0 ms")
+    kw = dict(n=args.n, I_e=args.I_e if args.I_e.size > 1 else float(args.I_e[0]),
+              **_params(args))
+    if args.sigma is None:
+        kind = "exact simulation"
+        if hasattr(clif, "Population"):
+            pop = clif.Population(n_threads=args.threads, **kw)
+        else:
+            pop = None
+            run = _require("simulate", "simulate")
+    else:
+        kind = f"noisy simulation (sigma {args.sigma:g} mV, dt {args.dt:g} ms, {args.method})"
+        if args.dt > 0 and abs(round(args.t_stop / args.dt) * args.dt - args.t_stop) \
+                > 1e-9 * max(1.0, args.t_stop):
+            raise UsageError(f"--t-stop {args.t_stop:g} ms must be a multiple of "
+                             f"--dt {args.dt:g} ms")
+        kw.update(sigma=args.sigma, dt=args.dt, method=args.method, seed=args.seed)
+        if hasattr(clif, "NoisyPopulation"):
+            pop = clif.NoisyPopulation(**kw)
+        else:
+            pop = None
+            run = _require("simulate_noisy", "simulate --sigma")
+    start = time.perf_counter()
+    line = _progress.ProgressLine(kind.split(" (")[0])
+    code = 0
+    try:
+        if pop is None:  # no resumable object: one call, no progress line
+            s = run(args.t_stop, **kw)
+        else:
+            extra = {"n_threads": args.threads} if args.sigma is not None else {}
+            s = _progress.run_chunked(pop, args.t_stop, line, **extra)
+    except _progress.SimulationInterrupted as exc:
+        line.close()
+        if exc.partial is None:
+            print("clif simulate: interrupted before any time was simulated", file=sys.stderr)
+            return INTERRUPTED
+        s = exc.partial
+        print(f"clif simulate: interrupted at t = {s.t_stop:g} ms of {args.t_stop:g} ms; "
+              "reporting and saving what was simulated", file=sys.stderr)
+        code = INTERRUPTED
+    line.close()
+    _summary(s, time.perf_counter() - start, kind)
+    if args.output:
+        _save(s, args.output)
+        print(f"  spikes written to {args.output}")
+    return code
+
+
+# --- bench ----------------------------------------------------------------------------------
+
+def _bench(args):
+    import importlib.util
+
+    import clif
+
+    folder = args.bench_dir or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(clif.__file__))), "bench")
+    runner = os.path.join(folder, "run_all.py")
+    if not os.path.isfile(runner):
+        raise UsageError(f"no benchmarks at {folder} (bench/run_all.py): they live in clif's "
+                         "source tree, not in the installed package; pass --bench-dir "
+                         "PATH/TO/clif/bench")
+    spec = importlib.util.spec_from_file_location("clif_bench_run_all", runner)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    argv = (["--quick"] if args.quick else []) + (["--no-readme"] if args.no_readme else [])
+    if args.only:
+        argv += ["--only", *args.only]
+    return mod.main(argv)
+
+
+# --- the parser -----------------------------------------------------------------------------
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="clif", description="Leaky integrate-and-fire neurons.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    d = sub.add_parser("demo", help="show the package working: the f-I curve, three ways")
+    p = _Parser(prog="clif", description="Leaky integrate-and-fire neurons: closed forms, "
+                "exact and noisy simulation.  Units: ms, mV, nA, nF, MOhm, Hz.")
+    from clif import __version__
+    p.add_argument("--version", action="version", version=f"clif {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    neuron = _neuron_options()
+
+    d = sub.add_parser("demo", help="the f-I curve three ways: closed form, exact and noisy "
+                       "simulation against Siegert; a table and a figure")
+    d.add_argument("--out", default="clif-demo.png", help="figure file (default: %(default)s)")
+    d.add_argument("--no-plot", action="store_true", help="no figure")
+    d.add_argument("--sigma", type=float, default=3.0, help="noise [mV] (default %(default)s)")
+    d.add_argument("--seed", type=int, default=1, help="seed of the noisy run (default 1)")
     d.set_defaults(func=_demo)
+
+    f = sub.add_parser("fi", parents=[neuron], help="an f-I curve to stdout as CSV or JSON",
+                       description="Firing rate [Hz] and ISI [ms] against constant current "
+                       "[nA] (closed form); with --sigma also the Siegert rate with noise.")
+    f.add_argument("--I", type=numbers, default=numbers("0:5:0.5"), metavar="NA",
+                   help="currents [nA]: start:stop:step, a,b,c or one value "
+                   "(default 0:5:0.5)")
+    f.add_argument("--sigma", type=float, help="noise amplitude [mV]: adds siegert_Hz, cv")
+    f.add_argument("--format", choices=("csv", "json"), default="csv")
+    f.set_defaults(func=_fi)
+
+    s = sub.add_parser("simulate", parents=[neuron], help="simulate a population; spikes to "
+                       ".npz/.csv, summary on stdout",
+                       description="Exact event-driven simulation, or with --sigma the noisy "
+                       "one.  A progress line appears on stderr for runs over a second; "
+                       "Ctrl-C stops and reports (and saves) what was simulated.")
+    s.add_argument("--t-stop", type=float, required=True, metavar="MS", help="duration [ms]")
+    s.add_argument("--n", type=int, help="neurons (default: number of --I-e values)")
+    s.add_argument("--I-e", type=numbers, default=np.array([0.0]), metavar="NA",
+                   help="bias current [nA]: one value, or one per neuron (a,b,c or "
+                   "start:stop:step)")
+    s.add_argument("--sigma", type=float, metavar="MV", help="noise amplitude [mV]")
+    s.add_argument("--dt", type=float, default=0.1, metavar="MS",
+                   help="step of the noisy simulation [ms] (default %(default)s)")
+    s.add_argument("--method", choices=("exact", "euler"), default="exact",
+                   help="noisy integrator (default %(default)s)")
+    s.add_argument("--seed", type=int, help="seed of the noisy simulation")
+    s.add_argument("--threads", type=int, default=1, help="threads (default 1)")
+    s.add_argument("-o", "--output", metavar="FILE", help="spikes to FILE.npz or FILE.csv")
+    s.set_defaults(func=_simulate)
+
+    b = sub.add_parser("bench", help="run every benchmark in bench/ against the peers "
+                       "installed; one table of ratios")
+    b.add_argument("--bench-dir", help="the bench/ folder of clif's source tree "
+                   "(default: next to the clif package)")
+    b.add_argument("--quick", action="store_true", help="smaller, faster runs")
+    b.add_argument("--only", nargs="+", metavar="NAME", help="only these (e.g. closed_form)")
+    b.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
+    b.set_defaults(func=_bench)
     return p
 
 
 def main(argv=None):
+    """Run the command line; returns the exit code (0, 2 for usage errors,
+    130 after Ctrl-C)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a parse error already printed
+        return exc.code if isinstance(exc.code, int) else USAGE
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return USAGE
+    # Limits the user can change (too many spikes, too little memory) are
+    # usage errors too; anything else is a bug and keeps its traceback.
+    user_errors = (UsageError, ValueError, TypeError, OverflowError, OSError, MemoryError)
+    limit = _feature("_exact.SpikeLimitError")
+    if isinstance(limit, type):
+        user_errors += (limit,)
     try:
         return args.func(args)
-    except (UsageError, ValueError, TypeError) as exc:
-        print(f"clif {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except user_errors as exc:
+        message = str(exc) or type(exc).__name__
+        print(f"clif {args.command}: error: {message}", file=sys.stderr)
+        return USAGE
     except KeyboardInterrupt:
-        print(f"clif {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"\nclif {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED

@@ -11,7 +11,13 @@ structs).  The signatures are frozen by tests/test_cython_abi.py; a change is
 an ABI change and bumps CLIF_ABI_VERSION.
 """
 from libc.stddef cimport ptrdiff_t
-from clif._clif cimport clif_params, clif_status
+from libc.stdint cimport uint64_t, int64_t
+# The structs and enums are clif.h's; cimport them from here or clif._clif.
+from clif._clif cimport (clif_params, clif_status, clif_drive, clif_exact_state,
+                         clif_step_input, clif_noise_prop, clif_noise_state, clif_noise_drive,
+                         clif_noise_spikes, clif_noise_record, clif_noise_method,
+                         CLIF_OK, CLIF_E_CAPACITY, CLIF_REFRACTORY_DROP,
+                         CLIF_REFRACTORY_INTEGRATE, CLIF_NOISE_EXACT, CLIF_NOISE_EULER)
 
 # Version of the C core this module was built with (CLIF_VERSION_HEX /
 # CLIF_ABI_VERSION): a host compares them with the macros it compiled with.
@@ -33,3 +39,35 @@ cdef double summation_peak(double V1, double dt, double tau_m) noexcept nogil
 cdef double cutoff_frequency(const clif_params *p, double I0, double I_dc) noexcept nogil
 cdef double free_potential(const clif_params *p, double t, double current,
                            double V0) noexcept nogil
+
+# Exact event-driven kernel, one neuron (clif_exact.h).
+cdef void exact_init(clif_exact_state *s, double t, double V) noexcept nogil
+cdef double exact_potential(const clif_params *p, const clif_drive *d,
+                            const clif_exact_state *s, double t) noexcept nogil
+cdef void exact_rebase(const clif_params *p, const clif_drive *d,
+                       clif_exact_state *s) noexcept nogil
+cdef clif_status exact_advance(const clif_params *p, const clif_drive *d, clif_exact_state *s,
+                               double t_end, const double *pulse_t, const double *pulse_w,
+                               size_t n_pulses, size_t *next, int refractory_input,
+                               double *spikes, size_t capacity, size_t *n_spikes) noexcept nogil
+
+# Stepping API for clock-driven hosts (clif_step.h).
+cdef clif_status exact_step(size_t begin, size_t end, const clif_params *params,
+                            size_t params_stride, clif_drive *drive, clif_exact_state *state,
+                            double t0, double h, const clif_step_input *input,
+                            int refractory_input, double *spike_dt, int64_t *spike_i,
+                            size_t capacity, size_t *n_spikes, size_t *resume) noexcept nogil
+
+# Stochastic integrator and its RNG (clif_noise.h); one grid step of a noisy
+# population is noise_run(..., step_stop = state.step + 1, ...).
+cdef clif_status noise_prepare(const clif_params *p, double I_e, double sigma, double I0,
+                               double omega, double dt, clif_noise_prop *out) noexcept nogil
+cdef clif_status noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
+                           const clif_noise_drive *drive, double dt, clif_noise_method method,
+                           uint64_t seed, uint64_t neuron0, int64_t step_stop,
+                           clif_noise_spikes *spikes,
+                           const clif_noise_record *record) noexcept nogil
+cdef clif_status rng_normal(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                            double *out) noexcept nogil
+cdef clif_status rng_uniform(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                             double *out) noexcept nogil

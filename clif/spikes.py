@@ -161,6 +161,69 @@ class Spikes:
         """``(times, senders)`` as plain NumPy arrays."""
         return self.times, self.senders
 
+    def to_dict(self):
+        """Plain arrays and scalars, e.g. for ``np.savez(path, **s.to_dict())``.
+
+        Keys ``times`` [ms], ``senders``, ``n``, ``t_start``, ``t_stop`` [ms],
+        and ``seed`` when the run had one; :meth:`from_dict` reverses it.
+        """
+        d = {"times": self.times, "senders": self.senders, "n": self.n,
+             "t_start": self.t_start, "t_stop": self.t_stop}
+        if self.seed is not None:
+            d["seed"] = self.seed
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        """Rebuild from :meth:`to_dict`'s keys (a dict or a loaded ``.npz``)."""
+        seed = d["seed"] if "seed" in d else None
+        if seed is not None:
+            seed = int(np.asarray(seed))
+        return cls(d["times"], d["senders"], int(np.asarray(d["n"])),
+                   float(np.asarray(d["t_stop"])), float(np.asarray(d["t_start"])), seed=seed)
+
+    def to_nwb_dict(self):
+        """The NWB ``Units`` table layout (plain arrays, no pynwb needed).
+
+        Returns
+        -------
+        dict
+            ``id`` (0..n-1), ``spike_times`` [s] grouped by unit, each
+            unit's times sorted, ``spike_times_index`` (end of each unit's
+            slice in ``spike_times``, NWB's ragged-array index) and
+            ``obs_intervals`` [s], shape ``(n, 1, 2)``.  Note NWB's seconds.
+        """
+        t, bounds = self._by_neuron()
+        interval = np.array([[self.t_start, self.t_stop]]) / 1000.0
+        return {"id": np.arange(self.n, dtype=np.int64), "spike_times": t / 1000.0,
+                "spike_times_index": bounds[1:].astype(np.int64),
+                "obs_intervals": np.broadcast_to(interval, (self.n, 1, 2)).copy()}
+
+    def to_neo(self):
+        """A ``neo.Segment`` with one ``SpikeTrain`` [ms] per neuron (as PyNN
+        returns them), each annotated with its ``source_index``.
+
+        Raises
+        ------
+        ImportError
+            When neo is not installed (``pip install neo``).
+        """
+        try:
+            import neo
+            import quantities as pq
+        except ImportError as exc:
+            raise ImportError("Spikes.to_neo() needs neo: pip install neo") from exc
+        seg = neo.Segment(name="clif")
+        t, bounds = self._by_neuron()
+        for i in range(self.n):
+            st = neo.SpikeTrain(t[bounds[i]:bounds[i + 1]], units=pq.ms,
+                                t_start=self.t_start * pq.ms, t_stop=self.t_stop * pq.ms)
+            st.annotate(source_index=i)
+            seg.spiketrains.append(st)
+        if self.seed is not None:
+            seg.annotate(seed=self.seed)
+        return seg
+
     def __eq__(self, other):
         if not isinstance(other, Spikes):
             return NotImplemented

@@ -13,6 +13,7 @@
  *   closed forms   clif.h (this file)      src_c/closed_form.c
  *   exact events   clif_exact.h            src_c/exact.c
  *   noise + RNG    clif_noise.h            src_c/noise.c, src_c/rng.c
+ *   stepping       clif_step.h             src_c/step.c
  */
 #ifndef CLIF_H
 #define CLIF_H
@@ -132,5 +133,6 @@ void clif_summation_peak_strided(ptrdiff_t n, char *const *args, const ptrdiff_t
 
 #include "clif_exact.h"
 #include "clif_noise.h"
+#include "clif_step.h"
 
 #endif /* CLIF_H */

@@ -1,0 +1,118 @@
+"""The embedding contract, exercised the way a host uses it:
+
+- examples/embed_c: a C program built with make against src_c alone (no
+  Python), stepping a population with the stepping API and a noisy one with
+  the stochastic integrator;
+- examples/embed_cython: an extension built against the installed clif with
+  ``cimport clif.cython_api`` only, whose stepped runs must give the same
+  spikes as clif.simulate (to 1e-12 ms; in fact bit for bit) and
+  clif.simulate_noisy (same seed: identical)."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import clif
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+PARAMS = dict(tau_m=20.0, R_m=20.0, E_L=-70.0, V_th=-50.0, V_reset=-70.0, t_ref=2.0)
+
+
+def _env():
+    # The subprocess must import the same clif as this test (installed, or
+    # built in place in a source tree).
+    env = dict(os.environ)
+    parent = os.path.dirname(os.path.dirname(clif.__file__))
+    env["PYTHONPATH"] = os.pathsep.join([parent, env.get("PYTHONPATH", "")])
+    return env
+
+
+@pytest.mark.skipif(not (shutil.which("make") and shutil.which("cc")),
+                    reason="needs make and a C compiler")
+def test_c_host_example_builds_without_python_and_runs(tmp_path):
+    res = subprocess.run(["make", "-s", "-C", os.path.join(EXAMPLES, "embed_c"),
+                          f"BUILD={tmp_path}", "run"], capture_output=True, text=True)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert out.count(" ok\n") == 4 and out.rstrip().endswith("ok")
+    assert "noisy:" in out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    pytest.importorskip("Cython")
+    build = tmp_path_factory.mktemp("embed_cython")
+    for name in ("setup.py", "clif_embed_demo.pyx"):
+        shutil.copy(os.path.join(EXAMPLES, "embed_cython", name), build)
+    res = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+                         cwd=build, capture_output=True, text=True, env=_env())
+    assert res.returncode == 0, res.stdout + res.stderr
+    sys.path.insert(0, str(build))
+    try:
+        import clif_embed_demo
+        yield clif_embed_demo
+    finally:
+        sys.path.remove(str(build))
+
+
+def _sorted(t, i):
+    order = np.lexsort((i, t))
+    return t[order], i[order]
+
+
+def test_cython_extension_sees_the_same_abi(demo):
+    import clif.cython_api  # noqa: F401
+    assert demo.abi() == 1
+
+
+@pytest.mark.parametrize("h", [0.1, 0.25, 1.0])
+def test_stepping_api_matches_simulate(demo, h):
+    rng = np.random.default_rng(11)
+    n, t_stop = 5, 300.0
+    I_e = np.array([0.9, 1.2, 1.5, 2.0, 3.0])
+    pt = np.sort(rng.uniform(0.0, t_stop, 400))
+    pt[10] = pt[9]                        # coincident pulses
+    pt[20] = 50.0                         # a pulse on a grid point
+    pt = np.sort(pt)
+    pi = rng.integers(0, n, pt.size).astype(np.int64)
+    pw = rng.uniform(-2.0, 8.0, pt.size)
+    t, i = demo.step_exact(PARAMS, I_e, t_stop, h, pt, pi, pw)
+    ref = clif.simulate(t_stop, n=n, I_e=I_e, pulses=(pt, pi, pw),
+                        **{k: v for k, v in PARAMS.items() if k != "R_m"})
+    t, i = _sorted(t, i)
+    assert len(ref) > 50
+    assert np.array_equal(i, ref.senders)
+    assert np.max(np.abs(t - ref.times)) <= 1e-12
+    assert np.array_equal(t, ref.times)   # in fact bit for bit
+
+
+def test_stochastic_stepping_matches_simulate_noisy(demo):
+    I_e = np.linspace(0.8, 1.6, 40)
+    t, i = demo.step_noisy(PARAMS, I_e, 5.0, 200.0, 0.1, 2024)
+    ref = clif.simulate_noisy(200.0, n=40, I_e=I_e, sigma=5.0, dt=0.1, seed=2024,
+                              **{k: v for k, v in PARAMS.items() if k != "R_m"})
+    t, i = _sorted(t, i)
+    assert len(ref) > 100
+    assert np.array_equal(t, ref.times) and np.array_equal(i, ref.senders)
+    other = clif.simulate_noisy(200.0, n=40, I_e=I_e, sigma=5.0, dt=0.1, seed=2025,
+                                **{k: v for k, v in PARAMS.items() if k != "R_m"})
+    assert not (len(other) == len(ref) and np.array_equal(other.times, ref.times))
+
+
+def test_bad_parameters_reach_the_host_as_status_codes(demo):
+    with pytest.raises(ValueError, match="tau_m"):
+        demo.step_exact(dict(PARAMS, tau_m=-1.0), np.ones(1), 10.0, 0.1, np.empty(0),
+                        np.empty(0, dtype=np.int64), np.empty(0))
+
+
+def test_get_include_has_every_public_header():
+    inc = clif.get_include()
+    for h in ("clif.h", "clif_exact.h", "clif_noise.h", "clif_step.h"):
+        assert os.path.isfile(os.path.join(inc, h)), h
+    pkg = os.path.dirname(clif.__file__)
+    for pxd in ("_clif.pxd", "cython_api.pxd"):
+        assert os.path.isfile(os.path.join(pkg, pxd)), pxd
