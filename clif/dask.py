@@ -18,7 +18,9 @@ call returns, bit for bit:
 of grid points, optionally giving each point its own seed derived from one
 root seed (see :func:`trial_seeds`).
 
-Dask is an optional dependency: ``pip install clif[dask]``.  Without a
+Dask is an optional dependency (``pip install clif[dask]``); ``import
+clif.dask`` raises ImportError saying so when it is missing, and ``import
+clif`` never imports it.  Without a
 ``client`` the tasks go to Dask's current scheduler: the default
 ``dask.distributed.Client`` if one exists, else the local threaded
 scheduler (the C kernels release the GIL).
@@ -33,15 +35,12 @@ from clif._exact import SpikeLimitError
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
-_INSTALL = "clif.dask needs dask and distributed: pip install clif[dask]"
-
-
-def _dask():
-    try:
-        import dask
-    except ImportError as exc:
-        raise ImportError(_INSTALL) from exc
-    return dask
+try:
+    import dask
+    import dask.diagnostics
+except ImportError as _exc:
+    raise ImportError("clif.dask needs dask (and distributed for clusters): "
+                      "pip install clif[dask]") from _exc
 
 
 def _default_client():
@@ -57,7 +56,6 @@ def _default_client():
 
 def _compute(tasks, client, progress, retries):
     """Results of a list of ``dask.delayed`` tasks, in order."""
-    dask = _dask()
     if isinstance(retries, (bool, np.bool_)) or not isinstance(retries, numbers.Integral) \
             or retries < 0:
         raise ValueError(f"retries must be an int >= 0; got {retries!r}")
@@ -72,8 +70,7 @@ def _compute(tasks, client, progress, retries):
         return client.gather(futures)
     # The local schedulers run a failed task once: it raises at once.
     if progress:
-        from dask.diagnostics import ProgressBar
-        with ProgressBar():
+        with dask.diagnostics.ProgressBar():
             return list(dask.compute(*tasks))
     return list(dask.compute(*tasks))
 
@@ -133,7 +130,6 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
         whose length is not 1 or ``n``; pulse targets or record indices
         outside ``[0, n)``.
     """
-    dask = _dask()
     if isinstance(neuron_offset, (bool, np.bool_)) or not isinstance(
             neuron_offset, numbers.Integral) or neuron_offset < 0:
         raise ValueError(f"neuron_offset must be an int >= 0; got {neuron_offset!r}")
@@ -343,7 +339,6 @@ def sweep(fn, grid, *, chunks, client=None, seed=None, progress=False, retries=0
     >>> r.shape
     (5, 2)
     """
-    dask = _dask()
     if not isinstance(grid, dict) or not grid:
         raise TypeError("grid must be a non-empty dict of name -> 1-D array")
     axes = {}

@@ -267,6 +267,7 @@ def _trial_rate(trial, seed):
                                          seed=int(s)).rates().mean() for s in seed])
 
 
+@needs_dask
 def test_trial_seeds_are_spawned_children():
     import clif.dask
     want = [clif.random.resolve_seed(c) for c in np.random.SeedSequence(42).spawn(30)]
@@ -296,6 +297,17 @@ def test_progress_local(capsys):
     import clif.dask
     got = clif.dask.simulate(100.0, n=50, chunks=10, I_e=2.0, progress=True)
     assert got == clif.simulate(100.0, n=50, I_e=2.0)
+
+
+def test_import_error_names_the_extra():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['dask'] = None\n"
+            "try:\n    import clif.dask\nexcept ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
+                             os.path.abspath(clif.__file__)))})
+    assert "pip install clif[dask]" in out.stdout, out.stderr
 
 
 # --- a real distributed cluster ---------------------------------------------
