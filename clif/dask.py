@@ -130,6 +130,8 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
         whose length is not 1 or ``n``; pulse targets or record indices
         outside ``[0, n)``.
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
     if isinstance(neuron_offset, (bool, np.bool_)) or not isinstance(
             neuron_offset, numbers.Integral) or neuron_offset < 0:
         raise ValueError(f"neuron_offset must be an int >= 0; got {neuron_offset!r}")
@@ -339,6 +341,8 @@ def sweep(fn, grid, *, chunks, client=None, seed=None, progress=False, retries=0
     >>> r.shape
     (5, 2)
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
     if not isinstance(grid, dict) or not grid:
         raise TypeError("grid must be a non-empty dict of name -> 1-D array")
     axes = {}

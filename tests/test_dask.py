@@ -256,6 +256,10 @@ def test_sweep_rejects():
         clif.dask.sweep(_siegert, {"I": [[1.0]], "sigma": [1.0]}, chunks=1)
     with pytest.raises(TypeError, match="grid"):
         clif.dask.sweep(_siegert, {}, chunks=1)
+    with pytest.raises(TypeError, match="callable"):
+        clif.dask.sweep("rate", {"I": [1.0]}, chunks=1)
+    with pytest.raises(TypeError, match="callable"):
+        clif.dask.map_population(None, 10.0, n=3, chunks=1)
     with pytest.raises(TypeError, match="root"):
         clif.dask.sweep(_siegert, {"I": [1.0], "sigma": [1.0]}, chunks=1,
                         seed=np.random.default_rng(0))
