@@ -18,12 +18,13 @@ call returns, bit for bit:
 of grid points, optionally giving each point its own seed derived from one
 root seed (see :func:`trial_seeds`).
 
-Dask is an optional dependency (``pip install clif[dask]``); ``import
-clif.dask`` raises ImportError saying so when it is missing, and ``import
-clif`` never imports it.  Without a
-``client`` the tasks go to Dask's current scheduler: the default
+Without a ``client`` the tasks go to Dask's current scheduler: the default
 ``dask.distributed.Client`` if one exists, else the local threaded
 scheduler (the C kernels release the GIL).
+
+Dask is an optional dependency (``pip install clif[dask]``): ``import
+clif.dask`` raises ImportError saying so when it is missing, and ``import
+clif`` never imports this module.
 """
 import numbers
 
