@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import clif
 from clif import _chunk
@@ -79,6 +80,20 @@ def test_noisy_chunks_by_hand(chunks):
     ref = clif.simulate_noisy(200.0, **kw)
     got, _ = _by_hand(clif.simulate_noisy, kw, chunks, 200.0)
     assert len(ref) > 1000 and got == ref
+
+
+@settings(max_examples=25)
+@given(cuts=st.lists(st.integers(1, 59), max_size=8, unique=True), seed=st.integers(0, 2**32))
+def test_any_partition_gives_the_same_spikes(cuts, seed):
+    rng = np.random.default_rng(seed)
+    n = 60
+    kw = dict(n=n, I_e=rng.uniform(0.0, 2.5, n), V0=rng.uniform(-70, -50, n),
+              pulses=(rng.integers(0, 400, 600) * 0.25, rng.integers(0, n, 600),
+                      rng.normal(3.0, 3.0, 600)), refractory_input="integrate")
+    sizes = np.diff([0] + sorted(cuts) + [n]).tolist()
+    assert _by_hand(clif.simulate, kw, sizes, 100.0)[0] == clif.simulate(100.0, **kw)
+    nk = dict(n=n, sigma=rng.uniform(0, 10, n), I_e=rng.uniform(0.5, 1.5, n), seed=seed)
+    assert _by_hand(clif.simulate_noisy, nk, sizes, 50.0)[0] == clif.simulate_noisy(50.0, **nk)
 
 
 def test_lif_pickles():
