@@ -126,6 +126,13 @@ class LIF:
     def __setattr__(self, name, value):
         raise AttributeError("LIF parameters are immutable; use .replace(**changes)")
 
+    def __reduce__(self):
+        # The default pickling of __slots__ goes through the refused
+        # __setattr__.  tau_m and R_m are what is stored: rebuilt from both
+        # they come back as the same floats.
+        return (LIF, (self.tau_m, None, self.R_m, self.E_L, self.V_th, self.V_reset,
+                      self.t_ref, self.I_e))
+
     @classmethod
     def from_rc(cls, R_m, C_m, **kwargs):
         """Build from membrane resistance [MOhm] and capacitance [nF]
