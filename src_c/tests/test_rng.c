@@ -1,9 +1,11 @@
 /* C-level tests of rng.c: Random123 known answers, moments, stream identity. */
 #include "clif.h"
 #include "ctest.h"
+#include "rng_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void kat(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
                 uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3)
@@ -80,8 +82,42 @@ static void test_pieces(void)
     CHECK(clif_rng_normal(5, 3, 0, 0, NULL) == CLIF_OK);
 }
 
+static void test_isa_paths(void)
+{
+    /* Every vector path of the batched Philox gives the portable path's
+     * bits, and both give the scalar bijection's (the KAT-checked one), for
+     * odd lengths, index carries into word 1, every purpose byte and keys
+     * with both halves set. */
+    enum { NB = 77 };
+    static const uint64_t idx0[] = {0, 1, 0xfffffff0u, ((uint64_t)1 << 52) - 40, 12345};
+    static const unsigned purposes[] = {0, 1, 4, 255};
+    uint64_t ref[2 * NB], got[2 * NB + 2];
+    for (size_t a = 0; a < sizeof idx0 / sizeof *idx0; ++a)
+        for (size_t b = 0; b < sizeof purposes / sizeof *purposes; ++b) {
+            uint64_t seed = 0x0123456789abcdefu ^ (a * 0x9e3779b97f4a7c15u);
+            uint64_t stream = 0xfedcba9876543210u + b;
+            for (size_t nb = 1; nb <= NB; nb += 19) {
+                CHECK(clif__philox_words_isa(CLIF__ISA_PORTABLE, seed, stream, purposes[b],
+                                             idx0[a], nb, ref) == 0);
+                for (size_t j = 0; j < nb; ++j) {
+                    uint64_t w[2];
+                    clif__block(seed, stream, purposes[b], idx0[a] + j, w);
+                    CHECK(w[0] == ref[2 * j] && w[1] == ref[2 * j + 1]);
+                }
+                for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+                    memset(got, 0, sizeof got);
+                    if (clif__philox_words_isa(isa, seed, stream, purposes[b], idx0[a], nb, got))
+                        continue; /* not on this CPU / build */
+                    CHECK(memcmp(got, ref, nb * 2 * sizeof *ref) == 0);
+                    CHECK(got[2 * nb] == 0); /* writes nothing past its blocks */
+                }
+            }
+        }
+}
+
 int main(void)
 {
+    test_isa_paths();
     test_kat();
     test_moments();
     test_pieces();
