@@ -112,7 +112,8 @@ typedef struct clif_noise_record {
 
 /* Advance neurons 0..n-1 (global indices neuron0 + i, which key their
  * random streams) from their own state[i].step to grid point step_stop.
- * Spikes are appended to *spikes, grouped by neuron (not sorted by time).
+ * Spikes are appended to *spikes in an unspecified order (neither by time
+ * nor grouped by neuron: neurons are stepped in lockstep groups).
  * CLIF_E_CAPACITY: the buffer is full; every neuron's state is consistent
  * (at a grid point, all its spikes up to there stored), so the caller may
  * empty or grow the buffer and call again with the same arguments: the

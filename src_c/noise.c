@@ -24,9 +24,10 @@
  * exactly to the next grid point.  Neither the sqrt(dt) grid bias nor the
  * rate*dt/2 reset bias remains.
  *
- * Loop order: time blocks of BLOCK steps, neurons, steps.  The sine table of
- * a block is shared by all neurons; a neuron's state stays in registers
- * through a block. */
+ * Loop order: time blocks of BLOCK steps, groups of GROUP neurons, steps,
+ * neurons.  The sine table of a block is shared by all neurons; a group's
+ * normals for the block are drawn first in vectorised batches, then the
+ * group steps in lockstep so that its neurons' updates overlap. */
 #include "clif.h"
 #include "rng_impl.h"
 
@@ -208,6 +209,103 @@ static int64_t first_change_after(const clif_noise_drive *dr, int64_t k)
     return (int64_t)lo;
 }
 
+/* Neurons stepped in lockstep (see the loop in clif_noise_run). */
+#define GROUP 8
+
+/* A neuron's evolving state while its group steps through a block. */
+typedef struct lane {
+    double V, ref_frac, muc;
+    int64_t k, ref_step, next_change, jc;
+    ptrdiff_t ioff;
+    size_t rslot;
+    int recd, live;
+} lane;
+
+/* What the whole call shares. */
+typedef struct run_ctx {
+    const clif_noise_drive *drive;
+    double dt;
+    uint64_t seed, neuron0;
+    int euler, sine;
+    size_t nch;
+    double omega, phase;
+    clif_noise_spikes *sp;
+    const double *sn, *cs;
+} run_ctx;
+
+static void store_lanes(clif_noise_state *st, const lane *ln, int m)
+{
+    for (int j = 0; j < m; ++j) {
+        if (!ln[j].live)
+            continue;
+        st[j].V = ln[j].V;
+        st[j].step = ln[j].k;
+        st[j].ref_step = ln[j].ref_step;
+        st[j].ref_frac = ln[j].ref_frac;
+    }
+}
+
+/* The piecewise-constant current changes at step k. */
+static void next_current(const run_ctx *rc, const clif_noise_prop *p, lane *L, int64_t k)
+{
+    const clif_noise_drive *d = rc->drive;
+    while (k >= L->next_change) {
+        L->muc = p->mu0 + p->R_m * d->change_value[L->jc * d->ld + L->ioff];
+        ++L->jc;
+        L->next_change = (size_t)L->jc < rc->nch ? d->change_step[L->jc] : INT64_MAX;
+    }
+}
+
+/* Euler: the step from L->V to k + 1 ended at/above threshold.  -1: buffer
+ * full, L untouched (still at the start of step k). */
+static int euler_spike(const run_ctx *rc, const clif_noise_prop *p, lane *L, size_t i,
+                       int64_t k)
+{
+    clif_noise_spikes *sp = rc->sp;
+    if (sp->count >= sp->capacity)
+        return -1;
+    sp->times[sp->count] = (double)(k + 1) * rc->dt;
+    sp->senders[sp->count] = (int64_t)i;
+    ++sp->count;
+    L->V = p->V_reset;
+    L->ref_step = k + 1 + p->n_ref;
+    L->ref_frac = 0.0;
+    return 0;
+}
+
+/* Exact method, the rare steps: a refractory period ending inside step k
+ * (refr = 1), or an end point x1 at/above threshold or close enough for the
+ * bridge test.  -1: buffer full, L rolled back to the start of step k. */
+static int exact_slow(const run_ctx *rc, const clif_noise_prop *p, lane *L, size_t i,
+                      int64_t k, double Pk, double Pk1, double x1, int refr)
+{
+    const uint64_t gid = rc->neuron0 + i;
+    step_ctx c = {p, rc->seed, gid, k, rc->dt, (double)k * rc->dt, L->muc, Pk, Pk1,
+                  rc->omega, rc->phase, rc->sine};
+    clif__sub rs, sub;
+    clif__sub_init(&rs, rc->seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
+    clif__sub_init(&sub, rc->seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
+    const size_t c0 = rc->sp->count;
+    const double V0 = L->V, rf0 = L->ref_frac;
+    const int64_t rs0 = L->ref_step;
+    int r;
+    if (refr) {
+        L->ref_frac = 0.0;
+        r = rest_of_step(&c, rf0 * rc->dt, p->V_reset, 0.0, &rs, &sub, (int64_t)i, rc->sp,
+                         &L->V, &L->ref_step, &L->ref_frac);
+    } else {
+        r = rest_of_step(&c, 0.0, V0, x1, &rs, &sub, (int64_t)i, rc->sp, &L->V, &L->ref_step,
+                         &L->ref_frac);
+    }
+    if (r < 0) {
+        rc->sp->count = c0;
+        L->V = V0;
+        L->ref_step = rs0;
+        L->ref_frac = rf0;
+    }
+    return r;
+}
+
 clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
                            const clif_noise_drive *drive, double dt, clif_noise_method method,
                            uint64_t seed, uint64_t neuron0, int64_t step_stop,
@@ -270,7 +368,12 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
     }
 
     double sn[BLOCK + 1], cs[BLOCK + 1];
-    const int euler = method == CLIF_NOISE_EULER;
+    /* This block's normals of a group's neurons, zb[j][k - b0]: ~16 KiB,
+     * stays in L1/L2 while the group steps. */
+    double zb[GROUP][BLOCK];
+    lane ln[GROUP];
+    const run_ctx rc = {drive, dt, seed, neuron0, method == CLIF_NOISE_EULER, sine, nch,
+                        sine ? drive->omega : 0.0, sine ? drive->phase : 0.0, spikes, sn, cs};
     for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
         int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
         if (sine)
@@ -280,119 +383,104 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                 cs[k - b0] = cos(ph);
             }
         size_t rslot = 0;
-        for (size_t i = 0; i < n; ++i) {
-            clif_noise_state *s = &state[i];
-            if (s->step >= b1)
+        for (size_t g0 = 0; g0 < n; g0 += GROUP) {
+            const int m = n - g0 < GROUP ? (int)(n - g0) : GROUP;
+            int live = 0;
+            int64_t kfirst = b1;
+            for (int j = 0; j < m; ++j) {
+                const size_t i = g0 + (size_t)j;
+                lane *L = &ln[j];
+                const clif_noise_state *s = &state[i];
+                L->k = s->step;
+                L->live = s->step < b1;
+                if (!L->live)
+                    continue;
+                ++live;
+                if (L->k < kfirst)
+                    kfirst = L->k;
+                const clif_noise_prop *p = &prop[i];
+                L->V = s->V;
+                L->ref_frac = s->ref_frac;
+                L->ref_step = s->ref_step;
+                L->recd = 0;
+                if (nrec) {
+                    while (rslot < nrec && record->index[rslot] < (int64_t)i)
+                        ++rslot;
+                    L->recd = rslot < nrec && record->index[rslot] == (int64_t)i;
+                    L->rslot = rslot;
+                }
+                L->jc = nch ? first_change_after(drive, L->k) : 0;
+                L->next_change = (nch && (size_t)L->jc < nch) ? drive->change_step[L->jc]
+                                                                : INT64_MAX;
+                L->ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;
+                L->muc = p->mu0;
+                if (L->jc > 0)
+                    L->muc += p->R_m * drive->change_value[(L->jc - 1) * drive->ld + L->ioff];
+                /* one vectorised batch per neuron and block; none when the
+                 * neuron stays refractory through the block */
+                if (L->ref_step < b1)
+                    clif__normals(seed, neuron0 + i, (uint64_t)L->k, (size_t)(b1 - L->k),
+                                  zb[j] + (L->k - b0));
+            }
+            if (!live)
                 continue;
-            const clif_noise_prop *p = &prop[i];
-            int recd = 0;
-            if (nrec) {
-                while (rslot < nrec && record->index[rslot] < (int64_t)i)
-                    ++rslot;
-                recd = rslot < nrec && record->index[rslot] == (int64_t)i;
-            }
-            const uint64_t gid = neuron0 + i;
-            double V = s->V, ref_frac = s->ref_frac;
-            int64_t ref_step = s->ref_step;
-            int64_t k = s->step;
-            /* piecewise-constant current */
-            int64_t jc = nch ? first_change_after(drive, k) : 0;
-            int64_t next_change = (nch && (size_t)jc < nch) ? drive->change_step[jc] : INT64_MAX;
-            const ptrdiff_t ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;
-            double muc = p->mu0;
-            if (jc > 0)
-                muc += p->R_m * drive->change_value[(jc - 1) * drive->ld + ioff];
-            /* this block's normals, drawn in one vectorised batch */
-            double zb[BLOCK];
-            const int64_t kz = k;
-            if (k < b1 && ref_step < b1)
-                clif__normals(seed, gid, (uint64_t)k, (size_t)(b1 - k), zb);
-            for (; k < b1; ++k) {
-                while (k >= next_change) {
-                    muc = p->mu0 + p->R_m * drive->change_value[jc * drive->ld + ioff];
-                    ++jc;
-                    next_change = (size_t)jc < nch ? drive->change_step[jc] : INT64_MAX;
-                }
-                if (k >= ref_step) {
-                    double Pk = 0.0, Pk1 = 0.0;
-                    if (sine) {
-                        Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
-                        Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
-                    }
-                    if (euler) {
-                        double z = zb[k - kz];
-                        double mu = muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
-                        V = V + (mu - V) * p->e_a + p->e_sd * z;
-                        if (V >= p->V_th) {
-                            if (spikes->count >= spikes->capacity)
-                                goto full;
-                            spikes->times[spikes->count] = (double)(k + 1) * dt;
-                            spikes->senders[spikes->count] = (int64_t)i;
-                            ++spikes->count;
-                            V = p->V_reset;
-                            ref_step = k + 1 + p->n_ref;
-                            ref_frac = 0.0;
+            /* Steps outer, neurons inner: the neurons' updates are
+             * independent, so the CPU overlaps their dependency chains
+             * (each neuron alone would wait on its own ~20-cycle chain per
+             * step).  Each neuron's arithmetic is the same as in any other
+             * grouping, so results do not depend on n or chunking. */
+            for (int64_t k = kfirst; k < b1; ++k) {
+                for (int j = 0; j < m; ++j) {
+                    lane *L = &ln[j];
+                    if (L->k != k || !L->live)
+                        continue; /* done with this block, or starts later in it */
+                    const clif_noise_prop *p = &prop[g0 + (size_t)j];
+                    if (k >= L->next_change)
+                        next_current(&rc, p, L, k);
+                    if (k >= L->ref_step) {
+                        double Pk = 0.0, Pk1 = 0.0;
+                        if (sine) {
+                            Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
+                            Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
                         }
-                    } else if (k == ref_step && ref_frac > 0.0) {
-                        /* the refractory period ends inside this step */
-                        step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
-                                      sine ? drive->omega : 0.0, sine ? drive->phase : 0.0,
-                                      sine};
-                        clif__sub rs, sub;
-                        clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
-                        clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
-                        int64_t rs0 = ref_step;
-                        double rf0 = ref_frac;
-                        size_t c0 = spikes->count;
-                        ref_frac = 0.0;
-                        if (rest_of_step(&c, rf0 * dt, p->V_reset, 0.0, &rs, &sub,
-                                         (int64_t)i, spikes, &V, &ref_step, &ref_frac) < 0) {
-                            spikes->count = c0;
-                            ref_step = rs0;
-                            ref_frac = rf0;
-                            V = p->V_reset;
-                            goto full;
-                        }
-                    } else {
-                        double z = zb[k - kz];
-                        double x1 = muc + Pk1 + (V - muc - Pk) * p->E + p->sd * z;
-                        double th = p->V_th;
-                        if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP
-                                         && p->bridge > 0.0)) {
-                            step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
-                                          sine ? drive->omega : 0.0,
-                                          sine ? drive->phase : 0.0, sine};
-                            clif__sub rs, sub;
-                            clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
-                            clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
-                            size_t c0 = spikes->count;
-                            double V0 = V;
-                            if (rest_of_step(&c, 0.0, V, x1, &rs, &sub, (int64_t)i, spikes,
-                                             &V, &ref_step, &ref_frac) < 0) {
-                                spikes->count = c0;
-                                V = V0;
+                        const double z = zb[j][k - b0];
+                        if (rc.euler) {
+                            double mu = L->muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
+                            double V = L->V + (mu - L->V) * p->e_a + p->e_sd * z;
+                            if (V < p->V_th)
+                                L->V = V;
+                            else if (euler_spike(&rc, p, L, g0 + (size_t)j, k) < 0)
                                 goto full;
-                            }
+                        } else if (k == L->ref_step && L->ref_frac > 0.0) {
+                            if (exact_slow(&rc, p, L, g0 + (size_t)j, k, Pk, Pk1, 0.0, 1) < 0)
+                                goto full;
                         } else {
-                            V = x1;
+                            double V = L->V;
+                            double x1 = L->muc + Pk1 + (V - L->muc - Pk) * p->E + p->sd * z;
+                            double th = p->V_th;
+                            if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP
+                                             && p->bridge > 0.0)) {
+                                if (exact_slow(&rc, p, L, g0 + (size_t)j, k, Pk, Pk1, x1, 0) < 0)
+                                    goto full;
+                            } else {
+                                L->V = x1;
+                            }
                         }
                     }
+                    if (L->recd && (k + 1) % every == 0)
+                        record->out[(size_t)((k + 1) / every - rbase / every - 1) * nrec
+                                    + L->rslot] = L->V;
+                    L->k = k + 1;
                 }
-                if (recd && (k + 1) % every == 0)
-                    record->out[(size_t)((k + 1) / every - rbase / every - 1) * nrec + rslot] = V;
             }
-            s->V = V;
-            s->step = k;
-            s->ref_step = ref_step;
-            s->ref_frac = ref_frac;
+            store_lanes(state + g0, ln, m);
             continue;
         full:
-            /* Roll back to the start of step k: the counter-based draws make
-             * the next call redo it identically. */
-            s->V = V;
-            s->step = k;
-            s->ref_step = ref_step;
-            s->ref_frac = ref_frac;
+            /* Every neuron of the group is at a grid point of its own (the
+             * one that filled the buffer rolled back to the start of its
+             * step): the counter-based draws make the next call redo it
+             * identically. */
+            store_lanes(state + g0, ln, m);
             return CLIF_E_CAPACITY;
         }
     }
