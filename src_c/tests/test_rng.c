@@ -115,9 +115,44 @@ static void test_isa_paths(void)
         }
 }
 
+static void test_zig_paths(void)
+{
+    /* The ziggurat fast pass gives the same bits on every path, including
+     * the words it rejects (-0.0, both signs, every layer, the largest
+     * accepted rabs and the smallest rejected one, odd lengths). */
+    enum { NW = 1037 };
+    uint64_t *w = malloc((NW + 1) * sizeof *w); /* whole blocks */
+    double *ref = malloc(NW * sizeof *ref), *got = malloc(NW * sizeof *got);
+    clif__philox_words_isa(CLIF__ISA_PORTABLE, 5, 6, 0, 0, NW / 2 + 1, w);
+    for (unsigned i = 0; i < 256; ++i) {
+        uint64_t k = clif_zig_k[i];
+        w[4 * i] = (k ? (k - 1) << 12 : 0) | i;          /* largest accepted */
+        w[4 * i + 1] = (k << 12) | (1u << 8) | i;         /* smallest rejected */
+        w[4 * i + 2] = (1u << 8) | i;                     /* -0.0 */
+    }
+    int rb = clif__zig_fast_isa(CLIF__ISA_PORTABLE, w, NW, ref);
+    CHECK(rb == 1);
+    for (size_t j = 0; j < NW; ++j)
+        if ((w[j] >> 12) < clif_zig_k[w[j] & 0xff]) /* accepted: what clif__zig gives */
+            CHECK(memcmp(&ref[j], &(double){clif__zig(w[j], 5, 6, j)}, sizeof(double)) == 0);
+    for (size_t n = 1; n <= NW; n += 97)
+        for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+            int b = clif__zig_fast_isa(isa, w, n, got);
+            if (b < 0)
+                continue;
+            CHECK(b == clif__zig_fast_isa(CLIF__ISA_PORTABLE, w, n, ref));
+            CHECK(memcmp(got, ref, n * sizeof *got) == 0);
+        }
+    /* all accepted: reports 0 */
+    for (int isa = CLIF__ISA_PORTABLE; isa <= CLIF__ISA_AVX512; ++isa)
+        CHECK(clif__zig_fast_isa(isa, w, 1, got) <= 0);
+    free(w); free(ref); free(got);
+}
+
 int main(void)
 {
     test_isa_paths();
+    test_zig_paths();
     test_kat();
     test_moments();
     test_pieces();
