@@ -244,30 +244,32 @@ void clif__philox_words(uint64_t seed, uint64_t stream, unsigned purpose, uint64
 }
 
 /* The ziggurat's fast path for every word: z[j] as clif__zig would give it
- * when word j is accepted at once (98.8% of words).  Returns nonzero when
- * some word was not, and the caller redoes those with clif__zig. */
-static int zig_fast_portable(const uint64_t *w, size_t n, double *z)
+ * when word j is accepted at once (98.8% of words).  The positions of the
+ * others go to rej[] (n entries at most, offset by j0); returns their
+ * number, and the caller redoes them with clif__zig. */
+static size_t zig_fast_portable(const uint64_t *w, size_t n, double *z, size_t j0,
+                                uint32_t *rej)
 {
-    int bad = 0;
+    size_t nr = 0;
     for (size_t j = 0; j < n; ++j) {
         unsigned i = (unsigned)(w[j] & 0xff);
         uint64_t rabs = w[j] >> 12;
         z[j] = clif__flip_sign((double)(int64_t)rabs * clif_zig_w[i], (w[j] >> 8) & 1);
-        bad |= rabs >= clif_zig_k[i];
+        rej[nr] = (uint32_t)(j0 + j);
+        nr += rabs >= clif_zig_k[i];
     }
-    return bad;
+    return nr;
 }
 
 #ifdef CLIF_PHILOX_X86
 /* The same with gathers from the (L1-resident) tables.  The conversions
  * are exact (rabs < 2^52), the product is one IEEE multiply: same bits. */
 __attribute__((target("avx512f,avx512dq")))
-static int zig_fast_avx512(const uint64_t *w, size_t n, double *z)
+static size_t zig_fast_avx512(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
     const __m512i m8 = _mm512_set1_epi64(0xff);
     const __m512i sgn = _mm512_set1_epi64((long long)((uint64_t)1 << 63));
-    __mmask8 bad = 0;
-    size_t j = 0;
+    size_t nr = 0, j = 0;
     for (; j + 8 <= n; j += 8) {
         __m512i wv = _mm512_loadu_si512((const void *)(w + j));
         __m512i idx = _mm512_and_si512(wv, m8);
@@ -278,13 +280,14 @@ static int zig_fast_avx512(const uint64_t *w, size_t n, double *z)
         /* bit 8 of the word -> bit 63 */
         __m512i s = _mm512_and_si512(_mm512_slli_epi64(wv, 55), sgn);
         _mm512_storeu_pd(z + j, _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(x), s)));
-        bad |= _mm512_cmpge_epu64_mask(rabs, kk);
+        for (unsigned m = _mm512_cmpge_epu64_mask(rabs, kk); m; m &= m - 1)
+            rej[nr++] = (uint32_t)(j + (unsigned)__builtin_ctz(m));
     }
-    return (bad != 0) | zig_fast_portable(w + j, n - j, z + j);
+    return nr + zig_fast_portable(w + j, n - j, z + j, j, rej + nr);
 }
 
 __attribute__((target("avx2")))
-static int zig_fast_avx2(const uint64_t *w, size_t n, double *z)
+static size_t zig_fast_avx2(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
     const __m256i m8 = _mm256_set1_epi64x(0xff);
     const __m256i sgn = _mm256_set1_epi64x((long long)((uint64_t)1 << 63));
@@ -292,8 +295,7 @@ static int zig_fast_avx2(const uint64_t *w, size_t n, double *z)
      * converts it exactly */
     const __m256i ex = _mm256_set1_epi64x(0x4330000000000000LL);
     const __m256d two52 = _mm256_set1_pd(0x1.0p52);
-    __m256i bad = _mm256_setzero_si256();
-    size_t j = 0;
+    size_t nr = 0, j = 0;
     for (; j + 4 <= n; j += 4) {
         __m256i wv = _mm256_loadu_si256((const __m256i *)(w + j));
         __m256i idx = _mm256_and_si256(wv, m8);
@@ -305,59 +307,60 @@ static int zig_fast_avx2(const uint64_t *w, size_t n, double *z)
         __m256i s = _mm256_and_si256(_mm256_slli_epi64(wv, 55), sgn);
         _mm256_storeu_pd(z + j, _mm256_castsi256_pd(_mm256_xor_si256(_mm256_castpd_si256(x), s)));
         /* both below 2^63: the signed compare is the unsigned one */
-        bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_cmpgt_epi64(kk, rabs),
-                                                     _mm256_set1_epi64x(-1)));
+        unsigned ok = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(kk, rabs)));
+        for (unsigned m = ~ok & 0xfu; m; m &= m - 1)
+            rej[nr++] = (uint32_t)(j + (unsigned)__builtin_ctz(m));
     }
-    return (!_mm256_testz_si256(bad, bad)) | zig_fast_portable(w + j, n - j, z + j);
+    return nr + zig_fast_portable(w + j, n - j, z + j, j, rej + nr);
 }
 #endif
 
-int clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z)
+long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
     switch (isa) {
     case CLIF__ISA_PORTABLE:
-        return zig_fast_portable(w, n, z);
+        return (long)zig_fast_portable(w, n, z, 0, rej);
 #ifdef CLIF_PHILOX_X86
     case CLIF__ISA_AVX512:
         __builtin_cpu_init();
         if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")))
             return -1;
-        return zig_fast_avx512(w, n, z);
+        return (long)zig_fast_avx512(w, n, z, rej);
     case CLIF__ISA_AVX2:
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2"))
             return -1;
-        return zig_fast_avx2(w, n, z);
+        return (long)zig_fast_avx2(w, n, z, rej);
 #endif
     default:
         return -1;
     }
 }
 
-static int zig_fast(const uint64_t *w, size_t n, double *z)
+static size_t zig_fast(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
 #ifdef CLIF_PHILOX_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
-        return zig_fast_avx512(w, n, z);
+        return zig_fast_avx512(w, n, z, rej);
     if (__builtin_cpu_supports("avx2"))
-        return zig_fast_avx2(w, n, z);
+        return zig_fast_avx2(w, n, z, rej);
 #endif
-    return zig_fast_portable(w, n, z);
+    return zig_fast_portable(w, n, z, 0, rej);
 }
 
 void clif__normals(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *z)
 {
     uint64_t w[CLIF__BATCH + 2];
+    uint32_t rej[CLIF__BATCH];
     if (!n)
         return;
     uint64_t b0 = k0 >> 1, b1 = (k0 + n - 1) >> 1;
     clif__philox_words(seed, stream, CLIF_P_NORMAL, b0, (size_t)(b1 - b0 + 1), w);
     const uint64_t *ww = w + (k0 & 1);
-    if (zig_fast(ww, n, z))
-        for (size_t j = 0; j < n; ++j)
-            if ((ww[j] >> 12) >= clif_zig_k[ww[j] & 0xff])
-                z[j] = clif__zig(ww[j], seed, stream, k0 + j);
+    size_t nr = zig_fast(ww, n, z, rej);
+    for (size_t r = 0; r < nr; ++r)
+        z[rej[r]] = clif__zig(ww[rej[r]], seed, stream, k0 + rej[r]);
 }
 
 clif_status clif_rng_normal(uint64_t seed, uint64_t stream, uint64_t start, size_t n,

@@ -174,7 +174,7 @@ enum { CLIF__ISA_PORTABLE = 0, CLIF__ISA_AVX2 = 1, CLIF__ISA_AVX512 = 2 };
 int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned purpose,
                            uint64_t index0, size_t nblocks, uint64_t *w);
 /* The ziggurat fast pass of clif__normals on one named path: z[j] for the
- * words accepted at once; returns 1 when some word was not, 0 when all
- * were, -1 when the path is missing. */
-int clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z);
+ * words accepted at once, the positions of the others in rej[] (room for
+ * n); returns their number, or -1 when the path is missing. */
+long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_t *rej);
 #endif
