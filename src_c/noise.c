@@ -306,6 +306,136 @@ static int exact_slow(const run_ctx *rc, const clif_noise_prop *p, lane *L, size
     return r;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
+#define CLIF_NOISE_AVX512 1
+#include <immintrin.h>
+
+/* Writes grid point k + 1 of lane j's trace when it is recorded. */
+static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rbase,
+                        const lane *L, int64_t k, double V)
+{
+    if (L->recd && (k + 1) % every == 0)
+        rec->out[(size_t)((k + 1) / every - rbase / every - 1) * rec->n + L->rslot] = V;
+}
+
+/* The exact method for a full group of GROUP = 8 neurons at the same step,
+ * constant current between changes, no sine: the common update of all 8 in
+ * one AVX-512 register, the rare steps (crossing or bridge test, refractory
+ * end) per lane through exact_slow.  Every lane's arithmetic is the scalar
+ * loop's, operation for operation (IEEE add/sub/mul, no contraction, the
+ * same order, the +0.0 of the absent sine included), so the results are
+ * bit-identical to it.  Advances the lanes to b1; -1 when the spike buffer
+ * filled, with each lane at a grid point of its own. */
+__attribute__((target("avx512f")))
+static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane *ln,
+                              double (*zb)[BLOCK], int64_t kfirst, int64_t b0, int64_t b1,
+                              size_t g0, const clif_noise_record *rec, int64_t every,
+                              int64_t rbase)
+{
+    double Va[8], x1a[8], muca[8], Ea[8], sda[8], tha[8], bra[8], rfa[8];
+    int64_t refa[8];
+    unsigned live = 0, anyrec = 0;
+    int first = -1;
+    for (int j = 0; j < 8; ++j) {
+        Va[j] = ln[j].V; muca[j] = ln[j].muc; rfa[j] = ln[j].ref_frac;
+        Ea[j] = p[j].E; sda[j] = p[j].sd; tha[j] = p[j].V_th; bra[j] = p[j].bridge;
+        refa[j] = ln[j].live ? ln[j].ref_step : INT64_MAX; /* a dead lane never steps */
+        if (ln[j].live) {
+            live |= 1u << j;
+            anyrec |= (unsigned)ln[j].recd;
+            if (first < 0)
+                first = j;
+        }
+    }
+    const __m512d zero = _mm512_setzero_pd(), lim = _mm512_set1_pd(BRIDGE_SKIP);
+    const __m512d E = _mm512_loadu_pd(Ea), sd = _mm512_loadu_pd(sda);
+    const __m512d th = _mm512_loadu_pd(tha), br = _mm512_loadu_pd(bra);
+    const __mmask8 haveb = _mm512_cmp_pd_mask(br, zero, _CMP_GT_OQ);
+    const __m512i zidx = _mm512_set_epi64(7 * BLOCK, 6 * BLOCK, 5 * BLOCK, 4 * BLOCK,
+                                          3 * BLOCK, 2 * BLOCK, BLOCK, 0);
+    __m512d V = _mm512_loadu_pd(Va), muc = _mm512_loadu_pd(muca), rf = _mm512_loadu_pd(rfa);
+    __m512i ref = _mm512_loadu_si512((const void *)refa);
+    /* the lanes share the step, hence the position in the change list */
+    int64_t nc = ln[first].next_change;
+    for (int64_t k = kfirst; k < b1; ++k) {
+        if (k >= nc) {
+            for (int j = 0; j < 8; ++j)
+                if (live >> j & 1) {
+                    next_current(rc, &p[j], &ln[j], k);
+                    muca[j] = ln[j].muc;
+                }
+            muc = _mm512_loadu_pd(muca);
+            nc = ln[first].next_change;
+        }
+        const __m512i kv = _mm512_set1_epi64(k);
+        const __mmask8 act = _mm512_cmpge_epi64_mask(kv, ref);
+        const __mmask8 refend = act & _mm512_cmpeq_epi64_mask(kv, ref)
+                                & _mm512_cmp_pd_mask(rf, zero, _CMP_GT_OQ);
+        const __m512d z = _mm512_i64gather_pd(zidx, &zb[0][k - b0], 8);
+        /* (muc + Pk1) + ((V - muc - Pk) E) + sd z with Pk = Pk1 = 0 */
+        const __m512d x1 = _mm512_add_pd(
+            _mm512_add_pd(_mm512_add_pd(muc, zero),
+                          _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(V, muc), zero), E)),
+            _mm512_mul_pd(sd, z));
+        const __mmask8 cross = _mm512_cmp_pd_mask(x1, th, _CMP_GE_OQ);
+        const __m512d ex = _mm512_mul_pd(_mm512_mul_pd(br, _mm512_sub_pd(th, V)),
+                                         _mm512_sub_pd(th, x1));
+        const __mmask8 near = _mm512_cmp_pd_mask(ex, lim, _CMP_LT_OQ) & haveb;
+        const __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
+        V = _mm512_mask_mov_pd(V, act & (__mmask8)~slow, x1);
+        if (slow) {
+            _mm512_storeu_pd(Va, V);
+            _mm512_storeu_pd(x1a, x1);
+            for (unsigned s = slow; s; s &= s - 1) {
+                const int j = __builtin_ctz(s);
+                lane *L = &ln[j];
+                L->V = Va[j]; L->ref_step = refa[j]; L->ref_frac = rfa[j];
+                int r = (refend >> j & 1)
+                            ? exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, 0.0, 1)
+                            : exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, x1a[j], 0);
+                if (r < 0) {
+                    /* lanes j and the slow ones after it stay at step k
+                     * (untouched), the others have done step k */
+                    for (int i = 0; i < 8; ++i) {
+                        if (!(live >> i & 1))
+                            continue;
+                        if (!(s >> i & 1)) {
+                            ln[i].V = Va[i]; ln[i].ref_step = refa[i]; ln[i].ref_frac = rfa[i];
+                            ln[i].k = k + 1;
+                            record_lane(rec, every, rbase, &ln[i], k, Va[i]);
+                        } else {
+                            ln[i].k = k;
+                            if (i != j) {
+                                ln[i].V = Va[i]; ln[i].ref_step = refa[i];
+                                ln[i].ref_frac = rfa[i];
+                            }
+                        }
+                    }
+                    return -1;
+                }
+                Va[j] = L->V; refa[j] = L->ref_step; rfa[j] = L->ref_frac;
+            }
+            V = _mm512_loadu_pd(Va);
+            ref = _mm512_loadu_si512((const void *)refa);
+            rf = _mm512_loadu_pd(rfa);
+        }
+        if (anyrec && (k + 1) % every == 0) {
+            _mm512_storeu_pd(Va, V);
+            for (int j = 0; j < 8; ++j)
+                if (live >> j & 1)
+                    record_lane(rec, every, rbase, &ln[j], k, Va[j]);
+        }
+    }
+    _mm512_storeu_pd(Va, V);
+    for (int j = 0; j < 8; ++j)
+        if (live >> j & 1) {
+            ln[j].V = Va[j]; ln[j].ref_step = refa[j]; ln[j].ref_frac = rfa[j];
+            ln[j].k = b1;
+        }
+    return 0;
+}
+#endif
+
 clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
                            const clif_noise_drive *drive, double dt, clif_noise_method method,
                            uint64_t seed, uint64_t neuron0, int64_t step_stop,
@@ -374,6 +504,10 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
     lane ln[GROUP];
     const run_ctx rc = {drive, dt, seed, neuron0, method == CLIF_NOISE_EULER, sine, nch,
                         sine ? drive->omega : 0.0, sine ? drive->phase : 0.0, spikes, sn, cs};
+#ifdef CLIF_NOISE_AVX512
+    __builtin_cpu_init();
+    const int use_avx512 = __builtin_cpu_supports("avx512f");
+#endif
     for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
         int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
         if (sine)
@@ -385,8 +519,8 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
         size_t rslot = 0;
         for (size_t g0 = 0; g0 < n; g0 += GROUP) {
             const int m = n - g0 < GROUP ? (int)(n - g0) : GROUP;
-            int live = 0;
-            int64_t kfirst = b1;
+            int live = 0, aligned = 1;
+            int64_t kfirst = b1, klast = -1;
             for (int j = 0; j < m; ++j) {
                 const size_t i = g0 + (size_t)j;
                 lane *L = &ln[j];
@@ -398,6 +532,8 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                 ++live;
                 if (L->k < kfirst)
                     kfirst = L->k;
+                if (L->k > klast)
+                    klast = L->k;
                 const clif_noise_prop *p = &prop[i];
                 L->V = s->V;
                 L->ref_frac = s->ref_frac;
@@ -424,6 +560,16 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
             }
             if (!live)
                 continue;
+            aligned = kfirst == klast;
+#ifdef CLIF_NOISE_AVX512
+            if (use_avx512 && aligned && m == GROUP && !rc.euler && !sine) {
+                if (group_exact_avx512(&rc, prop + g0, ln, zb, kfirst, b0, b1, g0, record, every,
+                                       rbase) < 0)
+                    goto full;
+                store_lanes(state + g0, ln, m);
+                continue;
+            }
+#endif
             /* Steps outer, neurons inner: the neurons' updates are
              * independent, so the CPU overlaps their dependency chains
              * (each neuron alone would wait on its own ~20-cycle chain per
