@@ -310,6 +310,27 @@ static int exact_slow(const run_ctx *rc, const clif_noise_prop *p, lane *L, size
 #define CLIF_NOISE_AVX512 1
 #include <immintrin.h>
 
+/* Philox4x32-10 on 8 blocks at once, as in rng.c: block j held as
+ * A = c0 | c1 << 32, B = c2 | c3 << 32 (also its two output words). */
+__attribute__((target("avx512f"), always_inline))
+static inline void philox_x8(__m512i *A, __m512i *B, uint64_t seed)
+{
+    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    __m512i a = *A, b = *B;
+    for (int r = 0; r < 10; ++r) {
+        __m512i p0 = _mm512_mul_epu32(a, M0), p1 = _mm512_mul_epu32(b, M1);
+        __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
+        __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
+        a = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(a, 32), _mm512_set1_epi64(k0), 0x96);
+        b = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(b, 32), _mm512_set1_epi64(k1), 0x96);
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    *A = a;
+    *B = b;
+}
+
 /* Writes grid point k + 1 of lane j's trace when it is recorded. */
 static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rbase,
                         const lane *L, int64_t k, double V)
@@ -326,7 +347,7 @@ static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rba
  * same order, the +0.0 of the absent sine included), so the results are
  * bit-identical to it.  Advances the lanes to b1; -1 when the spike buffer
  * filled, with each lane at a grid point of its own. */
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,avx512dq")))
 static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane *ln,
                               double (*zb)[BLOCK], int64_t kfirst, int64_t b0, int64_t b1,
                               size_t g0, const clif_noise_record *rec, int64_t every,
@@ -353,6 +374,14 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
     const __mmask8 haveb = _mm512_cmp_pd_mask(br, zero, _CMP_GT_OQ);
     const __m512i zidx = _mm512_set_epi64(7 * BLOCK, 6 * BLOCK, 5 * BLOCK, 4 * BLOCK,
                                           3 * BLOCK, 2 * BLOCK, BLOCK, 0);
+    /* the bridge test's first uniform: word 1 of block (CLIF_P_BRIDGE + 16,
+     * k) of each lane's stream, i.e. what clif__sub_u01 draws first in
+     * rest_of_step (see clif__sub_next) */
+    const __m512i bgid = _mm512_add_epi64(_mm512_set1_epi64((long long)(rc->neuron0 + g0)),
+                                          _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+    const uint64_t bpur = (uint64_t)(CLIF_P_BRIDGE + 16u) << 56;
+    const __m512d one_eps = _mm512_set1_pd(1.0 + 1e-9), half = _mm512_set1_pd(0.5);
+    const __m512d sixth = _mm512_set1_pd(1.0 / 6.0), onev = _mm512_set1_pd(1.0);
     __m512d V = _mm512_loadu_pd(Va), muc = _mm512_loadu_pd(muca), rf = _mm512_loadu_pd(rfa);
     __m512i ref = _mm512_loadu_si512((const void *)refa);
     /* the lanes share the step, hence the position in the change list */
@@ -381,7 +410,27 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
         const __m512d ex = _mm512_mul_pd(_mm512_mul_pd(br, _mm512_sub_pd(th, V)),
                                          _mm512_sub_pd(th, x1));
         const __mmask8 near = _mm512_cmp_pd_mask(ex, lim, _CMP_LT_OQ) & haveb;
-        const __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
+        __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
+        const __mmask8 test = slow & (__mmask8)~(refend | cross);
+        if (test) {
+            /* Bridge tests, all lanes' uniforms in one vector Philox.  The
+             * crossing probability exp(-ex) is below 1 / (1 + ex + ex^2/2 +
+             * ex^3/6) for ex > 0, so u above that (with a margin far beyond
+             * the rounding of either side) means no crossing, as the exact
+             * test would find, without exp.  The rest go the scalar way,
+             * which draws the same u again. */
+            __m512i A = _mm512_set1_epi64((long long)((uint64_t)k | bpur)), B = bgid;
+            philox_x8(&A, &B, rc->seed);
+            const __m512d u = _mm512_mul_pd(
+                _mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(B, 11)), half),
+                _mm512_set1_pd(0x1.0p-53));
+            const __m512d poly = _mm512_add_pd(
+                onev, _mm512_mul_pd(ex, _mm512_add_pd(
+                          onev, _mm512_mul_pd(ex, _mm512_add_pd(half, _mm512_mul_pd(ex, sixth))))));
+            const __mmask8 no = test & _mm512_cmp_pd_mask(ex, zero, _CMP_GT_OQ)
+                                & _mm512_cmp_pd_mask(_mm512_mul_pd(u, poly), one_eps, _CMP_GE_OQ);
+            slow &= (__mmask8)~no;
+        }
         V = _mm512_mask_mov_pd(V, act & (__mmask8)~slow, x1);
         if (slow) {
             _mm512_storeu_pd(Va, V);
@@ -506,7 +555,7 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                         sine ? drive->omega : 0.0, sine ? drive->phase : 0.0, spikes, sn, cs};
 #ifdef CLIF_NOISE_AVX512
     __builtin_cpu_init();
-    const int use_avx512 = __builtin_cpu_supports("avx512f");
+    const int use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 #endif
     for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
         int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
