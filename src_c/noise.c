@@ -568,7 +568,7 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
         size_t rslot = 0;
         for (size_t g0 = 0; g0 < n; g0 += GROUP) {
             const int m = n - g0 < GROUP ? (int)(n - g0) : GROUP;
-            int live = 0, aligned = 1;
+            int live = 0;
             int64_t kfirst = b1, klast = -1;
             for (int j = 0; j < m; ++j) {
                 const size_t i = g0 + (size_t)j;
@@ -609,9 +609,8 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
             }
             if (!live)
                 continue;
-            aligned = kfirst == klast;
 #ifdef CLIF_NOISE_AVX512
-            if (use_avx512 && aligned && m == GROUP && !rc.euler && !sine) {
+            if (use_avx512 && kfirst == klast && m == GROUP && !rc.euler && !sine) {
                 if (group_exact_avx512(&rc, prop + g0, ln, zb, kfirst, b0, b1, g0, record, every,
                                        rbase) < 0)
                     goto full;
