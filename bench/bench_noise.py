@@ -7,8 +7,14 @@ from V = E_L; the rate error against siegert_rate is measured after a 200 ms
 warm-up (so 1.2 s are simulated; the timing is normalised to 1e8 steps).
 Single thread everywhere.  Peers are skipped when not importable.
 
-Run: python setup.py -q build_ext --inplace && python bench/bench_noise.py
+Run: python setup.py -q build_ext --inplace && python bench/bench_noise.py [-rN] [which...]
+-rN repeats every measurement N times, interleaved (clif, peers, clif, ...),
+and ends with the medians and clif exact's speed ratios over each peer from
+the same run: on a shared machine the load changes within a run, so single
+figures and ratios between them are unreliable.
 """
+import collections
+import statistics
 import sys
 import time
 
@@ -21,6 +27,8 @@ from clif.theory import siegert_rate  # noqa: E402
 N, DT, WARM, T = 10_000, 0.1, 200.0, 1000.0
 TAU, R, EL, TH, VR, TREF, SIG = 20.0, 20.0, -70.0, -50.0, -70.0, 2.0, 5.0
 STEPS = int(round((WARM + T) / DT))
+RESULTS = collections.defaultdict(list)  # (name, I) -> [M neuron-steps/s]
+RNG = []  # (numpy ns, clif ns) per normal
 
 
 def report(name, I, wall, count):
@@ -29,6 +37,7 @@ def report(name, I, wall, count):
     rate_ns = N * STEPS / wall
     print(f"{name:22s} I={I:4.2f}  {wall:7.2f} s  {rate_ns / 1e6:7.1f} M neuron-steps/s  "
           f"rate {rate:7.3f} Hz  err {100 * (rate / nu - 1):+6.2f} %", flush=True)
+    RESULTS[(name, I)].append(rate_ns / 1e6)
 
 
 def bench_clif(I, method):
@@ -155,21 +164,48 @@ def bench_rng():
     print(f"RNG normals: numpy Generator.standard_normal {best['numpy'] / n * 1e9:.2f} ns, "
           f"clif.random.normal {best['clif'] / n * 1e9:.2f} ns "
           f"({best['numpy'] / best['clif']:.2f}x)", flush=True)
+    RNG.append((best["numpy"] / n * 1e9, best["clif"] / n * 1e9))
+
+
+def summary():
+    if RNG:
+        a, b = statistics.median(r[0] for r in RNG), statistics.median(r[1] for r in RNG)
+        print(f"\nRNG medians: numpy {a:.2f} ns, clif {b:.2f} ns per normal ({a / b:.2f}x)")
+    print("\nmedians [M neuron-steps/s] and clif exact / peer (ratio of medians):")
+    for I in (0.75, 1.25):
+        ref = RESULTS.get(("clif exact", I))
+        for (name, J), v in RESULTS.items():
+            if J != I:
+                continue
+            line = f"  {name:22s} I={I:4.2f}  median {statistics.median(v):7.1f}  (n={len(v)})"
+            if ref and name != "clif exact":
+                line += f"  clif exact is {statistics.median(ref) / statistics.median(v):5.2f}x"
+            print(line)
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["rng", "clif", "numpy", "numba", "brian2", "nest"]
-    if "rng" in which:
-        bench_rng()
-    for I in (0.75, 1.25):
-        if "clif" in which:
-            bench_clif(I, "exact")
-            bench_clif(I, "euler")
-        if "numpy" in which:
-            bench_numpy(I)
-        if "numba" in which:
-            bench_numba(I)
-        if "brian2" in which:
-            bench_brian2(I)
-        if "nest" in which:
-            bench_nest(I)
+    args = sys.argv[1:]
+    reps = 1
+    for a in list(args):
+        if a.startswith("-r"):
+            reps = int(a[2:])
+            args.remove(a)
+    which = args or ["rng", "clif", "numpy", "numba", "brian2", "nest"]
+    for _ in range(reps):
+        if "rng" in which:
+            bench_rng()
+        for I in (0.75, 1.25):
+            if "clif" in which:
+                bench_clif(I, "exact")
+                bench_clif(I, "euler")
+            if "numpy" in which:
+                bench_numpy(I)
+            if "numba" in which:
+                bench_numba(I)
+            if "brian2" in which:
+                bench_brian2(I)
+            if "nest" in which:
+                bench_nest(I)
+            if "clif" in which:
+                bench_clif(I, "exact")
+    summary()

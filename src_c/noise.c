@@ -128,16 +128,15 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
     const clif_noise_prop *p = c->p;
     for (;;) {
         double d = c->dt - a; /* length of the interval [a, dt) */
-        double E, sdv, bridge, T, eh, Pa;
+        double E, sdv, bridge, T, eh, Pa, hd = 0.0;
         if (a == 0.0) {
             E = p->E; sdv = p->sd; bridge = p->bridge; T = p->Tbm; eh = p->eh; Pa = c->Pk;
         } else {
-            double hd = d / p->tau_m;
+            hd = d / p->tau_m;
             E = exp(-hd);
             sdv = p->sigma * sqrt(-0.5 * expm1(-2.0 * hd));
             bridge = p->sigma > 0.0 ? 2.0 / (p->sigma * p->sigma * sinh(hd)) : 0.0;
-            T = expm1(2.0 * hd);
-            eh = exp(hd);
+            T = eh = 0.0; /* needed only after a crossing: computed there */
             Pa = 0.0;
             if (c->sine) {
                 double ph = c->omega * (c->t0 + a) + c->phase;
@@ -155,6 +154,10 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
         if (!crossed) {
             *V = x1;
             return 0;
+        }
+        if (a != 0.0) {
+            T = expm1(2.0 * hd);
+            eh = exp(hd);
         }
         /* Crossing time inside [a, dt): fraction f of the bridge clock. */
         double ts;
@@ -210,7 +213,7 @@ static int64_t first_change_after(const clif_noise_drive *dr, int64_t k)
 }
 
 /* Neurons stepped in lockstep (see the loop in clif_noise_run). */
-#define GROUP 8
+#define GROUP 16
 
 /* A neuron's evolving state while its group steps through a block. */
 typedef struct lane {
@@ -339,150 +342,167 @@ static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rba
         rec->out[(size_t)((k + 1) / every - rbase / every - 1) * rec->n + L->rslot] = V;
 }
 
-/* The exact method for a full group of GROUP = 8 neurons at the same step,
- * constant current between changes, no sine: the common update of all 8 in
- * one AVX-512 register, the rare steps (crossing or bridge test, refractory
- * end) per lane through exact_slow.  Every lane's arithmetic is the scalar
+/* The exact method for a full group of GROUP neurons at the same step,
+ * constant current between changes, no sine: the common update in NV
+ * AVX-512 registers of 8 lanes (several, so that their ~25-cycle chains per
+ * step overlap), the rare steps (crossing or bridge test, refractory end)
+ * per lane through exact_slow.  Every lane's arithmetic is the scalar
  * loop's, operation for operation (IEEE add/sub/mul, no contraction, the
  * same order, the +0.0 of the absent sine included), so the results are
  * bit-identical to it.  Advances the lanes to b1; -1 when the spike buffer
  * filled, with each lane at a grid point of its own. */
+#define NV (GROUP / 8)
 __attribute__((target("avx512f,avx512dq")))
 static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane *ln,
                               double (*zb)[BLOCK], int64_t kfirst, int64_t b0, int64_t b1,
                               size_t g0, const clif_noise_record *rec, int64_t every,
                               int64_t rbase)
 {
-    double Va[8], x1a[8], muca[8], Ea[8], sda[8], tha[8], bra[8], rfa[8];
-    int64_t refa[8];
-    unsigned live = 0, anyrec = 0;
+    double Va[GROUP], x1a[8], muca[GROUP], Ea[GROUP], sda[GROUP], tha[GROUP], bra[GROUP];
+    double rfa[GROUP];
+    int64_t refa[GROUP];
+    unsigned anyrec = 0;
     int first = -1;
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < GROUP; ++j) {
         Va[j] = ln[j].V; muca[j] = ln[j].muc; rfa[j] = ln[j].ref_frac;
         Ea[j] = p[j].E; sda[j] = p[j].sd; tha[j] = p[j].V_th; bra[j] = p[j].bridge;
         refa[j] = ln[j].live ? ln[j].ref_step : INT64_MAX; /* a dead lane never steps */
         if (ln[j].live) {
-            live |= 1u << j;
             anyrec |= (unsigned)ln[j].recd;
             if (first < 0)
                 first = j;
         }
     }
     const __m512d zero = _mm512_setzero_pd(), lim = _mm512_set1_pd(BRIDGE_SKIP);
-    const __m512d E = _mm512_loadu_pd(Ea), sd = _mm512_loadu_pd(sda);
-    const __m512d th = _mm512_loadu_pd(tha), br = _mm512_loadu_pd(bra);
-    const __mmask8 haveb = _mm512_cmp_pd_mask(br, zero, _CMP_GT_OQ);
     const __m512i zidx = _mm512_set_epi64(7 * BLOCK, 6 * BLOCK, 5 * BLOCK, 4 * BLOCK,
                                           3 * BLOCK, 2 * BLOCK, BLOCK, 0);
     /* the bridge test's first uniform: word 1 of block (CLIF_P_BRIDGE + 16,
      * k) of each lane's stream, i.e. what clif__sub_u01 draws first in
      * rest_of_step (see clif__sub_next) */
-    const __m512i bgid = _mm512_add_epi64(_mm512_set1_epi64((long long)(rc->neuron0 + g0)),
-                                          _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
     const uint64_t bpur = (uint64_t)(CLIF_P_BRIDGE + 16u) << 56;
     const __m512d one_eps = _mm512_set1_pd(1.0 + 1e-9), half = _mm512_set1_pd(0.5);
     const __m512d sixth = _mm512_set1_pd(1.0 / 6.0), onev = _mm512_set1_pd(1.0);
-    __m512d V = _mm512_loadu_pd(Va), muc = _mm512_loadu_pd(muca), rf = _mm512_loadu_pd(rfa);
-    __m512i ref = _mm512_loadu_si512((const void *)refa);
+    __m512d E[NV], sd[NV], th[NV], br[NV], V[NV], muc[NV], rf[NV];
+    __m512i ref[NV], bgid[NV];
+    __mmask8 haveb[NV];
+    for (int v = 0; v < NV; ++v) {
+        E[v] = _mm512_loadu_pd(Ea + 8 * v); sd[v] = _mm512_loadu_pd(sda + 8 * v);
+        th[v] = _mm512_loadu_pd(tha + 8 * v); br[v] = _mm512_loadu_pd(bra + 8 * v);
+        haveb[v] = _mm512_cmp_pd_mask(br[v], zero, _CMP_GT_OQ);
+        V[v] = _mm512_loadu_pd(Va + 8 * v); muc[v] = _mm512_loadu_pd(muca + 8 * v);
+        rf[v] = _mm512_loadu_pd(rfa + 8 * v);
+        ref[v] = _mm512_loadu_si512((const void *)(refa + 8 * v));
+        bgid[v] = _mm512_add_epi64(_mm512_set1_epi64((long long)(rc->neuron0 + g0 + 8u * v)),
+                                   _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+    }
     /* the lanes share the step, hence the position in the change list */
     int64_t nc = ln[first].next_change;
     for (int64_t k = kfirst; k < b1; ++k) {
         if (k >= nc) {
-            for (int j = 0; j < 8; ++j)
-                if (live >> j & 1) {
+            for (int j = 0; j < GROUP; ++j)
+                if (ln[j].live) {
                     next_current(rc, &p[j], &ln[j], k);
                     muca[j] = ln[j].muc;
                 }
-            muc = _mm512_loadu_pd(muca);
+            for (int v = 0; v < NV; ++v)
+                muc[v] = _mm512_loadu_pd(muca + 8 * v);
             nc = ln[first].next_change;
         }
         const __m512i kv = _mm512_set1_epi64(k);
-        const __mmask8 act = _mm512_cmpge_epi64_mask(kv, ref);
-        const __mmask8 refend = act & _mm512_cmpeq_epi64_mask(kv, ref)
-                                & _mm512_cmp_pd_mask(rf, zero, _CMP_GT_OQ);
-        const __m512d z = _mm512_i64gather_pd(zidx, &zb[0][k - b0], 8);
-        /* (muc + Pk1) + ((V - muc - Pk) E) + sd z with Pk = Pk1 = 0 */
-        const __m512d x1 = _mm512_add_pd(
-            _mm512_add_pd(_mm512_add_pd(muc, zero),
-                          _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(V, muc), zero), E)),
-            _mm512_mul_pd(sd, z));
-        const __mmask8 cross = _mm512_cmp_pd_mask(x1, th, _CMP_GE_OQ);
-        const __m512d ex = _mm512_mul_pd(_mm512_mul_pd(br, _mm512_sub_pd(th, V)),
-                                         _mm512_sub_pd(th, x1));
-        const __mmask8 near = _mm512_cmp_pd_mask(ex, lim, _CMP_LT_OQ) & haveb;
-        __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
-        const __mmask8 test = slow & (__mmask8)~(refend | cross);
-        if (test) {
-            /* Bridge tests, all lanes' uniforms in one vector Philox.  The
-             * crossing probability exp(-ex) is below 1 / (1 + ex + ex^2/2 +
-             * ex^3/6) for ex > 0, so u above that (with a margin far beyond
-             * the rounding of either side) means no crossing, as the exact
-             * test would find, without exp.  The rest go the scalar way,
-             * which draws the same u again. */
-            __m512i A = _mm512_set1_epi64((long long)((uint64_t)k | bpur)), B = bgid;
-            philox_x8(&A, &B, rc->seed);
-            const __m512d u = _mm512_mul_pd(
-                _mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(B, 11)), half),
-                _mm512_set1_pd(0x1.0p-53));
-            const __m512d poly = _mm512_add_pd(
-                onev, _mm512_mul_pd(ex, _mm512_add_pd(
-                          onev, _mm512_mul_pd(ex, _mm512_add_pd(half, _mm512_mul_pd(ex, sixth))))));
-            const __mmask8 no = test & _mm512_cmp_pd_mask(ex, zero, _CMP_GT_OQ)
-                                & _mm512_cmp_pd_mask(_mm512_mul_pd(u, poly), one_eps, _CMP_GE_OQ);
-            slow &= (__mmask8)~no;
-        }
-        V = _mm512_mask_mov_pd(V, act & (__mmask8)~slow, x1);
-        if (slow) {
-            _mm512_storeu_pd(Va, V);
+        for (int v = 0; v < NV; ++v) {
+            const __mmask8 act = _mm512_cmpge_epi64_mask(kv, ref[v]);
+            const __mmask8 refend = act & _mm512_cmpeq_epi64_mask(kv, ref[v])
+                                    & _mm512_cmp_pd_mask(rf[v], zero, _CMP_GT_OQ);
+            const __m512d z = _mm512_i64gather_pd(zidx, &zb[8 * v][k - b0], 8);
+            /* (muc + Pk1) + ((V - muc - Pk) E) + sd z with Pk = Pk1 = 0 */
+            const __m512d x1 = _mm512_add_pd(
+                _mm512_add_pd(_mm512_add_pd(muc[v], zero),
+                              _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(V[v], muc[v]), zero),
+                                            E[v])),
+                _mm512_mul_pd(sd[v], z));
+            const __mmask8 cross = _mm512_cmp_pd_mask(x1, th[v], _CMP_GE_OQ);
+            const __m512d ex = _mm512_mul_pd(_mm512_mul_pd(br[v], _mm512_sub_pd(th[v], V[v])),
+                                             _mm512_sub_pd(th[v], x1));
+            const __mmask8 near = _mm512_cmp_pd_mask(ex, lim, _CMP_LT_OQ) & haveb[v];
+            __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
+            const __mmask8 test = slow & (__mmask8)~(refend | cross);
+            if (test) {
+                /* Bridge tests, the lanes' uniforms in one vector Philox.
+                 * The crossing probability exp(-ex) is below 1 / (1 + ex +
+                 * ex^2/2 + ex^3/6) for ex > 0, so u above that (with a
+                 * margin far beyond the rounding of either side) means no
+                 * crossing, as the exact test would find, without exp.  The
+                 * rest go the scalar way, which draws the same u again. */
+                __m512i A = _mm512_set1_epi64((long long)((uint64_t)k | bpur)), B = bgid[v];
+                philox_x8(&A, &B, rc->seed);
+                const __m512d u = _mm512_mul_pd(
+                    _mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(B, 11)), half),
+                    _mm512_set1_pd(0x1.0p-53));
+                const __m512d poly = _mm512_add_pd(
+                    onev, _mm512_mul_pd(ex, _mm512_add_pd(onev, _mm512_mul_pd(
+                              ex, _mm512_add_pd(half, _mm512_mul_pd(ex, sixth))))));
+                const __mmask8 no = test & _mm512_cmp_pd_mask(ex, zero, _CMP_GT_OQ)
+                                    & _mm512_cmp_pd_mask(_mm512_mul_pd(u, poly), one_eps,
+                                                         _CMP_GE_OQ);
+                slow &= (__mmask8)~no;
+            }
+            V[v] = _mm512_mask_mov_pd(V[v], act & (__mmask8)~slow, x1);
+            if (!slow)
+                continue;
+            double *Vv = Va + 8 * v, *rfv = rfa + 8 * v;
+            int64_t *refv = refa + 8 * v;
+            _mm512_storeu_pd(Vv, V[v]);
             _mm512_storeu_pd(x1a, x1);
             for (unsigned s = slow; s; s &= s - 1) {
-                const int j = __builtin_ctz(s);
+                const int l = __builtin_ctz(s), j = 8 * v + l;
                 lane *L = &ln[j];
-                L->V = Va[j]; L->ref_step = refa[j]; L->ref_frac = rfa[j];
-                int r = (refend >> j & 1)
+                L->V = Vv[l]; L->ref_step = refv[l]; L->ref_frac = rfv[l];
+                int r = (refend >> l & 1)
                             ? exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, 0.0, 1)
-                            : exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, x1a[j], 0);
+                            : exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, x1a[l], 0);
                 if (r < 0) {
-                    /* lanes j and the slow ones after it stay at step k
-                     * (untouched), the others have done step k */
-                    for (int i = 0; i < 8; ++i) {
-                        if (!(live >> i & 1))
+                    /* Lane j and the slow lanes after it in this register
+                     * stay at step k (untouched), as do the later
+                     * registers; the others have done step k. */
+                    for (int w = 0; w < NV; ++w)
+                        if (w != v) /* register v's lanes are in Vv already */
+                            _mm512_storeu_pd(Va + 8 * w, V[w]);
+                    for (int i = 0; i < GROUP; ++i) {
+                        if (!ln[i].live || i == j)
                             continue;
-                        if (!(s >> i & 1)) {
-                            ln[i].V = Va[i]; ln[i].ref_step = refa[i]; ln[i].ref_frac = rfa[i];
-                            ln[i].k = k + 1;
+                        int done = i < 8 * v || (i < 8 * v + 8 && !(s >> (i - 8 * v) & 1));
+                        ln[i].V = Va[i]; ln[i].ref_step = refa[i]; ln[i].ref_frac = rfa[i];
+                        ln[i].k = done ? k + 1 : k;
+                        if (done)
                             record_lane(rec, every, rbase, &ln[i], k, Va[i]);
-                        } else {
-                            ln[i].k = k;
-                            if (i != j) {
-                                ln[i].V = Va[i]; ln[i].ref_step = refa[i];
-                                ln[i].ref_frac = rfa[i];
-                            }
-                        }
                     }
+                    ln[j].k = k;
                     return -1;
                 }
-                Va[j] = L->V; refa[j] = L->ref_step; rfa[j] = L->ref_frac;
+                Vv[l] = L->V; refv[l] = L->ref_step; rfv[l] = L->ref_frac;
             }
-            V = _mm512_loadu_pd(Va);
-            ref = _mm512_loadu_si512((const void *)refa);
-            rf = _mm512_loadu_pd(rfa);
+            V[v] = _mm512_loadu_pd(Vv);
+            ref[v] = _mm512_loadu_si512((const void *)refv);
+            rf[v] = _mm512_loadu_pd(rfv);
         }
         if (anyrec && (k + 1) % every == 0) {
-            _mm512_storeu_pd(Va, V);
-            for (int j = 0; j < 8; ++j)
-                if (live >> j & 1)
+            for (int v = 0; v < NV; ++v)
+                _mm512_storeu_pd(Va + 8 * v, V[v]);
+            for (int j = 0; j < GROUP; ++j)
+                if (ln[j].live)
                     record_lane(rec, every, rbase, &ln[j], k, Va[j]);
         }
     }
-    _mm512_storeu_pd(Va, V);
-    for (int j = 0; j < 8; ++j)
-        if (live >> j & 1) {
+    for (int v = 0; v < NV; ++v)
+        _mm512_storeu_pd(Va + 8 * v, V[v]);
+    for (int j = 0; j < GROUP; ++j)
+        if (ln[j].live) {
             ln[j].V = Va[j]; ln[j].ref_step = refa[j]; ln[j].ref_frac = rfa[j];
             ln[j].k = b1;
         }
     return 0;
 }
+#undef NV
 #endif
 
 clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
