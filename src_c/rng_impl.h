@@ -80,12 +80,8 @@ static inline void clif__sub_init(clif__sub *s, uint64_t seed, uint64_t stream, 
     s->lane = 0; s->have = 0;
 }
 
-/* Lane j of a sub-stream is block (purpose + 16 j, index): purposes are
- * < 16, so lanes of different purposes never meet; 15 lanes (30 words) are
- * far more than any draw needs (a ziggurat rejection has probability 1.2%,
- * a crossing needs 3 words), and past them the lanes wrap into the
- * purpose's own later lanes of a different index, still not shared with
- * any other draw of the same step. */
+/* The next word of a sub-stream (lanes as described above clif__sub; a
+ * lane's words are taken w[1] first, then w[0]). */
 static inline uint64_t clif__sub_next(clif__sub *s)
 {
     if (!s->have) {
