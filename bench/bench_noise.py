@@ -7,8 +7,14 @@ from V = E_L; the rate error against siegert_rate is measured after a 200 ms
 warm-up (so 1.2 s are simulated; the timing is normalised to 1e8 steps).
 Single thread everywhere.  Peers are skipped when not importable.
 
-Run: python setup.py -q build_ext --inplace && python bench/bench_noise.py
+Run: python setup.py -q build_ext --inplace && python bench/bench_noise.py [-rN] [which...]
+-rN repeats every measurement N times, interleaved (clif, peers, clif, ...),
+and ends with the medians and clif exact's speed ratios over each peer from
+the same run: on a shared machine the load changes within a run, so single
+figures and ratios between them are unreliable.
 """
+import collections
+import statistics
 import sys
 import time
 
@@ -21,23 +27,42 @@ from clif.theory import siegert_rate  # noqa: E402
 N, DT, WARM, T = 10_000, 0.1, 200.0, 1000.0
 TAU, R, EL, TH, VR, TREF, SIG = 20.0, 20.0, -70.0, -50.0, -70.0, 2.0, 5.0
 STEPS = int(round((WARM + T) / DT))
+RESULTS = collections.defaultdict(list)  # (name, I) -> [M neuron-steps/s]
+RNG = []  # (numpy ns, clif ns) per normal
+# The same rates from the process's CPU time (time.process_time; every
+# peer runs single-threaded): less sensitive to other jobs taking the CPU
+# away mid-run than wall time, though not to their cache and memory traffic.
+CPU = collections.defaultdict(list)
 
 
-def report(name, I, wall, count):
+class Clock:
+    def __enter__(self):
+        self.w, self.c = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.w
+        self.cpu = time.process_time() - self.c
+
+
+def report(name, I, wall, count, cpu=None):
     nu = siegert_rate(I, SIG, tau_m=TAU, R_m=R, E_L=EL, V_th=TH, V_reset=VR, t_ref=TREF)
     rate = count / N / (T / 1000)
     rate_ns = N * STEPS / wall
     print(f"{name:22s} I={I:4.2f}  {wall:7.2f} s  {rate_ns / 1e6:7.1f} M neuron-steps/s  "
           f"rate {rate:7.3f} Hz  err {100 * (rate / nu - 1):+6.2f} %", flush=True)
+    RESULTS[(name, I)].append(rate_ns / 1e6)
+    if cpu:
+        CPU[(name, I)].append(N * STEPS / cpu / 1e6)
 
 
 def bench_clif(I, method):
     pop = clif.NoisyPopulation(sigma=SIG, n=N, I_e=I, dt=DT, method=method, seed=1,
                                tau_m=TAU, R_m=R, E_L=EL, V_th=TH, V_reset=VR, t_ref=TREF)
-    t0 = time.perf_counter()
-    pop.run(WARM)
-    sp = pop.run(WARM + T)
-    report(f"clif {method}", I, time.perf_counter() - t0, len(sp))
+    with Clock() as c:
+        pop.run(WARM)
+        sp = pop.run(WARM + T)
+    report(f"clif {method}", I, c.wall, len(sp), c.cpu)
 
 
 def bench_numpy(I):
@@ -48,7 +73,7 @@ def bench_numpy(I):
     a, s = DT / TAU, SIG * np.sqrt(DT / TAU)
     mu = EL + R * I
     count = 0
-    t0 = time.perf_counter()
+    c = Clock().__enter__()
     for k in range(STEPS):
         active = ref == 0
         V = np.where(active, V + (mu - V) * a + s * rng.standard_normal(N), V)
@@ -58,7 +83,8 @@ def bench_numpy(I):
             count += int(spk.sum())
         V[spk] = VR
         ref[spk] = nref
-    report("numpy euler", I, time.perf_counter() - t0, count)
+    c.__exit__()
+    report("numpy euler", I, c.wall, count, c.cpu)
 
 
 def bench_numba(I):
@@ -89,9 +115,9 @@ def bench_numba(I):
     ref = np.zeros(N, dtype=np.int64)
     args = (EL + R * I, DT / TAU, SIG * np.sqrt(DT / TAU), int(round(TREF / DT)))
     run(V.copy(), ref.copy(), *args, 10, 5, 1)  # compile
-    t0 = time.perf_counter()
-    c = run(V, ref, *args, STEPS, int(round(WARM / DT)), 1)
-    report("numba euler", I, time.perf_counter() - t0, c)
+    with Clock() as c:
+        cnt = run(V, ref, *args, STEPS, int(round(WARM / DT)), 1)
+    report("numba euler", I, c.wall, cnt, c.cpu)
 
 
 def bench_brian2(I):
@@ -109,11 +135,11 @@ def bench_brian2(I):
     G.v = EL * b2.mV
     M = b2.SpikeMonitor(G)
     b2.run(1 * b2.ms)  # compile
-    t0 = time.perf_counter()
-    b2.run(WARM * b2.ms)
-    n0 = M.num_spikes
-    b2.run(T * b2.ms)
-    report("brian2 (cython)", I, time.perf_counter() - t0, M.num_spikes - n0)
+    with Clock() as c:
+        b2.run(WARM * b2.ms)
+        n0 = M.num_spikes
+        b2.run(T * b2.ms)
+    report("brian2 (cython)", I, c.wall, M.num_spikes - n0, c.cpu)
 
 
 def bench_nest(I):
@@ -138,9 +164,9 @@ def bench_nest(I):
     nest.Connect(ng, neu)
     sr = nest.Create("spike_recorder", params=dict(start=WARM))
     nest.Connect(neu, sr)
-    t0 = time.perf_counter()
-    nest.Simulate(WARM + T)
-    report("nest iaf_psc_delta", I, time.perf_counter() - t0, sr.n_events)
+    with Clock() as c:
+        nest.Simulate(WARM + T)
+    report("nest iaf_psc_delta", I, c.wall, sr.n_events, c.cpu)
 
 
 def bench_rng():
@@ -155,21 +181,49 @@ def bench_rng():
     print(f"RNG normals: numpy Generator.standard_normal {best['numpy'] / n * 1e9:.2f} ns, "
           f"clif.random.normal {best['clif'] / n * 1e9:.2f} ns "
           f"({best['numpy'] / best['clif']:.2f}x)", flush=True)
+    RNG.append((best["numpy"] / n * 1e9, best["clif"] / n * 1e9))
 
+
+def summary():
+    if RNG:
+        a, b = statistics.median(r[0] for r in RNG), statistics.median(r[1] for r in RNG)
+        print(f"\nRNG medians: numpy {a:.2f} ns, clif {b:.2f} ns per normal ({a / b:.2f}x)")
+    for title, res in (("wall time", RESULTS), ("CPU time", CPU)):
+        print(f"\nmedians [M neuron-steps/s] from {title}, and clif exact / peer "
+              "(ratio of medians):")
+        for I in (0.75, 1.25):
+            ref = res.get(("clif exact", I))
+            for (name, J), v in res.items():
+                if J != I:
+                    continue
+                line = f"  {name:22s} I={I:4.2f}  median {statistics.median(v):7.1f}  (n={len(v)})"
+                if ref and name != "clif exact":
+                    line += f"  clif exact is {statistics.median(ref) / statistics.median(v):5.2f}x"
+                print(line)
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["rng", "clif", "numpy", "numba", "brian2", "nest"]
-    if "rng" in which:
-        bench_rng()
-    for I in (0.75, 1.25):
-        if "clif" in which:
-            bench_clif(I, "exact")
-            bench_clif(I, "euler")
-        if "numpy" in which:
-            bench_numpy(I)
-        if "numba" in which:
-            bench_numba(I)
-        if "brian2" in which:
-            bench_brian2(I)
-        if "nest" in which:
-            bench_nest(I)
+    args = sys.argv[1:]
+    reps = 1
+    for a in list(args):
+        if a.startswith("-r"):
+            reps = int(a[2:])
+            args.remove(a)
+    which = args or ["rng", "clif", "numpy", "numba", "brian2", "nest"]
+    for _ in range(reps):
+        if "rng" in which:
+            bench_rng()
+        for I in (0.75, 1.25):
+            if "clif" in which:
+                bench_clif(I, "exact")
+                bench_clif(I, "euler")
+            if "numpy" in which:
+                bench_numpy(I)
+            if "numba" in which:
+                bench_numba(I)
+            if "brian2" in which:
+                bench_brian2(I)
+            if "nest" in which:
+                bench_nest(I)
+            if "clif" in which:
+                bench_clif(I, "exact")
+    summary()

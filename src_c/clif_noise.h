@@ -15,6 +15,27 @@ extern "C" {
 /* Philox4x32-10 of Salmon et al. (2011), bit-compatible with Random123. */
 void clif_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
+/* Bit-stream contract (frozen: changing any of it changes every result).
+ * Block (seed, stream, purpose, index) = Philox4x32-10 with key
+ * (seed lo32, seed hi32) and counter (index lo32, index bits 32..55 |
+ * purpose << 24, stream lo32, stream hi32); its words are
+ * w0 = out0 | out1 << 32 and w1 = out2 | out3 << 32.
+ * - Normal k of a stream: word k & 1 of block (purpose 0, k >> 1) fed to a
+ *   256-layer ziggurat (layer = bits 0..7, sign = bit 8, magnitude = bits
+ *   12..63 times the layer's width); a rejected word continues in the
+ *   sub-stream (purpose 2, index k), whose lane j is block (2 + 16 (1 + j
+ *   mod 15), k + 2^52 ((j div 15) mod 16)), words taken w1 then w0.
+ * - Uniform k of a stream: ((word >> 11) + 1/2) 2^-53 of word k & 1 of
+ *   block (purpose 4, k >> 1).
+ * - Integrator, neuron g (global index), grid step k: the step's normal is
+ *   normal k of stream g; the bridge test and crossing time draw from the
+ *   sub-stream (purpose 1, k), the part-steps after a reset inside the step
+ *   from (purpose 3, k); the first bridge uniform is word w1 of block
+ *   (17, k).  So results depend on (seed, g, k) only.
+ * Every code path (portable C, AVX2, AVX-512, chosen at run time) gives
+ * these exact bits and, in the integrator, the same floating-point
+ * operations in the same order; src_c/tests check each path the CPU has. */
+
 /* Indices (positions in a stream, grid steps) must stay below this. */
 #define CLIF_RNG_INDEX_LIMIT ((uint64_t)1 << 52)
 
@@ -112,7 +133,8 @@ typedef struct clif_noise_record {
 
 /* Advance neurons 0..n-1 (global indices neuron0 + i, which key their
  * random streams) from their own state[i].step to grid point step_stop.
- * Spikes are appended to *spikes, grouped by neuron (not sorted by time).
+ * Spikes are appended to *spikes in an unspecified order (neither by time
+ * nor grouped by neuron: neurons are stepped in lockstep groups).
  * CLIF_E_CAPACITY: the buffer is full; every neuron's state is consistent
  * (at a grid point, all its spikes up to there stored), so the caller may
  * empty or grow the buffer and call again with the same arguments: the

@@ -24,9 +24,10 @@
  * exactly to the next grid point.  Neither the sqrt(dt) grid bias nor the
  * rate*dt/2 reset bias remains.
  *
- * Loop order: time blocks of BLOCK steps, neurons, steps.  The sine table of
- * a block is shared by all neurons; a neuron's state stays in registers
- * through a block. */
+ * Loop order: time blocks of BLOCK steps, groups of GROUP neurons, steps,
+ * neurons.  The sine table of a block is shared by all neurons; a group's
+ * normals for the block are drawn first in vectorised batches, then the
+ * group steps in lockstep so that its neurons' updates overlap. */
 #include "clif.h"
 #include "rng_impl.h"
 
@@ -127,16 +128,15 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
     const clif_noise_prop *p = c->p;
     for (;;) {
         double d = c->dt - a; /* length of the interval [a, dt) */
-        double E, sdv, bridge, T, eh, Pa;
+        double E, sdv, bridge, T, eh, Pa, hd = 0.0;
         if (a == 0.0) {
             E = p->E; sdv = p->sd; bridge = p->bridge; T = p->Tbm; eh = p->eh; Pa = c->Pk;
         } else {
-            double hd = d / p->tau_m;
+            hd = d / p->tau_m;
             E = exp(-hd);
             sdv = p->sigma * sqrt(-0.5 * expm1(-2.0 * hd));
             bridge = p->sigma > 0.0 ? 2.0 / (p->sigma * p->sigma * sinh(hd)) : 0.0;
-            T = expm1(2.0 * hd);
-            eh = exp(hd);
+            T = eh = 0.0; /* needed only after a crossing: computed there */
             Pa = 0.0;
             if (c->sine) {
                 double ph = c->omega * (c->t0 + a) + c->phase;
@@ -154,6 +154,10 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
         if (!crossed) {
             *V = x1;
             return 0;
+        }
+        if (a != 0.0) {
+            T = expm1(2.0 * hd);
+            eh = exp(hd);
         }
         /* Crossing time inside [a, dt): fraction f of the bridge clock. */
         double ts;
@@ -207,6 +211,299 @@ static int64_t first_change_after(const clif_noise_drive *dr, int64_t k)
     }
     return (int64_t)lo;
 }
+
+/* Neurons stepped in lockstep (see the loop in clif_noise_run). */
+#define GROUP 16
+
+/* A neuron's evolving state while its group steps through a block. */
+typedef struct lane {
+    double V, ref_frac, muc;
+    int64_t k, ref_step, next_change, jc;
+    ptrdiff_t ioff;
+    size_t rslot;
+    int recd, live;
+} lane;
+
+/* What the whole call shares. */
+typedef struct run_ctx {
+    const clif_noise_drive *drive;
+    double dt;
+    uint64_t seed, neuron0;
+    int euler, sine;
+    size_t nch;
+    double omega, phase;
+    clif_noise_spikes *sp;
+    const double *sn, *cs;
+} run_ctx;
+
+static void store_lanes(clif_noise_state *st, const lane *ln, int m)
+{
+    for (int j = 0; j < m; ++j) {
+        if (!ln[j].live)
+            continue;
+        st[j].V = ln[j].V;
+        st[j].step = ln[j].k;
+        st[j].ref_step = ln[j].ref_step;
+        st[j].ref_frac = ln[j].ref_frac;
+    }
+}
+
+/* The piecewise-constant current changes at step k. */
+static void next_current(const run_ctx *rc, const clif_noise_prop *p, lane *L, int64_t k)
+{
+    const clif_noise_drive *d = rc->drive;
+    while (k >= L->next_change) {
+        L->muc = p->mu0 + p->R_m * d->change_value[L->jc * d->ld + L->ioff];
+        ++L->jc;
+        L->next_change = (size_t)L->jc < rc->nch ? d->change_step[L->jc] : INT64_MAX;
+    }
+}
+
+/* Euler: the step from L->V to k + 1 ended at/above threshold.  -1: buffer
+ * full, L untouched (still at the start of step k). */
+static int euler_spike(const run_ctx *rc, const clif_noise_prop *p, lane *L, size_t i,
+                       int64_t k)
+{
+    clif_noise_spikes *sp = rc->sp;
+    if (sp->count >= sp->capacity)
+        return -1;
+    sp->times[sp->count] = (double)(k + 1) * rc->dt;
+    sp->senders[sp->count] = (int64_t)i;
+    ++sp->count;
+    L->V = p->V_reset;
+    L->ref_step = k + 1 + p->n_ref;
+    L->ref_frac = 0.0;
+    return 0;
+}
+
+/* Exact method, the rare steps: a refractory period ending inside step k
+ * (refr = 1), or an end point x1 at/above threshold or close enough for the
+ * bridge test.  -1: buffer full, L rolled back to the start of step k. */
+static int exact_slow(const run_ctx *rc, const clif_noise_prop *p, lane *L, size_t i,
+                      int64_t k, double Pk, double Pk1, double x1, int refr)
+{
+    const uint64_t gid = rc->neuron0 + i;
+    step_ctx c = {p, rc->seed, gid, k, rc->dt, (double)k * rc->dt, L->muc, Pk, Pk1,
+                  rc->omega, rc->phase, rc->sine};
+    clif__sub rs, sub;
+    clif__sub_init(&rs, rc->seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
+    clif__sub_init(&sub, rc->seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
+    const size_t c0 = rc->sp->count;
+    const double V0 = L->V, rf0 = L->ref_frac;
+    const int64_t rs0 = L->ref_step;
+    int r;
+    if (refr) {
+        L->ref_frac = 0.0;
+        r = rest_of_step(&c, rf0 * rc->dt, p->V_reset, 0.0, &rs, &sub, (int64_t)i, rc->sp,
+                         &L->V, &L->ref_step, &L->ref_frac);
+    } else {
+        r = rest_of_step(&c, 0.0, V0, x1, &rs, &sub, (int64_t)i, rc->sp, &L->V, &L->ref_step,
+                         &L->ref_frac);
+    }
+    if (r < 0) {
+        rc->sp->count = c0;
+        L->V = V0;
+        L->ref_step = rs0;
+        L->ref_frac = rf0;
+    }
+    return r;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
+#define CLIF_NOISE_AVX512 1
+#include <immintrin.h>
+
+/* Philox4x32-10 on 8 blocks at once, as in rng.c: block j held as
+ * A = c0 | c1 << 32, B = c2 | c3 << 32 (also its two output words). */
+__attribute__((target("avx512f"), always_inline))
+static inline void philox_x8(__m512i *A, __m512i *B, uint64_t seed)
+{
+    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    __m512i a = *A, b = *B;
+    for (int r = 0; r < 10; ++r) {
+        __m512i p0 = _mm512_mul_epu32(a, M0), p1 = _mm512_mul_epu32(b, M1);
+        __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
+        __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
+        a = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(a, 32), _mm512_set1_epi64(k0), 0x96);
+        b = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(b, 32), _mm512_set1_epi64(k1), 0x96);
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    *A = a;
+    *B = b;
+}
+
+/* Writes grid point k + 1 of lane j's trace when it is recorded. */
+static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rbase,
+                        const lane *L, int64_t k, double V)
+{
+    if (L->recd && (k + 1) % every == 0)
+        rec->out[(size_t)((k + 1) / every - rbase / every - 1) * rec->n + L->rslot] = V;
+}
+
+/* The exact method for a full group of GROUP neurons at the same step,
+ * constant current between changes, no sine: the common update in NV
+ * AVX-512 registers of 8 lanes (several, so that their ~25-cycle chains per
+ * step overlap), the rare steps (crossing or bridge test, refractory end)
+ * per lane through exact_slow.  Every lane's arithmetic is the scalar
+ * loop's, operation for operation (IEEE add/sub/mul, no contraction, the
+ * same order, the +0.0 of the absent sine included), so the results are
+ * bit-identical to it.  Advances the lanes to b1; -1 when the spike buffer
+ * filled, with each lane at a grid point of its own. */
+#define NV (GROUP / 8)
+__attribute__((target("avx512f,avx512dq")))
+static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane *ln,
+                              double (*zb)[BLOCK], int64_t kfirst, int64_t b0, int64_t b1,
+                              size_t g0, const clif_noise_record *rec, int64_t every,
+                              int64_t rbase)
+{
+    double Va[GROUP], x1a[8], muca[GROUP], Ea[GROUP], sda[GROUP], tha[GROUP], bra[GROUP];
+    double rfa[GROUP];
+    int64_t refa[GROUP];
+    unsigned anyrec = 0;
+    int first = -1;
+    for (int j = 0; j < GROUP; ++j) {
+        Va[j] = ln[j].V; muca[j] = ln[j].muc; rfa[j] = ln[j].ref_frac;
+        Ea[j] = p[j].E; sda[j] = p[j].sd; tha[j] = p[j].V_th; bra[j] = p[j].bridge;
+        refa[j] = ln[j].live ? ln[j].ref_step : INT64_MAX; /* a dead lane never steps */
+        if (ln[j].live) {
+            anyrec |= (unsigned)ln[j].recd;
+            if (first < 0)
+                first = j;
+        }
+    }
+    const __m512d zero = _mm512_setzero_pd(), lim = _mm512_set1_pd(BRIDGE_SKIP);
+    const __m512i zidx = _mm512_set_epi64(7 * BLOCK, 6 * BLOCK, 5 * BLOCK, 4 * BLOCK,
+                                          3 * BLOCK, 2 * BLOCK, BLOCK, 0);
+    /* the bridge test's first uniform: word 1 of block (CLIF_P_BRIDGE + 16,
+     * k) of each lane's stream, i.e. what clif__sub_u01 draws first in
+     * rest_of_step (see clif__sub_next) */
+    const uint64_t bpur = (uint64_t)(CLIF_P_BRIDGE + 16u) << 56;
+    const __m512d one_eps = _mm512_set1_pd(1.0 + 1e-9), half = _mm512_set1_pd(0.5);
+    const __m512d sixth = _mm512_set1_pd(1.0 / 6.0), onev = _mm512_set1_pd(1.0);
+    __m512d E[NV], sd[NV], th[NV], br[NV], V[NV], muc[NV], rf[NV];
+    __m512i ref[NV], bgid[NV];
+    __mmask8 haveb[NV];
+    for (int v = 0; v < NV; ++v) {
+        E[v] = _mm512_loadu_pd(Ea + 8 * v); sd[v] = _mm512_loadu_pd(sda + 8 * v);
+        th[v] = _mm512_loadu_pd(tha + 8 * v); br[v] = _mm512_loadu_pd(bra + 8 * v);
+        haveb[v] = _mm512_cmp_pd_mask(br[v], zero, _CMP_GT_OQ);
+        V[v] = _mm512_loadu_pd(Va + 8 * v); muc[v] = _mm512_loadu_pd(muca + 8 * v);
+        rf[v] = _mm512_loadu_pd(rfa + 8 * v);
+        ref[v] = _mm512_loadu_si512((const void *)(refa + 8 * v));
+        bgid[v] = _mm512_add_epi64(_mm512_set1_epi64((long long)(rc->neuron0 + g0 + 8u * v)),
+                                   _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+    }
+    /* the lanes share the step, hence the position in the change list */
+    int64_t nc = ln[first].next_change;
+    for (int64_t k = kfirst; k < b1; ++k) {
+        if (k >= nc) {
+            for (int j = 0; j < GROUP; ++j)
+                if (ln[j].live) {
+                    next_current(rc, &p[j], &ln[j], k);
+                    muca[j] = ln[j].muc;
+                }
+            for (int v = 0; v < NV; ++v)
+                muc[v] = _mm512_loadu_pd(muca + 8 * v);
+            nc = ln[first].next_change;
+        }
+        const __m512i kv = _mm512_set1_epi64(k);
+        for (int v = 0; v < NV; ++v) {
+            const __mmask8 act = _mm512_cmpge_epi64_mask(kv, ref[v]);
+            const __mmask8 refend = act & _mm512_cmpeq_epi64_mask(kv, ref[v])
+                                    & _mm512_cmp_pd_mask(rf[v], zero, _CMP_GT_OQ);
+            const __m512d z = _mm512_i64gather_pd(zidx, &zb[8 * v][k - b0], 8);
+            /* (muc + Pk1) + ((V - muc - Pk) E) + sd z with Pk = Pk1 = 0 */
+            const __m512d x1 = _mm512_add_pd(
+                _mm512_add_pd(_mm512_add_pd(muc[v], zero),
+                              _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(V[v], muc[v]), zero),
+                                            E[v])),
+                _mm512_mul_pd(sd[v], z));
+            const __mmask8 cross = _mm512_cmp_pd_mask(x1, th[v], _CMP_GE_OQ);
+            const __m512d ex = _mm512_mul_pd(_mm512_mul_pd(br[v], _mm512_sub_pd(th[v], V[v])),
+                                             _mm512_sub_pd(th[v], x1));
+            const __mmask8 near = _mm512_cmp_pd_mask(ex, lim, _CMP_LT_OQ) & haveb[v];
+            __mmask8 slow = (act & (__mmask8)~refend & (cross | near)) | refend;
+            const __mmask8 test = slow & (__mmask8)~(refend | cross);
+            if (test) {
+                /* Bridge tests, the lanes' uniforms in one vector Philox.
+                 * The crossing probability exp(-ex) is below 1 / (1 + ex +
+                 * ex^2/2 + ex^3/6) for ex > 0, so u above that (with a
+                 * margin far beyond the rounding of either side) means no
+                 * crossing, as the exact test would find, without exp.  The
+                 * rest go the scalar way, which draws the same u again. */
+                __m512i A = _mm512_set1_epi64((long long)((uint64_t)k | bpur)), B = bgid[v];
+                philox_x8(&A, &B, rc->seed);
+                const __m512d u = _mm512_mul_pd(
+                    _mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(B, 11)), half),
+                    _mm512_set1_pd(0x1.0p-53));
+                const __m512d poly = _mm512_add_pd(
+                    onev, _mm512_mul_pd(ex, _mm512_add_pd(onev, _mm512_mul_pd(
+                              ex, _mm512_add_pd(half, _mm512_mul_pd(ex, sixth))))));
+                const __mmask8 no = test & _mm512_cmp_pd_mask(ex, zero, _CMP_GT_OQ)
+                                    & _mm512_cmp_pd_mask(_mm512_mul_pd(u, poly), one_eps,
+                                                         _CMP_GE_OQ);
+                slow &= (__mmask8)~no;
+            }
+            V[v] = _mm512_mask_mov_pd(V[v], act & (__mmask8)~slow, x1);
+            if (!slow)
+                continue;
+            double *Vv = Va + 8 * v, *rfv = rfa + 8 * v;
+            int64_t *refv = refa + 8 * v;
+            _mm512_storeu_pd(Vv, V[v]);
+            _mm512_storeu_pd(x1a, x1);
+            for (unsigned s = slow; s; s &= s - 1) {
+                const int l = __builtin_ctz(s), j = 8 * v + l;
+                lane *L = &ln[j];
+                L->V = Vv[l]; L->ref_step = refv[l]; L->ref_frac = rfv[l];
+                int r = (refend >> l & 1)
+                            ? exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, 0.0, 1)
+                            : exact_slow(rc, &p[j], L, g0 + (size_t)j, k, 0.0, 0.0, x1a[l], 0);
+                if (r < 0) {
+                    /* Lane j and the slow lanes after it in this register
+                     * stay at step k (untouched), as do the later
+                     * registers; the others have done step k. */
+                    for (int w = 0; w < NV; ++w)
+                        if (w != v) /* register v's lanes are in Vv already */
+                            _mm512_storeu_pd(Va + 8 * w, V[w]);
+                    for (int i = 0; i < GROUP; ++i) {
+                        if (!ln[i].live || i == j)
+                            continue;
+                        int done = i < 8 * v || (i < 8 * v + 8 && !(s >> (i - 8 * v) & 1));
+                        ln[i].V = Va[i]; ln[i].ref_step = refa[i]; ln[i].ref_frac = rfa[i];
+                        ln[i].k = done ? k + 1 : k;
+                        if (done)
+                            record_lane(rec, every, rbase, &ln[i], k, Va[i]);
+                    }
+                    ln[j].k = k;
+                    return -1;
+                }
+                Vv[l] = L->V; refv[l] = L->ref_step; rfv[l] = L->ref_frac;
+            }
+            V[v] = _mm512_loadu_pd(Vv);
+            ref[v] = _mm512_loadu_si512((const void *)refv);
+            rf[v] = _mm512_loadu_pd(rfv);
+        }
+        if (anyrec && (k + 1) % every == 0) {
+            for (int v = 0; v < NV; ++v)
+                _mm512_storeu_pd(Va + 8 * v, V[v]);
+            for (int j = 0; j < GROUP; ++j)
+                if (ln[j].live)
+                    record_lane(rec, every, rbase, &ln[j], k, Va[j]);
+        }
+    }
+    for (int v = 0; v < NV; ++v)
+        _mm512_storeu_pd(Va + 8 * v, V[v]);
+    for (int j = 0; j < GROUP; ++j)
+        if (ln[j].live) {
+            ln[j].V = Va[j]; ln[j].ref_step = refa[j]; ln[j].ref_frac = rfa[j];
+            ln[j].k = b1;
+        }
+    return 0;
+}
+#undef NV
+#endif
 
 clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
                            const clif_noise_drive *drive, double dt, clif_noise_method method,
@@ -270,7 +567,16 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
     }
 
     double sn[BLOCK + 1], cs[BLOCK + 1];
-    const int euler = method == CLIF_NOISE_EULER;
+    /* This block's normals of a group's neurons, zb[j][k - b0]: ~16 KiB,
+     * stays in L1/L2 while the group steps. */
+    double zb[GROUP][BLOCK];
+    lane ln[GROUP];
+    const run_ctx rc = {drive, dt, seed, neuron0, method == CLIF_NOISE_EULER, sine, nch,
+                        sine ? drive->omega : 0.0, sine ? drive->phase : 0.0, spikes, sn, cs};
+#ifdef CLIF_NOISE_AVX512
+    __builtin_cpu_init();
+    const int use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#endif
     for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
         int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
         if (sine)
@@ -280,119 +586,115 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                 cs[k - b0] = cos(ph);
             }
         size_t rslot = 0;
-        for (size_t i = 0; i < n; ++i) {
-            clif_noise_state *s = &state[i];
-            if (s->step >= b1)
+        for (size_t g0 = 0; g0 < n; g0 += GROUP) {
+            const int m = n - g0 < GROUP ? (int)(n - g0) : GROUP;
+            int live = 0;
+            int64_t kfirst = b1, klast = -1;
+            for (int j = 0; j < m; ++j) {
+                const size_t i = g0 + (size_t)j;
+                lane *L = &ln[j];
+                const clif_noise_state *s = &state[i];
+                L->k = s->step;
+                L->live = s->step < b1;
+                if (!L->live)
+                    continue;
+                ++live;
+                if (L->k < kfirst)
+                    kfirst = L->k;
+                if (L->k > klast)
+                    klast = L->k;
+                const clif_noise_prop *p = &prop[i];
+                L->V = s->V;
+                L->ref_frac = s->ref_frac;
+                L->ref_step = s->ref_step;
+                L->recd = 0;
+                if (nrec) {
+                    while (rslot < nrec && record->index[rslot] < (int64_t)i)
+                        ++rslot;
+                    L->recd = rslot < nrec && record->index[rslot] == (int64_t)i;
+                    L->rslot = rslot;
+                }
+                L->jc = nch ? first_change_after(drive, L->k) : 0;
+                L->next_change = (nch && (size_t)L->jc < nch) ? drive->change_step[L->jc]
+                                                                : INT64_MAX;
+                L->ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;
+                L->muc = p->mu0;
+                if (L->jc > 0)
+                    L->muc += p->R_m * drive->change_value[(L->jc - 1) * drive->ld + L->ioff];
+                /* one vectorised batch per neuron and block; none when the
+                 * neuron stays refractory through the block */
+                if (L->ref_step < b1)
+                    clif__normals(seed, neuron0 + i, (uint64_t)L->k, (size_t)(b1 - L->k),
+                                  zb[j] + (L->k - b0));
+            }
+            if (!live)
                 continue;
-            const clif_noise_prop *p = &prop[i];
-            int recd = 0;
-            if (nrec) {
-                while (rslot < nrec && record->index[rslot] < (int64_t)i)
-                    ++rslot;
-                recd = rslot < nrec && record->index[rslot] == (int64_t)i;
+#ifdef CLIF_NOISE_AVX512
+            if (use_avx512 && kfirst == klast && m == GROUP && !rc.euler && !sine) {
+                if (group_exact_avx512(&rc, prop + g0, ln, zb, kfirst, b0, b1, g0, record, every,
+                                       rbase) < 0)
+                    goto full;
+                store_lanes(state + g0, ln, m);
+                continue;
             }
-            const uint64_t gid = neuron0 + i;
-            double V = s->V, ref_frac = s->ref_frac;
-            int64_t ref_step = s->ref_step;
-            int64_t k = s->step;
-            /* piecewise-constant current */
-            int64_t jc = nch ? first_change_after(drive, k) : 0;
-            int64_t next_change = (nch && (size_t)jc < nch) ? drive->change_step[jc] : INT64_MAX;
-            const ptrdiff_t ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;
-            double muc = p->mu0;
-            if (jc > 0)
-                muc += p->R_m * drive->change_value[(jc - 1) * drive->ld + ioff];
-            /* this block's normals, drawn in one vectorised batch */
-            double zb[BLOCK];
-            const int64_t kz = k;
-            if (k < b1 && ref_step < b1)
-                clif__normals(seed, gid, (uint64_t)k, (size_t)(b1 - k), zb);
-            for (; k < b1; ++k) {
-                while (k >= next_change) {
-                    muc = p->mu0 + p->R_m * drive->change_value[jc * drive->ld + ioff];
-                    ++jc;
-                    next_change = (size_t)jc < nch ? drive->change_step[jc] : INT64_MAX;
-                }
-                if (k >= ref_step) {
-                    double Pk = 0.0, Pk1 = 0.0;
-                    if (sine) {
-                        Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
-                        Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
-                    }
-                    if (euler) {
-                        double z = zb[k - kz];
-                        double mu = muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
-                        V = V + (mu - V) * p->e_a + p->e_sd * z;
-                        if (V >= p->V_th) {
-                            if (spikes->count >= spikes->capacity)
-                                goto full;
-                            spikes->times[spikes->count] = (double)(k + 1) * dt;
-                            spikes->senders[spikes->count] = (int64_t)i;
-                            ++spikes->count;
-                            V = p->V_reset;
-                            ref_step = k + 1 + p->n_ref;
-                            ref_frac = 0.0;
+#endif
+            /* Steps outer, neurons inner: the neurons' updates are
+             * independent, so the CPU overlaps their dependency chains
+             * (each neuron alone would wait on its own ~20-cycle chain per
+             * step).  Each neuron's arithmetic is the same as in any other
+             * grouping, so results do not depend on n or chunking. */
+            for (int64_t k = kfirst; k < b1; ++k) {
+                for (int j = 0; j < m; ++j) {
+                    lane *L = &ln[j];
+                    if (L->k != k || !L->live)
+                        continue; /* done with this block, or starts later in it */
+                    const clif_noise_prop *p = &prop[g0 + (size_t)j];
+                    if (k >= L->next_change)
+                        next_current(&rc, p, L, k);
+                    if (k >= L->ref_step) {
+                        double Pk = 0.0, Pk1 = 0.0;
+                        if (sine) {
+                            Pk = p->sA * sn[k - b0] + p->sB * cs[k - b0];
+                            Pk1 = p->sA * sn[k + 1 - b0] + p->sB * cs[k + 1 - b0];
                         }
-                    } else if (k == ref_step && ref_frac > 0.0) {
-                        /* the refractory period ends inside this step */
-                        step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
-                                      sine ? drive->omega : 0.0, sine ? drive->phase : 0.0,
-                                      sine};
-                        clif__sub rs, sub;
-                        clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
-                        clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
-                        int64_t rs0 = ref_step;
-                        double rf0 = ref_frac;
-                        size_t c0 = spikes->count;
-                        ref_frac = 0.0;
-                        if (rest_of_step(&c, rf0 * dt, p->V_reset, 0.0, &rs, &sub,
-                                         (int64_t)i, spikes, &V, &ref_step, &ref_frac) < 0) {
-                            spikes->count = c0;
-                            ref_step = rs0;
-                            ref_frac = rf0;
-                            V = p->V_reset;
-                            goto full;
-                        }
-                    } else {
-                        double z = zb[k - kz];
-                        double x1 = muc + Pk1 + (V - muc - Pk) * p->E + p->sd * z;
-                        double th = p->V_th;
-                        if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP
-                                         && p->bridge > 0.0)) {
-                            step_ctx c = {p, seed, gid, k, dt, (double)k * dt, muc, Pk, Pk1,
-                                          sine ? drive->omega : 0.0,
-                                          sine ? drive->phase : 0.0, sine};
-                            clif__sub rs, sub;
-                            clif__sub_init(&rs, seed, gid, CLIF_P_BRIDGE, (uint64_t)k);
-                            clif__sub_init(&sub, seed, gid, CLIF_P_SUBSTEP, (uint64_t)k);
-                            size_t c0 = spikes->count;
-                            double V0 = V;
-                            if (rest_of_step(&c, 0.0, V, x1, &rs, &sub, (int64_t)i, spikes,
-                                             &V, &ref_step, &ref_frac) < 0) {
-                                spikes->count = c0;
-                                V = V0;
+                        const double z = zb[j][k - b0];
+                        if (rc.euler) {
+                            double mu = L->muc + (sine ? p->RI0 * sn[k - b0] : 0.0);
+                            double V = L->V + (mu - L->V) * p->e_a + p->e_sd * z;
+                            if (V < p->V_th)
+                                L->V = V;
+                            else if (euler_spike(&rc, p, L, g0 + (size_t)j, k) < 0)
                                 goto full;
-                            }
+                        } else if (k == L->ref_step && L->ref_frac > 0.0) {
+                            if (exact_slow(&rc, p, L, g0 + (size_t)j, k, Pk, Pk1, 0.0, 1) < 0)
+                                goto full;
                         } else {
-                            V = x1;
+                            double V = L->V;
+                            double x1 = L->muc + Pk1 + (V - L->muc - Pk) * p->E + p->sd * z;
+                            double th = p->V_th;
+                            if (x1 >= th || (p->bridge * (th - V) * (th - x1) < BRIDGE_SKIP
+                                             && p->bridge > 0.0)) {
+                                if (exact_slow(&rc, p, L, g0 + (size_t)j, k, Pk, Pk1, x1, 0) < 0)
+                                    goto full;
+                            } else {
+                                L->V = x1;
+                            }
                         }
                     }
+                    if (L->recd && (k + 1) % every == 0)
+                        record->out[(size_t)((k + 1) / every - rbase / every - 1) * nrec
+                                    + L->rslot] = L->V;
+                    L->k = k + 1;
                 }
-                if (recd && (k + 1) % every == 0)
-                    record->out[(size_t)((k + 1) / every - rbase / every - 1) * nrec + rslot] = V;
             }
-            s->V = V;
-            s->step = k;
-            s->ref_step = ref_step;
-            s->ref_frac = ref_frac;
+            store_lanes(state + g0, ln, m);
             continue;
         full:
-            /* Roll back to the start of step k: the counter-based draws make
-             * the next call redo it identically. */
-            s->V = V;
-            s->step = k;
-            s->ref_step = ref_step;
-            s->ref_frac = ref_frac;
+            /* Every neuron of the group is at a grid point of its own (the
+             * one that filled the buffer rolled back to the start of its
+             * step): the counter-based draws make the next call redo it
+             * identically. */
+            store_lanes(state + g0, ln, m);
             return CLIF_E_CAPACITY;
         }
     }

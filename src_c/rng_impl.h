@@ -80,12 +80,8 @@ static inline void clif__sub_init(clif__sub *s, uint64_t seed, uint64_t stream, 
     s->lane = 0; s->have = 0;
 }
 
-/* Lane j of a sub-stream is block (purpose + 16 j, index): purposes are
- * < 16, so lanes of different purposes never meet; 15 lanes (30 words) are
- * far more than any draw needs (a ziggurat rejection has probability 1.2%,
- * a crossing needs 3 words), and past them the lanes wrap into the
- * purpose's own later lanes of a different index, still not shared with
- * any other draw of the same step. */
+/* The next word of a sub-stream (lanes as described above clif__sub; a
+ * lane's words are taken w[1] first, then w[0]). */
 static inline uint64_t clif__sub_next(clif__sub *s)
 {
     if (!s->have) {
@@ -98,6 +94,15 @@ static inline uint64_t clif__sub_next(clif__sub *s)
 }
 
 static inline double clif__sub_u01(clif__sub *s) { return clif__u01(clif__sub_next(s)); }
+
+/* x with its sign bit flipped when bit is 1. */
+static inline double clif__flip_sign(double x, uint64_t bit)
+{
+    union { double d; uint64_t u; } v;
+    v.d = x;
+    v.u ^= bit << 63;
+    return v.d;
+}
 
 /* Ziggurat (Marsaglia & Tsang 2000), 256 layers, 52-bit abscissae, with an
  * exact tail (Marsaglia 1964) and exact wedges: exact in distribution up to
@@ -133,8 +138,10 @@ static inline double clif__zig(uint64_t w, uint64_t seed, uint64_t stream, uint6
     unsigned i = (unsigned)(w & 0xff);
     uint64_t rabs = w >> 12;
     if (rabs < clif_zig_k[i]) {
-        double x = (double)rabs * clif_zig_w[i];
-        return ((w >> 8) & 1) ? -x : x;
+        /* The sign is a random bit: a branch on it would be mispredicted
+         * half the time, so flip the sign bit instead (same result as
+         * neg ? -x : x, -0.0 included). */
+        return clif__flip_sign((double)(int64_t)rabs * clif_zig_w[i], (w >> 8) & 1);
     }
     clif__sub fb;
     clif__sub_init(&fb, seed, stream, CLIF_P_ZIGFB, index);
@@ -156,4 +163,14 @@ static inline double clif__sub_normal(clif__sub *s)
 void clif__philox_words(uint64_t seed, uint64_t stream, unsigned purpose, uint64_t index0,
                         size_t nblocks, uint64_t *w);
 void clif__normals(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *z);
+/* One named path of clif__philox_words, for the tests that check every path
+ * gives the portable one's bits.  Returns -1 where the CPU (or the build)
+ * lacks it, else 0. */
+enum { CLIF__ISA_PORTABLE = 0, CLIF__ISA_AVX2 = 1, CLIF__ISA_AVX512 = 2 };
+int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned purpose,
+                           uint64_t index0, size_t nblocks, uint64_t *w);
+/* The ziggurat fast pass of clif__normals on one named path: z[j] for the
+ * words accepted at once, the positions of the others in rej[] (room for
+ * n); returns their number, or -1 when the path is missing. */
+long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_t *rej);
 #endif

@@ -4,6 +4,7 @@
 #include "ctest.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,8 +132,105 @@ static void test_errors(void)
     CHECK(clif_noise_run(1, &pr, &st, NULL, 0.1, CLIF_NOISE_EXACT, 1, 0, 9, &sp, NULL) == CLIF_E_VALUE);
 }
 
+/* One neuron per call (groups of one: the scalar loop) with a buffer of 2,
+ * against all N in one call (full groups: the vector loop where the CPU has
+ * one) with a buffer of 3 and with a big one: the same spikes, states and
+ * traces.  No sine (the vector loop's case), piecewise-constant current,
+ * staggered starting steps in one part (groups not aligned), recording. */
+static void test_paths(clif_noise_method m)
+{
+    enum { NR = 5, EVERY = 3 };
+    clif_noise_prop pr[N];
+    clif_noise_state a[N], b[N], c[N];
+    static double ta[CAP], tb[CAP], tc[CAP];
+    static int64_t sa[CAP], sb[CAP], sc[CAP];
+    static double ra[STEPS / EVERY * NR], rb[STEPS / EVERY * NR], rc[STEPS / EVERY * NR];
+    int64_t cs[2] = {700, 1801};
+    double cv[2 * N];
+    for (int i = 0; i < N; ++i) { cv[i] = 0.02 * i; cv[N + i] = -0.1; }
+    clif_noise_drive dr = {2, cs, cv, N, 0, 0.0, 0.0};
+    for (int i = 0; i < N; ++i) {
+        CHECK(clif_noise_prepare(&P, 0.8 + 0.01 * i, 2.0 + 0.1 * i, 0.0, 0.0, 0.1, &pr[i])
+              == CLIF_OK);
+        a[i] = (clif_noise_state){-65.0 + 0.3 * i, 0, 0, 0.0};
+    }
+    a[3].ref_step = 5; a[3].ref_frac = 0.25;  /* starts refractory */
+    memcpy(b, a, sizeof a);
+    memcpy(c, a, sizeof a);
+    int64_t idx[NR] = {0, 3, 9, 17, 39};
+    memset(ra, 0, sizeof ra); memset(rb, 0, sizeof rb); memset(rc, 0, sizeof rc);
+    clif_noise_record reca = {NR, idx, EVERY, 0, ra, STEPS / EVERY};
+    clif_noise_spikes spa = {ta, sa, CAP, 0};
+    CHECK(clif_noise_run(N, pr, a, &dr, 0.1, m, 3, 50, STEPS, &spa, &reca) == CLIF_OK);
+    CHECK(spa.count > 200);
+    /* one neuron per call, in two time parts */
+    size_t nb = 0;
+    for (int i = 0; i < N; ++i) {
+        int64_t stops[2] = {1000 + 7 * i, STEPS};
+        int r_i = -1;
+        for (int q = 0; q < NR; ++q) if (idx[q] == i) r_i = q;
+        double tmp[STEPS / EVERY];
+        int64_t zero = 0;
+        int64_t base = 0;
+        for (int s = 0; s < 2; ++s) {
+            clif_noise_record r1 = {r_i >= 0, &zero, EVERY, b[i].step, tmp, STEPS / EVERY};
+            base = b[i].step;
+            for (;;) {
+                clif_noise_spikes part = {tb + nb, sb + nb, 2, 0};
+                clif_noise_drive d1 = dr;
+                d1.change_value = cv + i; /* this neuron's column */
+                clif_status r = clif_noise_run(1, pr + i, b + i, &d1, 0.1, m, 3, 50 + i,
+                                               stops[s], &part, &r1);
+                for (size_t j = 0; j < part.count; ++j) sb[nb + j] = i;
+                nb += part.count;
+                if (r == CLIF_OK) break;
+                CHECK(r == CLIF_E_CAPACITY);
+                if (r != CLIF_E_CAPACITY) return;
+            }
+            if (r_i >= 0)
+                for (int64_t g = base / EVERY + 1; g <= stops[s] / EVERY; ++g)
+                    rb[(g - 1) * NR + r_i] = tmp[g - base / EVERY - 1];
+        }
+    }
+    /* all at once, a buffer of 3 emptied on every CLIF_E_CAPACITY */
+    size_t ncnt = 0;
+    int calls = 0;
+    clif_noise_record recc = {NR, idx, EVERY, 0, rc, STEPS / EVERY};
+    for (;;) {
+        clif_noise_spikes part = {tc + ncnt, sc + ncnt, 3, 0};
+        clif_status r = clif_noise_run(N, pr, c, &dr, 0.1, m, 3, 50, STEPS, &part, &recc);
+        ncnt += part.count;
+        ++calls;
+        if (r == CLIF_OK) break;
+        CHECK(r == CLIF_E_CAPACITY);
+        if (r != CLIF_E_CAPACITY) return;
+    }
+    CHECK(calls > 50);
+    if (nb != spa.count || ncnt != spa.count) fprintf(stderr, "counts %zu %zu %zu\n", spa.count, nb, ncnt);
+    CHECK(nb == spa.count && ncnt == spa.count);
+    if (nb != spa.count || ncnt != spa.count) return;
+    sort_spikes(ta, sa, spa.count);
+    sort_spikes(tb, sb, nb);
+    sort_spikes(tc, sc, ncnt);
+    int eq = 1;
+    for (size_t j = 0; j < spa.count; ++j)
+        eq &= ta[j] == tb[j] && sa[j] == sb[j] && ta[j] == tc[j] && sa[j] == sc[j];
+    CHECK(eq);
+    int same = 1;
+    for (int i = 0; i < N; ++i)
+        same &= a[i].V == b[i].V && a[i].step == b[i].step && a[i].ref_step == b[i].ref_step
+                && a[i].ref_frac == b[i].ref_frac && a[i].V == c[i].V
+                && a[i].step == c[i].step && a[i].ref_step == c[i].ref_step
+                && a[i].ref_frac == c[i].ref_frac;
+    CHECK(same);
+    CHECK(memcmp(ra, rb, sizeof ra) == 0);
+    CHECK(memcmp(ra, rc, sizeof ra) == 0);
+}
+
 int main(void)
 {
+    test_paths(CLIF_NOISE_EXACT);
+    test_paths(CLIF_NOISE_EULER);
     test_resume(CLIF_NOISE_EXACT);
     test_resume(CLIF_NOISE_EULER);
     test_free_step();

@@ -1,9 +1,11 @@
 /* C-level tests of rng.c: Random123 known answers, moments, stream identity. */
 #include "clif.h"
 #include "ctest.h"
+#include "rng_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void kat(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
                 uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3)
@@ -80,8 +82,110 @@ static void test_pieces(void)
     CHECK(clif_rng_normal(5, 3, 0, 0, NULL) == CLIF_OK);
 }
 
+static void test_isa_paths(void)
+{
+    /* Every vector path of the batched Philox gives the portable path's
+     * bits, and both give the scalar bijection's (the KAT-checked one), for
+     * odd lengths, index carries into word 1, every purpose byte and keys
+     * with both halves set. */
+    enum { NB = 77 };
+    static const uint64_t idx0[] = {0, 1, 0xfffffff0u, ((uint64_t)1 << 52) - 40, 12345};
+    static const unsigned purposes[] = {0, 1, 4, 255};
+    uint64_t ref[2 * NB], got[2 * NB + 2];
+    for (size_t a = 0; a < sizeof idx0 / sizeof *idx0; ++a)
+        for (size_t b = 0; b < sizeof purposes / sizeof *purposes; ++b) {
+            uint64_t seed = 0x0123456789abcdefu ^ (a * 0x9e3779b97f4a7c15u);
+            uint64_t stream = 0xfedcba9876543210u + b;
+            for (size_t nb = 1; nb <= NB; nb += 19) {
+                CHECK(clif__philox_words_isa(CLIF__ISA_PORTABLE, seed, stream, purposes[b],
+                                             idx0[a], nb, ref) == 0);
+                for (size_t j = 0; j < nb; ++j) {
+                    uint64_t w[2];
+                    clif__block(seed, stream, purposes[b], idx0[a] + j, w);
+                    CHECK(w[0] == ref[2 * j] && w[1] == ref[2 * j + 1]);
+                }
+                for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+                    memset(got, 0, sizeof got);
+                    if (clif__philox_words_isa(isa, seed, stream, purposes[b], idx0[a], nb, got))
+                        continue; /* not on this CPU / build */
+                    CHECK(memcmp(got, ref, nb * 2 * sizeof *ref) == 0);
+                    CHECK(got[2 * nb] == 0); /* writes nothing past its blocks */
+                }
+            }
+        }
+}
+
+static void test_zig_paths(void)
+{
+    /* The ziggurat fast pass gives the same bits on every path, including
+     * the words it rejects (-0.0, both signs, every layer, the largest
+     * accepted rabs and the smallest rejected one, odd lengths). */
+    enum { NW = 1037 };
+    uint64_t *w = malloc((NW + 1) * sizeof *w); /* whole blocks */
+    double *ref = malloc(NW * sizeof *ref), *got = malloc(NW * sizeof *got);
+    clif__philox_words_isa(CLIF__ISA_PORTABLE, 5, 6, 0, 0, NW / 2 + 1, w);
+    for (unsigned i = 0; i < 256; ++i) {
+        uint64_t k = clif_zig_k[i];
+        w[4 * i] = (k ? (k - 1) << 12 : 0) | i;          /* largest accepted */
+        w[4 * i + 1] = (k << 12) | (1u << 8) | i;         /* smallest rejected */
+        w[4 * i + 2] = (1u << 8) | i;                     /* -0.0 */
+    }
+    uint32_t *rr = malloc(NW * sizeof *rr), *rg = malloc(NW * sizeof *rg);
+    long nr = clif__zig_fast_isa(CLIF__ISA_PORTABLE, w, NW, ref, rr);
+    CHECK(nr >= 256); /* at least the "smallest rejected" words */
+    long pos = 0;
+    int ok = 1;
+    for (size_t j = 0; j < NW; ++j) {
+        if ((w[j] >> 12) < clif_zig_k[w[j] & 0xff]) { /* accepted: as clif__zig */
+            double zz = clif__zig(w[j], 5, 6, j);
+            ok &= memcmp(&ref[j], &zz, sizeof zz) == 0;
+        } else {
+            ok &= pos < nr && rr[pos] == j;
+            ++pos;
+        }
+    }
+    CHECK(ok && pos == nr);
+    for (size_t n = 1; n <= NW; n += 97)
+        for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+            long b = clif__zig_fast_isa(isa, w, n, got, rg);
+            if (b < 0)
+                continue;
+            long e = clif__zig_fast_isa(CLIF__ISA_PORTABLE, w, n, ref, rr);
+            CHECK(b == e);
+            CHECK(memcmp(got, ref, n * sizeof *got) == 0);
+            CHECK(memcmp(rg, rr, (size_t)e * sizeof *rr) == 0);
+        }
+    free(rr); free(rg);
+    free(w); free(ref); free(got);
+}
+
+static void test_normals_reference(void)
+{
+    /* The batched normals (vector Philox, ziggurat fast pass, rejected
+     * words' fallback blocks computed together) equal the one-at-a-time
+     * definition: normal k = clif__zig(word k&1 of block k>>1). */
+    enum { NZ = 20011 };
+    double *z = malloc(NZ * sizeof *z);
+    const uint64_t start = 12345;
+    CHECK(clif_rng_normal(77, 0x123456789u, start, NZ, z) == CLIF_OK);
+    int ok = 1, rejected = 0;
+    for (uint64_t k = start; k < start + NZ; ++k) {
+        uint64_t w[2];
+        clif__block(77, 0x123456789u, CLIF_P_NORMAL, k >> 1, w);
+        double e = clif__zig(w[k & 1], 77, 0x123456789u, k);
+        rejected += (w[k & 1] >> 12) >= clif_zig_k[w[k & 1] & 0xff];
+        ok &= memcmp(&e, &z[k - start], sizeof e) == 0;
+    }
+    CHECK(ok);
+    CHECK(rejected > 100); /* the fallback was exercised */
+    free(z);
+}
+
 int main(void)
 {
+    test_normals_reference();
+    test_isa_paths();
+    test_zig_paths();
     test_kat();
     test_moments();
     test_pieces();
