@@ -178,10 +178,14 @@ def test_simulate_noisy_equals_the_library_with_its_seed(tmp_path, capsys):
     assert s == clif.simulate_noisy(300.0, sigma=4.0, n=20, I_e=0.9, seed=5)
 
 
-def test_python_dash_m_clif():
+def test_python_dash_m_clif(tmp_path):
+    # Run outside the source tree (whose clif/ has no compiled modules), with
+    # the clif under test on the path (installed, or built in place).
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
+        os.path.abspath(clif.__file__)))}
     p = subprocess.run([sys.executable, "-m", "clif", "fi", "--I", "2"], capture_output=True,
-                       text=True)
+                       text=True, cwd=tmp_path, env=env)
     assert p.returncode == 0 and p.stdout.splitlines()[1].startswith("2,")
     p = subprocess.run([sys.executable, "-m", "clif", "fi", "--t-ref", "-1"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
     assert p.returncode == 2 and "t_ref" in p.stderr and "Traceback" not in p.stderr

@@ -318,13 +318,14 @@ def test_progress_local(capsys):
     assert got == clif.simulate(100.0, n=50, I_e=2.0)
 
 
-def test_import_error_names_the_extra():
+def test_import_error_names_the_extra(tmp_path):
     import subprocess
     import sys
     code = ("import sys; sys.modules['dask'] = None\n"
             "try:\n    import clif.dask\nexcept ImportError as e:\n    print(e)")
+    # cwd outside the source tree, whose clif/ has no compiled modules.
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
                              os.path.abspath(clif.__file__)))})
     assert "pip install clif[dask]" in out.stdout, out.stderr
 
