@@ -22,6 +22,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from _harness import write_results  # noqa: E402
 
 
 def run_clif(a):
@@ -145,9 +147,12 @@ def main():
     ap.add_argument("--w_E", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--one", choices=["clif", "nest", "brian2", "connectome"])
-    ap.add_argument("--peers", action="store_true")
+    ap.add_argument("--no-peers", action="store_true", help="clif only (NEST/Brian2 skipped)")
+    ap.add_argument("--quick", action="store_true", help="N = 2000, 200 ms, clif only")
     ap.add_argument("--connectome", action="store_true")
     a = ap.parse_args()
+    if a.quick:
+        a.N, a.T, a.no_peers = 2000, 200.0, True
     if a.one:
         out = {"clif": run_clif, "nest": run_nest, "brian2": run_brian2,
                "connectome": run_connectome}[a.one](a)
@@ -160,7 +165,7 @@ def main():
         jobs = [("connectome", 2)]
     else:
         jobs = [("clif", 1), ("clif", 2)]
-        if a.peers:
+        if not a.no_peers:
             jobs += [("nest", 1), ("nest", 2), ("brian2", 1)]
     results = []
     for sim, th in jobs:
@@ -173,10 +178,15 @@ def main():
         r = json.loads(line[0][7:])
         results.append(r)
         print(json.dumps(r), flush=True)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     name = "network_connectome" if a.connectome else "network"
-    with open(os.path.join(HERE, "results", name + ".json"), "w") as f:
-        json.dump(dict(args=vars(a), results=results), f, indent=1)
+    clif1 = [r for r in results if r.get("sim") == "clif" and r.get("threads") == 1]
+    rows = []
+    for r in results:
+        if clif1 and r.get("sim") != "clif":
+            rows.append({"measure": f"clif 1 thread vs {r['sim']} x{r.get('threads')} "
+                                    "(simulate time)",
+                         "value": r["simulate_s"] / clif1[0]["simulate_s"]})
+    write_results(name, dict(args=vars(a), runs=results, summary=rows))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, ".")
+import os  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import write_results  # noqa: E402
 import clif  # noqa: E402
 from clif.theory import siegert_rate  # noqa: E402
 
@@ -29,6 +32,7 @@ TAU, R, EL, TH, VR, TREF, SIG = 20.0, 20.0, -70.0, -50.0, -70.0, 2.0, 5.0
 STEPS = int(round((WARM + T) / DT))
 RESULTS = collections.defaultdict(list)  # (name, I) -> [M neuron-steps/s]
 RNG = []  # (numpy ns, clif ns) per normal
+ERR = {}  # (name, I) -> rate error against Siegert [%], last run
 # The same rates from the process's CPU time (time.process_time; every
 # peer runs single-threaded): less sensitive to other jobs taking the CPU
 # away mid-run than wall time, though not to their cache and memory traffic.
@@ -52,6 +56,7 @@ def report(name, I, wall, count, cpu=None):
     print(f"{name:22s} I={I:4.2f}  {wall:7.2f} s  {rate_ns / 1e6:7.1f} M neuron-steps/s  "
           f"rate {rate:7.3f} Hz  err {100 * (rate / nu - 1):+6.2f} %", flush=True)
     RESULTS[(name, I)].append(rate_ns / 1e6)
+    ERR[(name, I)] = 100 * (rate / nu - 1)
     if cpu:
         CPU[(name, I)].append(N * STEPS / cpu / 1e6)
 
@@ -201,8 +206,33 @@ def summary():
                     line += f"  clif exact is {statistics.median(ref) / statistics.median(v):5.2f}x"
                 print(line)
 
+def save():
+    """bench/results/noise.json, with clif exact's same-run ratios as the summary."""
+    med = {f"{n} I={I}": statistics.median(v) for (n, I), v in RESULTS.items()}
+    summary_rows = []
+    for I in (0.75, 1.25):
+        ref = RESULTS.get(("clif exact", I))
+        for (name, J), v in RESULTS.items():
+            if J == I and ref and name != "clif exact":
+                summary_rows.append({"measure": f"clif exact vs {name}, I={I} nA (wall)",
+                                     "value": statistics.median(ref) / statistics.median(v)})
+        if ("clif exact", I) in ERR:
+            summary_rows.append({"measure": f"clif exact rate error vs Siegert, I={I} nA [%]",
+                                 "value": ERR[("clif exact", I)]})
+    if RNG:
+        a, b = statistics.median(r[0] for r in RNG), statistics.median(r[1] for r in RNG)
+        summary_rows.append({"measure": "clif.random.normal vs numpy standard_normal",
+                             "value": a / b})
+    write_results("noise", {"M_neuron_steps_per_s_wall": med,
+                            "rate_error_percent": {f"{n} I={I}": e for (n, I), e in ERR.items()},
+                            "summary": summary_rows})
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if "--quick" in args:   # the runner's fast pass: no slow peers
+        args.remove("--quick")
+        args = args or ["rng", "clif", "numpy"]
     reps = 1
     for a in list(args):
         if a.startswith("-r"):
@@ -227,3 +257,4 @@ if __name__ == "__main__":
             if "clif" in which:
                 bench_clif(I, "exact")
     summary()
+    save()
