@@ -64,7 +64,8 @@ struct clif_net_sim {
     clif_exact_state *s;
     double *ext_next;
     uint64_t *ext_ctr;
-    evvec *ring; /* R * T: slot-major */
+    evvec *ring; /* R * T * B: slot-major, then thread, then target block */
+    size_t B;    /* target blocks per thread (of BLK_SH-bit width) */
     tstate *th;
     int64_t k;   /* current window */
     double t;    /* current time, in [k d_min, (k+1) d_min) */
@@ -85,6 +86,11 @@ struct clif_net_sim {
 };
 
 #define N_BINS 4098
+/* Each thread's pulses are further split by target block of 2^BLK_SH
+ * neurons when pushed, so prepare()'s scatter by target works on one block
+ * at a time (a cache-sized set of write streams).  A target's pulses keep
+ * their push order, so the result is the same as without blocks. */
+#define BLK_SH 10
 
 /* Grow *p (of element size sz, capacity *cap) to hold need elements. */
 static int grow(void **p, size_t *cap, size_t need, size_t sz)
@@ -210,7 +216,7 @@ void clif_net_sim_free(clif_net_sim *s)
         free(s->th);
     }
     if (s->ring) {
-        for (size_t j = 0; j < s->R * s->T; ++j)
+        for (size_t j = 0; j < s->R * s->T * s->B; ++j)
             free(s->ring[j].d);
         free(s->ring);
     }
@@ -270,7 +276,15 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->R = (size_t)r;
     size_t n = net->n;
     s->s = malloc(n * sizeof *s->s);
-    s->ring = calloc(s->R * s->T, sizeof *s->ring);
+    {
+        size_t mx = 0;
+        for (size_t j = 0; j < s->T; ++j) {
+            size_t nl = n * (j + 1) / s->T - n * j / s->T;
+            mx = nl > mx ? nl : mx;
+        }
+        s->B = (mx + ((size_t)1 << BLK_SH) - 1) >> BLK_SH;
+    }
+    s->ring = calloc(s->R * s->T * s->B, sizeof *s->ring);
     s->th = calloc(s->T, sizeof *s->th);
     s->bins = malloc((N_BINS + 1) * sizeof *s->bins);
     if (net->ext_rate) {
@@ -403,23 +417,36 @@ static void sort_run(double *t, double *w, size_t n, double *tt, double *tw)
 
 static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
 {
-    evvec *v = &s->ring[(size_t)(k % (int64_t)s->R) * s->T + tid];
-    size_t nl = th->hi - th->lo, m = v->n;
+    evvec *v = &s->ring[((size_t)(k % (int64_t)s->R) * s->T + tid) * s->B];
+    size_t nl = th->hi - th->lo, m = 0, nb = s->B;
+    for (size_t b = 0; b < nb; ++b)
+        m += v[b].n;
     if (!grow2((void **)&th->pt, (void **)&th->pw, &th->cap_p, m, sizeof(double), sizeof(double)))
         return CLIF_E_NOMEM;
     if (!grow2((void **)&th->tmp_t, (void **)&th->tmp_w, &th->cap_tmp, m, sizeof(double),
                sizeof(double)))
         return CLIF_E_NOMEM;
     memset(th->off, 0, (nl + 1) * sizeof *th->off);
-    for (size_t e = 0; e < m; ++e)
-        th->off[(size_t)v->d[e].tgt - th->lo + 1]++;
+    for (size_t b = 0; b < nb; ++b) {
+        const ev *d = v[b].d;
+        for (size_t e = 0, mb = v[b].n; e < mb; ++e)
+            th->off[(size_t)d[e].tgt - th->lo + 1]++;
+    }
     for (size_t i = 0; i < nl; ++i)
         th->off[i + 1] += th->off[i];
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    for (size_t e = 0; e < m; ++e) {
-        size_t p = th->cur[(size_t)v->d[e].tgt - th->lo]++;
-        th->pt[p] = v->d[e].t;
-        th->pw[p] = (double)v->d[e].w;
+    {
+        size_t *cur = th->cur - th->lo;
+        double *pt = th->pt, *pw = th->pw;
+        for (size_t b = 0; b < nb; ++b) {
+            const ev *d = v[b].d;
+            for (size_t e = 0, mb = v[b].n; e < mb; ++e) {
+                size_t p = cur[d[e].tgt]++;
+                pt[p] = d[e].t;
+                pw[p] = (double)d[e].w;
+            }
+            v[b].n = 0;
+        }
     }
     for (size_t i = 0; i < nl; ++i) {
         size_t a = th->off[i], b = th->off[i + 1];
@@ -427,7 +454,6 @@ static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
             sort_run(th->pt + a, th->pw + a, b - a, th->tmp_t, th->tmp_w);
     }
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    v->n = 0;
     th->prepared = k;
     return CLIF_OK;
 }
@@ -652,8 +678,10 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
                 uint16_t d = net->delay[e];
                 if (net->weight[e] == 0.0f)
                     continue;
-                if ((st = push(&s->ring[th->slot[d] * s->T + tid], th->arr[d], net->weight[e],
-                               net->target[e])) != CLIF_OK)
+                int32_t tg = net->target[e];
+                if ((st = push(&s->ring[(th->slot[d] * s->T + tid) * s->B
+                                        + ((size_t)(tg - lo) >> BLK_SH)],
+                               th->arr[d], net->weight[e], tg)) != CLIF_OK)
                     return st;
             }
         } else {
@@ -664,8 +692,9 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
                 size_t sl;
                 if ((st = place(s, k, &a, &sl)) != CLIF_OK)
                     return st;
-                if ((st = push(&s->ring[sl * s->T + tid], a, net->weight[e], net->target[e]))
-                    != CLIF_OK)
+                int32_t tg = net->target[e];
+                if ((st = push(&s->ring[(sl * s->T + tid) * s->B + ((size_t)(tg - lo) >> BLK_SH)],
+                               a, net->weight[e], tg)) != CLIF_OK)
                     return st;
             }
         }
