@@ -39,7 +39,7 @@ typedef struct evvec {
 typedef struct tstate {
     size_t lo, hi;
     int64_t prepared; /* window whose slot is in pt/pw (-1: none) */
-    double *pt, *pw, *tmp_t, *tmp_w; /* this window's pulses by target */
+    ev *pe, *tmp_e; /* this window's pulses by target (copied whole: one stream per target) */
     size_t cap_p, cap_tmp;
     size_t *off, *cur; /* off: hi - lo + 1 run starts; cur: next pulse per neuron */
     double *mt, *mw;   /* merged synaptic + external pulses of one neuron */
@@ -209,7 +209,7 @@ void clif_net_sim_free(clif_net_sim *s)
     if (s->th) {
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
-            free(t->pt); free(t->pw); free(t->tmp_t); free(t->tmp_w);
+            free(t->pe); free(t->tmp_e);
             free(t->off); free(t->cur); free(t->mt); free(t->mw); free(t->xt);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
         }
@@ -360,59 +360,42 @@ void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
 
 /* ---- phase A ---------------------------------------------------------- */
 
-/* Stable sort of (t, w)[0..n) by t; tmp holds n of each. */
-static void sort_run(double *t, double *w, size_t n, double *tt, double *tw)
+/* Stable sort of e[0..n) by t; tmp holds n. */
+static void sort_run(ev *e, size_t n, ev *tmp)
 {
     size_t i;
-    for (i = 1; i < n && t[i - 1] <= t[i]; ++i)
+    for (i = 1; i < n && e[i - 1].t <= e[i].t; ++i)
         ;
     if (i >= n)
         return;
     if (n <= 32) {
         for (i = 1; i < n; ++i) {
-            double a = t[i], b = w[i];
+            ev a = e[i];
             size_t j = i;
-            for (; j > 0 && t[j - 1] > a; --j) {
-                t[j] = t[j - 1];
-                w[j] = w[j - 1];
-            }
-            t[j] = a;
-            w[j] = b;
+            for (; j > 0 && e[j - 1].t > a.t; --j)
+                e[j] = e[j - 1];
+            e[j] = a;
         }
         return;
     }
-    /* bottom-up merge sort, ping-ponging between (t, w) and (tt, tw) */
-    double *at = t, *aw = w, *bt = tt, *bw = tw;
+    /* bottom-up merge sort, ping-ponging between e and tmp */
+    ev *x = e, *y = tmp;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t a = lo, b = mid, o = lo;
-            while (a < mid && b < hi) {
-                if (at[a] <= at[b]) {
-                    bt[o] = at[a];
-                    bw[o++] = aw[a++];
-                } else {
-                    bt[o] = at[b];
-                    bw[o++] = aw[b++];
-                }
-            }
-            while (a < mid) {
-                bt[o] = at[a];
-                bw[o++] = aw[a++];
-            }
-            while (b < hi) {
-                bt[o] = at[b];
-                bw[o++] = aw[b++];
-            }
+            while (a < mid && b < hi)
+                y[o++] = x[a].t <= x[b].t ? x[a++] : x[b++];
+            while (a < mid)
+                y[o++] = x[a++];
+            while (b < hi)
+                y[o++] = x[b++];
         }
-        double *x = at; at = bt; bt = x;
-        x = aw; aw = bw; bw = x;
+        ev *z = x; x = y; y = z;
     }
-    if (at != t) {
-        memcpy(t, at, n * sizeof *t);
-        memcpy(w, aw, n * sizeof *w);
-    }
+    if (x != e)
+        memcpy(e, x, n * sizeof *e);
 }
 
 static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
@@ -421,10 +404,9 @@ static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
     size_t nl = th->hi - th->lo, m = 0, nb = s->B;
     for (size_t b = 0; b < nb; ++b)
         m += v[b].n;
-    if (!grow2((void **)&th->pt, (void **)&th->pw, &th->cap_p, m, sizeof(double), sizeof(double)))
+    if (!grow((void **)&th->pe, &th->cap_p, m, sizeof(ev)))
         return CLIF_E_NOMEM;
-    if (!grow2((void **)&th->tmp_t, (void **)&th->tmp_w, &th->cap_tmp, m, sizeof(double),
-               sizeof(double)))
+    if (!grow((void **)&th->tmp_e, &th->cap_tmp, m, sizeof(ev)))
         return CLIF_E_NOMEM;
     memset(th->off, 0, (nl + 1) * sizeof *th->off);
     for (size_t b = 0; b < nb; ++b) {
@@ -437,21 +419,18 @@ static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
     {
         size_t *cur = th->cur - th->lo;
-        double *pt = th->pt, *pw = th->pw;
+        ev *pe = th->pe;
         for (size_t b = 0; b < nb; ++b) {
             const ev *d = v[b].d;
-            for (size_t e = 0, mb = v[b].n; e < mb; ++e) {
-                size_t p = cur[d[e].tgt]++;
-                pt[p] = d[e].t;
-                pw[p] = (double)d[e].w;
-            }
+            for (size_t e = 0, mb = v[b].n; e < mb; ++e)
+                pe[cur[d[e].tgt]++] = d[e];
             v[b].n = 0;
         }
     }
     for (size_t i = 0; i < nl; ++i) {
         size_t a = th->off[i], b = th->off[i + 1];
         if (b - a > 1)
-            sort_run(th->pt + a, th->pw + a, b - a, th->tmp_t, th->tmp_w);
+            sort_run(th->pe + a, b - a, th->tmp_e);
     }
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
     th->prepared = k;
@@ -500,10 +479,12 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
     for (size_t i = th->lo; i < th->hi; ++i) {
         size_t li = i - th->lo;
         size_t a = th->cur[li], b = th->off[li + 1], e = a;
-        while (e < b && th->pt[e] < t_hi)
+        const ev *pe = th->pe;
+        while (e < b && pe[e].t < t_hi)
             ++e;
         th->syn_events += e - a;
-        const double *pt = th->pt + a, *pw = th->pw + a;
+        pe += a;
+        const double *pt = th->mt, *pw = th->mw;
         size_t np = e - a;
         if (net->ext_rate && s->ext_next[i] < t_hi) {
             /* External events before t_hi, then merged behind same-time
@@ -523,20 +504,39 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
             if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
                        sizeof(double)))
                 return CLIF_E_NOMEM;
-            double wx = net->ext_weight[i];
+            /* Branch-free merge; at equal times the synaptic pulse first. */
+            const double wx = net->ext_weight[i], *xt = th->xt;
+            double *mt = th->mt, *mw = th->mw;
             size_t u = 0, v = 0, o = 0;
-            while (u < np || v < nx) {
-                if (v == nx || (u < np && pt[u] <= th->xt[v])) {
-                    th->mt[o] = pt[u];
-                    th->mw[o++] = pw[u++];
-                } else {
-                    th->mt[o] = th->xt[v++];
-                    th->mw[o++] = wx;
-                }
+            while (u < np && v < nx) {
+                double ta = pe[u].t, tb = xt[v], wa = (double)pe[u].w;
+                size_t f = ta <= tb;
+                mt[o] = f ? ta : tb;
+                mw[o++] = f ? wa : wx;
+                u += f;
+                v += 1 - f;
+            }
+            for (; u < np; ++u, ++o) {
+                mt[o] = pe[u].t;
+                mw[o] = (double)pe[u].w;
+            }
+            for (; v < nx; ++v, ++o) {
+                mt[o] = xt[v];
+                mw[o] = wx;
             }
             pt = th->mt;
             pw = th->mw;
             np = o;
+        } else if (np) {
+            if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np, sizeof(double),
+                       sizeof(double)))
+                return CLIF_E_NOMEM;
+            for (size_t u = 0; u < np; ++u) {
+                th->mt[u] = pe[u].t;
+                th->mw[u] = (double)pe[u].w;
+            }
+            pt = th->mt;
+            pw = th->mw;
         }
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
         size_t next = 0;
