@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clif.h"
+#include "exact_impl.h"
 #include "rng_impl.h"
 
 #include <math.h>
@@ -446,8 +447,10 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     const clif_params *p = &s->net.params[i];
     for (;;) {
         size_t ns = 0;
-        clif_status st = clif_exact_advance(p, d, &s->s[i], t_hi, pt, pw, np, next,
-                                            s->net.refractory_input, th->sb, th->cap_sb, &ns);
+        /* Parameters were checked by clif_net_sim_create. */
+        clif_status st = clif__exact_advance_trusted(p, d, &s->s[i], t_hi, pt, pw, np, next,
+                                                     s->net.refractory_input, th->sb,
+                                                     th->cap_sb, &ns);
         if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
                    sizeof(int64_t)))
             return CLIF_E_NOMEM;
