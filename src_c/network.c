@@ -428,11 +428,8 @@ static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
             v[b].n = 0;
         }
     }
-    for (size_t i = 0; i < nl; ++i) {
-        size_t a = th->off[i], b = th->off[i + 1];
-        if (b - a > 1)
-            sort_run(th->pe + a, b - a, th->tmp_e);
-    }
+    /* Each run is sorted by time in phase_a, when it is first used (and in
+     * cache). */
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
     th->prepared = k;
     return CLIF_OK;
@@ -482,6 +479,8 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
     for (size_t i = th->lo; i < th->hi; ++i) {
         size_t li = i - th->lo;
         size_t a = th->cur[li], b = th->off[li + 1], e = a;
+        if (a == th->off[li] && b - a > 1)
+            sort_run(th->pe + a, b - a, th->tmp_e); /* first use in this window */
         const ev *pe = th->pe;
         while (e < b && pe[e].t < t_hi)
             ++e;
