@@ -88,10 +88,11 @@ struct clif_net_sim {
 
 #define N_BINS 4098
 /* Each thread's pulses are further split by target block of 2^BLK_SH
- * neurons when pushed, so prepare()'s scatter by target works on one block
+ * neurons (256: A/B on Brunel N = 10k, 2^6 and 2^10 were slower) when
+ * pushed, so prepare()'s scatter by target works on one block
  * at a time (a cache-sized set of write streams).  A target's pulses keep
  * their push order, so the result is the same as without blocks. */
-#define BLK_SH 10
+#define BLK_SH 8
 
 /* Grow *p (of element size sz, capacity *cap) to hold need elements. */
 static int grow(void **p, size_t *cap, size_t need, size_t sz)
