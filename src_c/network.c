@@ -660,6 +660,8 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
     const clif_net *net = &s->net;
     const int32_t lo = (int32_t)th->lo, hi = (int32_t)th->hi;
     const int few = net->n_delays <= 64;
+    evvec *ring_t = s->ring + tid * s->B; /* + slot * stride: this thread's block 0 */
+    const size_t stride = s->T * s->B;
     clif_status st;
     for (size_t x = 0; x < s->wn; ++x) {
         size_t j = (size_t)s->wi[x];
@@ -676,16 +678,23 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
                 th->arr[d] = ts + net->delay_table[d];
                 if ((st = place(s, k, &th->arr[d], &th->slot[d])) != CLIF_OK)
                     return st;
+                th->slot[d] *= stride;
             }
             for (size_t e = r0; e < r1; ++e) {
                 uint16_t d = net->delay[e];
                 if (net->weight[e] == 0.0f)
                     continue;
                 int32_t tg = net->target[e];
-                if ((st = push(&s->ring[(th->slot[d] * s->T + tid) * s->B
-                                        + ((size_t)(tg - lo) >> BLK_SH)],
-                               th->arr[d], net->weight[e], tg)) != CLIF_OK)
-                    return st;
+                evvec *v = ring_t + th->slot[d] + ((size_t)(tg - lo) >> BLK_SH);
+                if (v->n == v->cap) { /* full: push grows it */
+                    if ((st = push(v, th->arr[d], net->weight[e], tg)) != CLIF_OK)
+                        return st;
+                    continue;
+                }
+                ev *q = &v->d[v->n++];
+                q->t = th->arr[d];
+                q->w = net->weight[e];
+                q->tgt = tg;
             }
         } else {
             for (size_t e = r0; e < r1; ++e) {
