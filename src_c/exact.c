@@ -17,6 +17,7 @@
  * caller's structs only, so separate neurons may run on separate threads.
  */
 #include "clif.h"
+#include "exact_impl.h"
 
 #include <float.h>
 #include <math.h>
@@ -98,7 +99,14 @@ void clif_exact_init(clif_exact_state *s, double t, double V)
     s->t_ref_end = t;
 }
 
-static double potential(const clif_params *p, const prop *pr, const clif_exact_state *s, double t)
+#if defined(__GNUC__)
+#define CLIF_INLINE static inline __attribute__((always_inline))
+#else
+#define CLIF_INLINE static inline
+#endif
+
+CLIF_INLINE double potential(const clif_params *p, const prop *pr, const clif_exact_state *s,
+                             double t)
 {
     if (t < s->t_ref_end)
         return p->V_reset;
@@ -318,18 +326,26 @@ static clif_status check_pulse(double t_now, double tp, double w)
     return CLIF_OK;
 }
 
-clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_exact_state *s,
-                               double t_end, const double *pulse_t, const double *pulse_w,
-                               size_t n_pulses, size_t *next, int refractory_input,
-                               double *spikes, size_t capacity, size_t *n_spikes)
+/* The body of clif_exact_advance; checked = 0 skips the pointer and
+ * parameter checks (the caller validated them), nothing else. */
+CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
+                                     clif_exact_state *s, double t_end, const double *pulse_t,
+                                     const double *pulse_w, size_t n_pulses, size_t *next,
+                                     int refractory_input, double *spikes, size_t capacity,
+                                     size_t *n_spikes, int checked)
 {
-    if (!p || !d || !s || !next || !n_spikes || (capacity && !spikes)
-        || (n_pulses && (!pulse_t || !pulse_w)))
-        return CLIF_E_NULL;
-    *n_spikes = 0;
-    clif_status st = clif_check_params(p);
-    if (st != CLIF_OK)
-        return st;
+    clif_status st;
+    if (checked) {
+        if (!p || !d || !s || !next || !n_spikes || (capacity && !spikes)
+            || (n_pulses && (!pulse_t || !pulse_w)))
+            return CLIF_E_NULL;
+        *n_spikes = 0;
+        st = clif_check_params(p);
+        if (st != CLIF_OK)
+            return st;
+    } else {
+        *n_spikes = 0;
+    }
     prop pr;
     st = make_prop(p, d, &pr);
     if (st != CLIF_OK)
@@ -359,9 +375,12 @@ clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_e
             if ((st = check_pulse(s->t, tp, pulse_w[k])) != CLIF_OK)
                 goto out;
         }
-        double h = fmin(tp, t_end);
+        /* fmin(tp, t_end) without the libm call: neither is NaN here */
+        double h = tp < t_end ? tp : t_end;
         double tc;
-        if ((st = find_crossing(&pr, s, h, &tc)) != CLIF_OK)
+        if (pr.A == 0.0 && !(pr.above > 0.0) && !(s->V0 >= pr.V_th))
+            tc = INFINITY; /* find_crossing's answer, without the call */
+        else if ((st = find_crossing(&pr, s, h, &tc)) != CLIF_OK)
             goto out;
         if (tc < h) {
             /* Stop before committing anything, so a retry is exact. */
@@ -414,6 +433,25 @@ clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_e
 out:
     *next = k;
     return st;
+}
+
+clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_exact_state *s,
+                               double t_end, const double *pulse_t, const double *pulse_w,
+                               size_t n_pulses, size_t *next, int refractory_input,
+                               double *spikes, size_t capacity, size_t *n_spikes)
+{
+    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, n_pulses, next, refractory_input,
+                        spikes, capacity, n_spikes, 1);
+}
+
+clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *d,
+                                        clif_exact_state *s, double t_end, const double *pulse_t,
+                                        const double *pulse_w, size_t n_pulses, size_t *next,
+                                        int refractory_input, double *spikes, size_t capacity,
+                                        size_t *n_spikes)
+{
+    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, n_pulses, next, refractory_input,
+                        spikes, capacity, n_spikes, 0);
 }
 
 /* ---- population ------------------------------------------------------- */

@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clif.h"
+#include "exact_impl.h"
 #include "rng_impl.h"
 
 #include <math.h>
@@ -39,7 +40,7 @@ typedef struct evvec {
 typedef struct tstate {
     size_t lo, hi;
     int64_t prepared; /* window whose slot is in pt/pw (-1: none) */
-    double *pt, *pw, *tmp_t, *tmp_w; /* this window's pulses by target */
+    ev *pe, *tmp_e; /* this window's pulses by target (copied whole: one stream per target) */
     size_t cap_p, cap_tmp;
     size_t *off, *cur; /* off: hi - lo + 1 run starts; cur: next pulse per neuron */
     double *mt, *mw;   /* merged synaptic + external pulses of one neuron */
@@ -64,7 +65,8 @@ struct clif_net_sim {
     clif_exact_state *s;
     double *ext_next;
     uint64_t *ext_ctr;
-    evvec *ring; /* R * T: slot-major */
+    evvec *ring; /* R * T * B: slot-major, then thread, then target block */
+    size_t B;    /* target blocks per thread (of BLK_SH-bit width) */
     tstate *th;
     int64_t k;   /* current window */
     double t;    /* current time, in [k d_min, (k+1) d_min) */
@@ -85,6 +87,12 @@ struct clif_net_sim {
 };
 
 #define N_BINS 4098
+/* Each thread's pulses are further split by target block of 2^BLK_SH
+ * neurons (256: A/B on Brunel N = 10k, 2^6 and 2^10 were slower) when
+ * pushed, so prepare()'s scatter by target works on one block
+ * at a time (a cache-sized set of write streams).  A target's pulses keep
+ * their push order, so the result is the same as without blocks. */
+#define BLK_SH 8
 
 /* Grow *p (of element size sz, capacity *cap) to hold need elements. */
 static int grow(void **p, size_t *cap, size_t need, size_t sz)
@@ -203,14 +211,14 @@ void clif_net_sim_free(clif_net_sim *s)
     if (s->th) {
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
-            free(t->pt); free(t->pw); free(t->tmp_t); free(t->tmp_w);
+            free(t->pe); free(t->tmp_e);
             free(t->off); free(t->cur); free(t->mt); free(t->mw); free(t->xt);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
         }
         free(s->th);
     }
     if (s->ring) {
-        for (size_t j = 0; j < s->R * s->T; ++j)
+        for (size_t j = 0; j < s->R * s->T * s->B; ++j)
             free(s->ring[j].d);
         free(s->ring);
     }
@@ -270,7 +278,15 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->R = (size_t)r;
     size_t n = net->n;
     s->s = malloc(n * sizeof *s->s);
-    s->ring = calloc(s->R * s->T, sizeof *s->ring);
+    {
+        size_t mx = 0;
+        for (size_t j = 0; j < s->T; ++j) {
+            size_t nl = n * (j + 1) / s->T - n * j / s->T;
+            mx = nl > mx ? nl : mx;
+        }
+        s->B = (mx + ((size_t)1 << BLK_SH) - 1) >> BLK_SH;
+    }
+    s->ring = calloc(s->R * s->T * s->B, sizeof *s->ring);
     s->th = calloc(s->T, sizeof *s->th);
     s->bins = malloc((N_BINS + 1) * sizeof *s->bins);
     if (net->ext_rate) {
@@ -346,88 +362,76 @@ void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
 
 /* ---- phase A ---------------------------------------------------------- */
 
-/* Stable sort of (t, w)[0..n) by t; tmp holds n of each. */
-static void sort_run(double *t, double *w, size_t n, double *tt, double *tw)
+/* Stable sort of e[0..n) by t; tmp holds n. */
+static void sort_run(ev *e, size_t n, ev *tmp)
 {
     size_t i;
-    for (i = 1; i < n && t[i - 1] <= t[i]; ++i)
+    for (i = 1; i < n && e[i - 1].t <= e[i].t; ++i)
         ;
     if (i >= n)
         return;
     if (n <= 32) {
         for (i = 1; i < n; ++i) {
-            double a = t[i], b = w[i];
+            ev a = e[i];
             size_t j = i;
-            for (; j > 0 && t[j - 1] > a; --j) {
-                t[j] = t[j - 1];
-                w[j] = w[j - 1];
-            }
-            t[j] = a;
-            w[j] = b;
+            for (; j > 0 && e[j - 1].t > a.t; --j)
+                e[j] = e[j - 1];
+            e[j] = a;
         }
         return;
     }
-    /* bottom-up merge sort, ping-ponging between (t, w) and (tt, tw) */
-    double *at = t, *aw = w, *bt = tt, *bw = tw;
+    /* bottom-up merge sort, ping-ponging between e and tmp */
+    ev *x = e, *y = tmp;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t a = lo, b = mid, o = lo;
-            while (a < mid && b < hi) {
-                if (at[a] <= at[b]) {
-                    bt[o] = at[a];
-                    bw[o++] = aw[a++];
-                } else {
-                    bt[o] = at[b];
-                    bw[o++] = aw[b++];
-                }
-            }
-            while (a < mid) {
-                bt[o] = at[a];
-                bw[o++] = aw[a++];
-            }
-            while (b < hi) {
-                bt[o] = at[b];
-                bw[o++] = aw[b++];
-            }
+            while (a < mid && b < hi)
+                y[o++] = x[a].t <= x[b].t ? x[a++] : x[b++];
+            while (a < mid)
+                y[o++] = x[a++];
+            while (b < hi)
+                y[o++] = x[b++];
         }
-        double *x = at; at = bt; bt = x;
-        x = aw; aw = bw; bw = x;
+        ev *z = x; x = y; y = z;
     }
-    if (at != t) {
-        memcpy(t, at, n * sizeof *t);
-        memcpy(w, aw, n * sizeof *w);
-    }
+    if (x != e)
+        memcpy(e, x, n * sizeof *e);
 }
 
 static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
 {
-    evvec *v = &s->ring[(size_t)(k % (int64_t)s->R) * s->T + tid];
-    size_t nl = th->hi - th->lo, m = v->n;
-    if (!grow2((void **)&th->pt, (void **)&th->pw, &th->cap_p, m, sizeof(double), sizeof(double)))
+    evvec *v = &s->ring[((size_t)(k % (int64_t)s->R) * s->T + tid) * s->B];
+    size_t nl = th->hi - th->lo, m = 0, nb = s->B;
+    for (size_t b = 0; b < nb; ++b)
+        m += v[b].n;
+    if (!grow((void **)&th->pe, &th->cap_p, m, sizeof(ev)))
         return CLIF_E_NOMEM;
-    if (!grow2((void **)&th->tmp_t, (void **)&th->tmp_w, &th->cap_tmp, m, sizeof(double),
-               sizeof(double)))
+    if (!grow((void **)&th->tmp_e, &th->cap_tmp, m, sizeof(ev)))
         return CLIF_E_NOMEM;
     memset(th->off, 0, (nl + 1) * sizeof *th->off);
-    for (size_t e = 0; e < m; ++e)
-        th->off[(size_t)v->d[e].tgt - th->lo + 1]++;
+    for (size_t b = 0; b < nb; ++b) {
+        const ev *d = v[b].d;
+        for (size_t e = 0, mb = v[b].n; e < mb; ++e)
+            th->off[(size_t)d[e].tgt - th->lo + 1]++;
+    }
     for (size_t i = 0; i < nl; ++i)
         th->off[i + 1] += th->off[i];
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    for (size_t e = 0; e < m; ++e) {
-        size_t p = th->cur[(size_t)v->d[e].tgt - th->lo]++;
-        th->pt[p] = v->d[e].t;
-        th->pw[p] = (double)v->d[e].w;
+    {
+        size_t *cur = th->cur - th->lo;
+        ev *pe = th->pe;
+        for (size_t b = 0; b < nb; ++b) {
+            const ev *d = v[b].d;
+            for (size_t e = 0, mb = v[b].n; e < mb; ++e)
+                pe[cur[d[e].tgt]++] = d[e];
+            v[b].n = 0;
+        }
     }
-    for (size_t i = 0; i < nl; ++i) {
-        size_t a = th->off[i], b = th->off[i + 1];
-        if (b - a > 1)
-            sort_run(th->pt + a, th->pw + a, b - a, th->tmp_t, th->tmp_w);
-    }
+    /* Each run is sorted by time in phase_a, when it is first used (and in
+     * cache). */
     memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    v->n = 0;
     th->prepared = k;
     return CLIF_OK;
 }
@@ -441,8 +445,10 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     const clif_params *p = &s->net.params[i];
     for (;;) {
         size_t ns = 0;
-        clif_status st = clif_exact_advance(p, d, &s->s[i], t_hi, pt, pw, np, next,
-                                            s->net.refractory_input, th->sb, th->cap_sb, &ns);
+        /* Parameters were checked by clif_net_sim_create. */
+        clif_status st = clif__exact_advance_trusted(p, d, &s->s[i], t_hi, pt, pw, np, next,
+                                                     s->net.refractory_input, th->sb,
+                                                     th->cap_sb, &ns);
         if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
                    sizeof(int64_t)))
             return CLIF_E_NOMEM;
@@ -474,10 +480,14 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
     for (size_t i = th->lo; i < th->hi; ++i) {
         size_t li = i - th->lo;
         size_t a = th->cur[li], b = th->off[li + 1], e = a;
-        while (e < b && th->pt[e] < t_hi)
+        if (a == th->off[li] && b - a > 1)
+            sort_run(th->pe + a, b - a, th->tmp_e); /* first use in this window */
+        const ev *pe = th->pe;
+        while (e < b && pe[e].t < t_hi)
             ++e;
         th->syn_events += e - a;
-        const double *pt = th->pt + a, *pw = th->pw + a;
+        pe += a;
+        const double *pt = th->mt, *pw = th->mw;
         size_t np = e - a;
         if (net->ext_rate && s->ext_next[i] < t_hi) {
             /* External events before t_hi, then merged behind same-time
@@ -497,20 +507,39 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
             if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
                        sizeof(double)))
                 return CLIF_E_NOMEM;
-            double wx = net->ext_weight[i];
+            /* Branch-free merge; at equal times the synaptic pulse first. */
+            const double wx = net->ext_weight[i], *xt = th->xt;
+            double *mt = th->mt, *mw = th->mw;
             size_t u = 0, v = 0, o = 0;
-            while (u < np || v < nx) {
-                if (v == nx || (u < np && pt[u] <= th->xt[v])) {
-                    th->mt[o] = pt[u];
-                    th->mw[o++] = pw[u++];
-                } else {
-                    th->mt[o] = th->xt[v++];
-                    th->mw[o++] = wx;
-                }
+            while (u < np && v < nx) {
+                double ta = pe[u].t, tb = xt[v], wa = (double)pe[u].w;
+                size_t f = ta <= tb;
+                mt[o] = f ? ta : tb;
+                mw[o++] = f ? wa : wx;
+                u += f;
+                v += 1 - f;
+            }
+            for (; u < np; ++u, ++o) {
+                mt[o] = pe[u].t;
+                mw[o] = (double)pe[u].w;
+            }
+            for (; v < nx; ++v, ++o) {
+                mt[o] = xt[v];
+                mw[o] = wx;
             }
             pt = th->mt;
             pw = th->mw;
             np = o;
+        } else if (np) {
+            if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np, sizeof(double),
+                       sizeof(double)))
+                return CLIF_E_NOMEM;
+            for (size_t u = 0; u < np; ++u) {
+                th->mt[u] = pe[u].t;
+                th->mw[u] = (double)pe[u].w;
+            }
+            pt = th->mt;
+            pw = th->mw;
         }
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
         size_t next = 0;
@@ -631,6 +660,8 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
     const clif_net *net = &s->net;
     const int32_t lo = (int32_t)th->lo, hi = (int32_t)th->hi;
     const int few = net->n_delays <= 64;
+    evvec *ring_t = s->ring + tid * s->B; /* + slot * stride: this thread's block 0 */
+    const size_t stride = s->T * s->B;
     clif_status st;
     for (size_t x = 0; x < s->wn; ++x) {
         size_t j = (size_t)s->wi[x];
@@ -647,14 +678,23 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
                 th->arr[d] = ts + net->delay_table[d];
                 if ((st = place(s, k, &th->arr[d], &th->slot[d])) != CLIF_OK)
                     return st;
+                th->slot[d] *= stride;
             }
             for (size_t e = r0; e < r1; ++e) {
                 uint16_t d = net->delay[e];
                 if (net->weight[e] == 0.0f)
                     continue;
-                if ((st = push(&s->ring[th->slot[d] * s->T + tid], th->arr[d], net->weight[e],
-                               net->target[e])) != CLIF_OK)
-                    return st;
+                int32_t tg = net->target[e];
+                evvec *v = ring_t + th->slot[d] + ((size_t)(tg - lo) >> BLK_SH);
+                if (v->n == v->cap) { /* full: push grows it */
+                    if ((st = push(v, th->arr[d], net->weight[e], tg)) != CLIF_OK)
+                        return st;
+                    continue;
+                }
+                ev *q = &v->d[v->n++];
+                q->t = th->arr[d];
+                q->w = net->weight[e];
+                q->tgt = tg;
             }
         } else {
             for (size_t e = r0; e < r1; ++e) {
@@ -664,8 +704,9 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
                 size_t sl;
                 if ((st = place(s, k, &a, &sl)) != CLIF_OK)
                     return st;
-                if ((st = push(&s->ring[sl * s->T + tid], a, net->weight[e], net->target[e]))
-                    != CLIF_OK)
+                int32_t tg = net->target[e];
+                if ((st = push(&s->ring[(sl * s->T + tid) * s->B + ((size_t)(tg - lo) >> BLK_SH)],
+                               a, net->weight[e], tg)) != CLIF_OK)
                     return st;
             }
         }
