@@ -47,6 +47,9 @@ class Spikes:
         if sort and times.size:
             order = np.lexsort((senders, times))
             times, senders = times[order], senders[order]
+        self._assign(times, senders, n, t_stop, t_start, seed, state, extra)
+
+    def _assign(self, times, senders, n, t_stop, t_start, seed, state, extra):
         self.times = times
         self.senders = senders
         self.n = n
@@ -63,14 +66,7 @@ class Spikes:
         arrays of equal length, senders in [0, n), in the promised order):
         skips the checks and conversions of ``__init__``."""
         self = cls.__new__(cls)
-        self.times = times
-        self.senders = senders
-        self.n = n
-        self.t_start = float(t_start)
-        self.t_stop = float(t_stop)
-        self.seed = seed
-        self.state = state
-        self.extra = {} if extra is None else extra
+        self._assign(times, senders, n, t_stop, t_start, seed, state, extra)
         return self
 
     def __len__(self):
