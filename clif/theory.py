@@ -9,10 +9,19 @@ Siegert (1951), Brunel (2000):
 ``1/nu = t_ref + tau_m sqrt(pi) int_{y_r}^{y_th} erfcx(-u) du``,
 ``erfcx(-u) = e^{u^2} (1 + erf u)``.
 """
+import functools
+
 import numpy as np
-from scipy import special
 
 from clif.params import resolve
+
+
+@functools.lru_cache(maxsize=None)
+def _sp():
+    # scipy.special costs ~0.25 s to import: paid on first use, not by
+    # `import clif` (the CLI and the closed forms never need it).
+    from scipy import special
+    return special
 
 # Composite Gauss-Legendre: 16 panels x 12 nodes on [0, 1].
 _NP, _NQ = 16, 12
@@ -27,7 +36,7 @@ def _int_erfcx(a, b):
     so fixed nodes are accurate from w ~ 0 to w ~ 1e12."""
     sa, sb = np.arcsinh(a), np.arcsinh(b)
     s = sa[..., None] + (sb - sa)[..., None] * _NODES
-    return (sb - sa) * np.sum(special.erfcx(np.sinh(s)) * np.cosh(s) * _WEIGHTS, axis=-1)
+    return (sb - sa) * np.sum(_sp().erfcx(np.sinh(s)) * np.cosh(s) * _WEIGHTS, axis=-1)
 
 
 def _siegert_integral(yr, yt):
@@ -38,7 +47,7 @@ def _siegert_integral(yr, yt):
     neg = _int_erfcx(np.maximum(-yt, 0.0), np.maximum(-yr, 0.0))
     lo, hi = np.maximum(yr, 0.0), np.maximum(yt, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        g = lambda y: np.exp(y * y) * special.dawsn(y)  # noqa: E731
+        g = lambda y: np.exp(y * y) * _sp().dawsn(y)  # noqa: E731
         pos = np.where(hi > lo, 2.0 * (g(hi) - g(lo)) - _int_erfcx(lo, hi), 0.0)
     return neg + pos
 
@@ -119,11 +128,11 @@ def isi_cv(I, sigma, **params):
 
         def bracket(y):  # e^{-y^2} (E(yt) - E(max(y, yr)))
             m = np.maximum(y, yr[..., None])
-            return (np.exp(yt[..., None] ** 2 - y * y) * special.dawsn(yt[..., None])
-                    - np.exp(m * m - y * y) * special.dawsn(m))
+            return (np.exp(yt[..., None] ** 2 - y * y) * _sp().dawsn(yt[..., None])
+                    - np.exp(m * m - y * y) * _sp().dawsn(m))
 
         def f(y):
-            return special.erfcx(-y) ** 2 * bracket(y)
+            return _sp().erfcx(-y) ** 2 * bracket(y)
 
         # [yr, yt] on linear nodes; (-inf, yr] as yr - t with t on a
         # geometric grid scaled by the decay length 1 / (2|yr| + 1).
