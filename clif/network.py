@@ -68,6 +68,17 @@ def _real(name, x):
     return float(x)
 
 
+def _per_synapse(name, x, m, unit):
+    """``x`` as finite float64, a scalar or one value per synapse (m)."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim > 1 or (a.ndim == 1 and a.size not in (1, m)):
+        raise ValueError(f"{name} must be a scalar or have one value per synapse ({m}); "
+                         f"got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite ({unit}); got NaN or inf")
+    return a
+
+
 def _indices(name, x, n):
     a = np.asarray(x)
     if a.ndim == 0:
@@ -224,12 +235,7 @@ class Network:
         return r
 
     def _delay_index(self, delay, m):
-        d = np.asarray(delay, dtype=np.float64)
-        if d.ndim > 1 or (d.ndim == 1 and d.size not in (1, m)):
-            raise ValueError(f"delay must be a scalar or have one value per synapse ({m}); "
-                             f"got shape {d.shape}")
-        if not np.all(np.isfinite(d)):
-            raise ValueError("delay must be finite (ms); got NaN or inf")
+        d = _per_synapse("delay", delay, m, "ms")
         if np.any(d <= 0):
             raise ValueError(f"delay must be > 0 ms; got {d[d <= 0].flat[0]!r}")
         if self.d_min is not None and np.any(d < self.d_min):
@@ -248,12 +254,7 @@ class Network:
 
     @staticmethod
     def _weights(weight, m):
-        w = np.asarray(weight, dtype=np.float64)
-        if w.ndim > 1 or (w.ndim == 1 and w.size not in (1, m)):
-            raise ValueError(f"weight must be a scalar or have one value per synapse ({m}); "
-                             f"got shape {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("weight must be finite (mV); got NaN or inf")
+        w = _per_synapse("weight", weight, m, "mV")
         if np.any(np.abs(w) > np.finfo(np.float32).max):
             raise ValueError("weight does not fit float32")
         return np.ascontiguousarray(np.broadcast_to(w.astype(np.float32), (m,)))
