@@ -2,16 +2,22 @@
  * and semantics in clif_network.h).
  *
  * One window, per thread (neurons [lo, hi)):
- *   A  prepare (once per window): the pulses that arrived in this window's
- *      ring slot are counting-sorted by target, then each target's run is
- *      stably sorted by time; then every owned neuron is advanced with
- *      clif_exact_advance over its pulses merged with its external events.
+ *   A  every owned neuron is advanced with the exact kernel over its pulses
+ *      of this window (its run in the window's ring slot, stably sorted by
+ *      time on first use) merged with its external events.
  *   B  (thread 0) the window's spikes of all threads are sorted by (time,
  *      sender), recorded, counted.
  *   C  each thread walks that list and appends, for every synapse whose
- *      target it owns, the pulse to the ring slot of its arrival window.
+ *      target it owns, the pulse to that target's run in the ring slot of
+ *      its arrival window.
  * Barriers separate A|B and B|C; C of one window and A of the next touch
  * only the thread's own buffers, so they need none.
+ *
+ * A ring slot holds one fixed-capacity run per target (times and weights in
+ * two arrays, run li at li * cap), so a pulse is written once, where its
+ * target will read it: no partition pass.  A full run doubles the slot's
+ * capacity (all runs move; amortised).  The memory of a slot is thus
+ * (targets) x (largest run of any target in one window) x 12 bytes.
  *
  * The only allocations are at creation and geometric growth of buffers
  * when they fill (amortised, not per event); failures are CLIF_E_NOMEM.
@@ -26,23 +32,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct ev {
-    double t;
-    float w;
-    int32_t tgt;
-} ev;
-
-typedef struct evvec {
-    ev *d;
-    size_t n, cap;
-} evvec;
+/* One ring slot of one thread: the pulses that arrive in one window, as a
+ * run per owned target (li = target - lo) in push order. */
+typedef struct tslot {
+    double *t;   /* arrival times [ms]: run li is t[li * cap .. li * cap + n[li]) */
+    float *w;    /* weights [mV], same layout */
+    uint32_t *n; /* run lengths */
+    size_t cap;
+} tslot;
 
 typedef struct tstate {
     size_t lo, hi;
-    int64_t prepared; /* window whose slot is in pt/pw (-1: none) */
-    ev *pe, *tmp_e; /* this window's pulses by target (copied whole: one stream per target) */
-    size_t cap_p, cap_tmp;
-    size_t *off, *cur; /* off: hi - lo + 1 run starts; cur: next pulse per neuron */
+    tslot *ring;       /* R slots */
+    uint32_t *cur;     /* next pulse per neuron in the current window's run */
+    double *tt;        /* sort scratch */
+    float *tw;
+    size_t cap_tt;
     double *mt, *mw;   /* merged synaptic + external pulses of one neuron */
     size_t cap_m;
     double *xt;        /* external event times of one neuron */
@@ -52,8 +57,11 @@ typedef struct tstate {
     double *st;        /* this window's spikes (neuron-major) */
     int64_t *si;
     size_t n_s, cap_s;
-    double *arr;       /* per-spike arrival time and ring index per delay */
+    double *arr;       /* phase C: arrival time and ring slot per (spike, delay) */
     size_t *slot;
+    size_t cap_arr;
+    uint64_t *pos, *end; /* phase C: each spike's unread synapses of the block */
+    size_t cap_pos;
     size_t q0;         /* first V sample not before the window */
     uint64_t syn_events, ext_events;
     clif_status status;
@@ -65,8 +73,6 @@ struct clif_net_sim {
     clif_exact_state *s;
     double *ext_next;
     uint64_t *ext_ctr;
-    evvec *ring; /* R * T * B: slot-major, then thread, then target block */
-    size_t B;    /* target blocks per thread (of BLK_SH-bit width) */
     tstate *th;
     int64_t k;   /* current window */
     double t;    /* current time, in [k d_min, (k+1) d_min) */
@@ -87,12 +93,6 @@ struct clif_net_sim {
 };
 
 #define N_BINS 4098
-/* Each thread's pulses are further split by target block of 2^BLK_SH
- * neurons (256: A/B on Brunel N = 10k, 2^6 and 2^10 were slower) when
- * pushed, so prepare()'s scatter by target works on one block
- * at a time (a cache-sized set of write streams).  A target's pulses keep
- * their push order, so the result is the same as without blocks. */
-#define BLK_SH 8
 
 /* Grow *p (of element size sz, capacity *cap) to hold need elements. */
 static int grow(void **p, size_t *cap, size_t need, size_t sz)
@@ -204,6 +204,16 @@ static clif_status check_net(const clif_net *net, size_t *bad)
     return CLIF_OK;
 }
 
+static void free_ring(tstate *t, size_t R)
+{
+    if (!t->ring)
+        return;
+    for (size_t r = 0; r < R; ++r) {
+        free(t->ring[r].t); free(t->ring[r].w); free(t->ring[r].n);
+    }
+    free(t->ring);
+}
+
 void clif_net_sim_free(clif_net_sim *s)
 {
     if (!s)
@@ -211,16 +221,12 @@ void clif_net_sim_free(clif_net_sim *s)
     if (s->th) {
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
-            free(t->pe); free(t->tmp_e);
-            free(t->off); free(t->cur); free(t->mt); free(t->mw); free(t->xt);
+            free_ring(t, s->R);
+            free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
+            free(t->pos); free(t->end);
         }
         free(s->th);
-    }
-    if (s->ring) {
-        for (size_t j = 0; j < s->R * s->T * s->B; ++j)
-            free(s->ring[j].d);
-        free(s->ring);
     }
     free(s->s); free(s->ext_next); free(s->ext_ctr);
     free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
@@ -278,33 +284,24 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->R = (size_t)r;
     size_t n = net->n;
     s->s = malloc(n * sizeof *s->s);
-    {
-        size_t mx = 0;
-        for (size_t j = 0; j < s->T; ++j) {
-            size_t nl = n * (j + 1) / s->T - n * j / s->T;
-            mx = nl > mx ? nl : mx;
-        }
-        s->B = (mx + ((size_t)1 << BLK_SH) - 1) >> BLK_SH;
-    }
-    s->ring = calloc(s->R * s->T * s->B, sizeof *s->ring);
     s->th = calloc(s->T, sizeof *s->th);
     s->bins = malloc((N_BINS + 1) * sizeof *s->bins);
     if (net->ext_rate) {
         s->ext_next = malloc(n * sizeof *s->ext_next);
         s->ext_ctr = calloc(n, sizeof *s->ext_ctr);
     }
-    int ok = s->s && s->ring && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr));
-    size_t nd = net->n_delays ? net->n_delays : 1;
+    int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr));
     for (size_t j = 0; ok && j < s->T; ++j) {
         tstate *t = &s->th[j];
         t->lo = n * j / s->T;
         t->hi = n * (j + 1) / s->T;
-        t->prepared = -1;
-        t->off = calloc(t->hi - t->lo + 1, sizeof *t->off);
-        t->cur = calloc(t->hi - t->lo + 1, sizeof *t->cur);
-        t->arr = malloc(nd * sizeof *t->arr);
-        t->slot = malloc(nd * sizeof *t->slot);
-        ok = t->off && t->cur && t->arr && t->slot;
+        size_t nl = t->hi - t->lo;
+        t->cur = calloc(nl, sizeof *t->cur);
+        t->ring = calloc(s->R, sizeof *t->ring);
+        ok = t->cur && t->ring;
+        /* Runs get their storage with their first pulse (cap 0 until then). */
+        for (size_t r = 0; ok && r < s->R; ++r)
+            ok = (t->ring[r].n = calloc(nl, sizeof *t->ring[r].n)) != NULL;
     }
     if (!ok) {
         *status = CLIF_E_NOMEM;
@@ -362,77 +359,81 @@ void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
 
 /* ---- phase A ---------------------------------------------------------- */
 
-/* Stable sort of e[0..n) by t; tmp holds n. */
-static void sort_run(ev *e, size_t n, ev *tmp)
+/* Stable sort of the run (t, w)[0..n) by t; (tt, tw) hold n. */
+static void sort_run(double *t, float *w, size_t n, double *tt, float *tw)
 {
     size_t i;
-    for (i = 1; i < n && e[i - 1].t <= e[i].t; ++i)
+    for (i = 1; i < n && t[i - 1] <= t[i]; ++i)
         ;
     if (i >= n)
         return;
     if (n <= 32) {
-        for (i = 1; i < n; ++i) {
-            ev a = e[i];
+        for (; i < n; ++i) {
+            double a = t[i];
+            float b = w[i];
             size_t j = i;
-            for (; j > 0 && e[j - 1].t > a.t; --j)
-                e[j] = e[j - 1];
-            e[j] = a;
+            for (; j > 0 && t[j - 1] > a; --j) {
+                t[j] = t[j - 1];
+                w[j] = w[j - 1];
+            }
+            t[j] = a;
+            w[j] = b;
         }
         return;
     }
-    /* bottom-up merge sort, ping-ponging between e and tmp */
-    ev *x = e, *y = tmp;
+    /* bottom-up merge sort, ping-ponging between (t, w) and (tt, tw) */
+    double *xt = t, *yt = tt;
+    float *xw = w, *yw = tw;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t a = lo, b = mid, o = lo;
-            while (a < mid && b < hi)
-                y[o++] = x[a].t <= x[b].t ? x[a++] : x[b++];
-            while (a < mid)
-                y[o++] = x[a++];
-            while (b < hi)
-                y[o++] = x[b++];
+            size_t p = lo, q = mid, o = lo;
+            while (p < mid && q < hi) {
+                size_t f = xt[p] <= xt[q], s = f ? p++ : q++;
+                yt[o] = xt[s];
+                yw[o++] = xw[s];
+            }
+            for (; p < mid; ++p, ++o) {
+                yt[o] = xt[p];
+                yw[o] = xw[p];
+            }
+            for (; q < hi; ++q, ++o) {
+                yt[o] = xt[q];
+                yw[o] = xw[q];
+            }
         }
-        ev *z = x; x = y; y = z;
+        double *zt = xt; xt = yt; yt = zt;
+        float *zw = xw; xw = yw; yw = zw;
     }
-    if (x != e)
-        memcpy(e, x, n * sizeof *e);
+    if (xt != t) {
+        memcpy(t, xt, n * sizeof *t);
+        memcpy(w, xw, n * sizeof *w);
+    }
 }
 
-static clif_status prepare(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
+/* Double the capacity of every run of a slot (nl runs), keeping them. */
+static clif_status grow_slot(tslot *sl, size_t nl)
 {
-    evvec *v = &s->ring[((size_t)(k % (int64_t)s->R) * s->T + tid) * s->B];
-    size_t nl = th->hi - th->lo, m = 0, nb = s->B;
-    for (size_t b = 0; b < nb; ++b)
-        m += v[b].n;
-    if (!grow((void **)&th->pe, &th->cap_p, m, sizeof(ev)))
+    size_t cap = sl->cap ? 2 * sl->cap : 8;
+    if (cap > UINT32_MAX || nl > SIZE_MAX / sizeof(double) / cap)
         return CLIF_E_NOMEM;
-    if (!grow((void **)&th->tmp_e, &th->cap_tmp, m, sizeof(ev)))
+    double *t = malloc(nl * cap * sizeof *t);
+    float *w = malloc(nl * cap * sizeof *w);
+    if (!t || !w) {
+        free(t);
+        free(w);
         return CLIF_E_NOMEM;
-    memset(th->off, 0, (nl + 1) * sizeof *th->off);
-    for (size_t b = 0; b < nb; ++b) {
-        const ev *d = v[b].d;
-        for (size_t e = 0, mb = v[b].n; e < mb; ++e)
-            th->off[(size_t)d[e].tgt - th->lo + 1]++;
     }
-    for (size_t i = 0; i < nl; ++i)
-        th->off[i + 1] += th->off[i];
-    memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    {
-        size_t *cur = th->cur - th->lo;
-        ev *pe = th->pe;
-        for (size_t b = 0; b < nb; ++b) {
-            const ev *d = v[b].d;
-            for (size_t e = 0, mb = v[b].n; e < mb; ++e)
-                pe[cur[d[e].tgt]++] = d[e];
-            v[b].n = 0;
-        }
+    for (size_t li = 0; li < nl && sl->cap; ++li) {
+        memcpy(t + li * cap, sl->t + li * sl->cap, sl->n[li] * sizeof *t);
+        memcpy(w + li * cap, sl->w + li * sl->cap, sl->n[li] * sizeof *w);
     }
-    /* Each run is sorted by time in phase_a, when it is first used (and in
-     * cache). */
-    memcpy(th->cur, th->off, nl * sizeof *th->cur);
-    th->prepared = k;
+    free(sl->t);
+    free(sl->w);
+    sl->t = t;
+    sl->w = w;
+    sl->cap = cap;
     return CLIF_OK;
 }
 
@@ -463,14 +464,16 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     }
 }
 
-static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, double t_lo,
+static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
                            double t_hi, const clif_net_record *rec)
 {
     clif_status st;
     th->n_s = 0;
-    if (th->prepared != k && (st = prepare(s, th, tid, k)) != CLIF_OK)
-        return st;
     const clif_net *net = &s->net;
+    tslot *sl = &th->ring[(size_t)(k % (int64_t)s->R)];
+    /* The window ends here: its runs are spent (every pulse of slot k
+     * arrives before (k + 1) d_min), so the slot is emptied for reuse. */
+    const int last = t_hi == win_start(s, k + 1);
     size_t vr = 0; /* next recorded-V neuron */
     size_t nV = rec ? rec->n_V : 0, nq = rec ? rec->n_samples : 0;
     while (vr < nV && (size_t)rec->V_index[vr] < th->lo)
@@ -479,14 +482,27 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
         th->q0++;
     for (size_t i = th->lo; i < th->hi; ++i) {
         size_t li = i - th->lo;
-        size_t a = th->cur[li], b = th->off[li + 1], e = a;
-        if (a == th->off[li] && b - a > 1)
-            sort_run(th->pe + a, b - a, th->tmp_e); /* first use in this window */
-        const ev *pe = th->pe;
-        while (e < b && pe[e].t < t_hi)
-            ++e;
+        size_t a = th->cur[li], b = sl->n[li], e = a;
+        const double *rt = NULL; /* the unread part of the run */
+        const float *rw = NULL;
+        if (b) {
+            double *t = sl->t + li * sl->cap;
+            float *w = sl->w + li * sl->cap;
+            if (a == 0 && b > 1) { /* first use in this window */
+                if (!grow2((void **)&th->tt, (void **)&th->tw, &th->cap_tt, b, sizeof(double),
+                           sizeof(float)))
+                    return CLIF_E_NOMEM;
+                sort_run(t, w, b, th->tt, th->tw);
+            }
+            if (last)
+                e = b; /* the whole run lies before t_hi */
+            else
+                while (e < b && t[e] < t_hi)
+                    ++e;
+            rt = t + a;
+            rw = w + a;
+        }
         th->syn_events += e - a;
-        pe += a;
         const double *pt = th->mt, *pw = th->mw;
         size_t np = e - a;
         if (net->ext_rate && s->ext_next[i] < t_hi) {
@@ -507,21 +523,30 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
             if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
                        sizeof(double)))
                 return CLIF_E_NOMEM;
-            /* Branch-free merge; at equal times the synaptic pulse first. */
+            /* Merge, at equal times the synaptic pulse first.  The two
+             * streams interleave at random, so a branch would mispredict
+             * about every other event: select on the bits instead. */
             const double wx = net->ext_weight[i], *xt = th->xt;
             double *mt = th->mt, *mw = th->mw;
             size_t u = 0, v = 0, o = 0;
             while (u < np && v < nx) {
-                double ta = pe[u].t, tb = xt[v], wa = (double)pe[u].w;
+                double ta = rt[u], tb = xt[v], wa = (double)rw[u];
+                uint64_t ba, bb, ca, cb;
+                memcpy(&ba, &ta, 8); memcpy(&bb, &tb, 8);
+                memcpy(&ca, &wa, 8); memcpy(&cb, &wx, 8);
                 size_t f = ta <= tb;
-                mt[o] = f ? ta : tb;
-                mw[o++] = f ? wa : wx;
+                uint64_t m = (uint64_t)0 - (uint64_t)f;
+                ba = (ba & m) | (bb & ~m);
+                ca = (ca & m) | (cb & ~m);
+                memcpy(&mt[o], &ba, 8);
+                memcpy(&mw[o], &ca, 8);
+                ++o;
                 u += f;
                 v += 1 - f;
             }
             for (; u < np; ++u, ++o) {
-                mt[o] = pe[u].t;
-                mw[o] = (double)pe[u].w;
+                mt[o] = rt[u];
+                mw[o] = (double)rw[u];
             }
             for (; v < nx; ++v, ++o) {
                 mt[o] = xt[v];
@@ -535,8 +560,8 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
                        sizeof(double)))
                 return CLIF_E_NOMEM;
             for (size_t u = 0; u < np; ++u) {
-                th->mt[u] = pe[u].t;
-                th->mw[u] = (double)pe[u].w;
+                th->mt[u] = rt[u];
+                th->mw[u] = (double)rw[u];
             }
             pt = th->mt;
             pw = th->mw;
@@ -557,7 +582,12 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, size_t tid, int64_t k, d
         }
         if ((st = advance(s, th, i, &d, t_hi, pt, pw, np, &next)) != CLIF_OK)
             return st;
-        th->cur[li] = e;
+        if (last) {
+            th->cur[li] = 0;
+            sl->n[li] = 0;
+        } else {
+            th->cur[li] = (uint32_t)e;
+        }
     }
     return CLIF_OK;
 }
@@ -644,71 +674,106 @@ static clif_status place(const clif_net_sim *s, int64_t k, double *t, size_t *sl
     return CLIF_OK;
 }
 
-static clif_status push(evvec *v, double t, float w, int32_t tgt)
+/* Append the pulse (t, w) to run li of slot sl (of nl runs). */
+static inline clif_status put(tslot *sl, size_t nl, size_t li, double t, float w)
 {
-    if (v->n == v->cap && !grow((void **)&v->d, &v->cap, v->n + 1, sizeof(ev)))
-        return CLIF_E_NOMEM;
-    ev *e = &v->d[v->n++];
-    e->t = t;
-    e->w = w;
-    e->tgt = tgt;
+    uint32_t c = sl->n[li];
+    if (c == sl->cap) {
+        clif_status st = grow_slot(sl, nl);
+        if (st != CLIF_OK)
+            return st;
+    }
+    size_t o = li * sl->cap + c;
+    sl->t[o] = t;
+    sl->w[o] = w;
+    sl->n[li] = c + 1;
     return CLIF_OK;
 }
 
-static clif_status phase_c(clif_net_sim *s, tstate *th, size_t tid, int64_t k)
+/* Phase C goes over the window's spikes once per block of PC_BLK owned
+ * targets (rows are sorted by target, so each spike's segment of a block
+ * follows that of the previous block).  The write positions of a block's
+ * runs then stay in cache, where one pass over all targets would miss on
+ * nearly every pulse (successive pulses to one run lie ~N pulses apart).
+ * A run still receives its pulses in spike order, then row order. */
+#define PC_BLK 1024
+
+static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
 {
     const clif_net *net = &s->net;
     const int32_t lo = (int32_t)th->lo, hi = (int32_t)th->hi;
-    const int few = net->n_delays <= 64;
-    evvec *ring_t = s->ring + tid * s->B; /* + slot * stride: this thread's block 0 */
-    const size_t stride = s->T * s->B;
+    const size_t nl = th->hi - th->lo, nd = net->n_delays;
+    const int few = nd <= 64;
+    const int32_t *target = net->target;
+    const float *weight = net->weight;
+    const uint16_t *delay = net->delay;
     clif_status st;
-    for (size_t x = 0; x < s->wn; ++x) {
+    size_t wn = s->wn;
+    if (!wn)
+        return CLIF_OK;
+    if (!grow2((void **)&th->pos, (void **)&th->end, &th->cap_pos, wn, sizeof(uint64_t),
+               sizeof(uint64_t)))
+        return CLIF_E_NOMEM;
+    if (few && !grow2((void **)&th->arr, (void **)&th->slot, &th->cap_arr, wn * nd,
+                      sizeof(double), sizeof(size_t)))
+        return CLIF_E_NOMEM;
+    for (size_t x = 0; x < wn; ++x) {
         size_t j = (size_t)s->wi[x];
-        double ts = s->wt[x];
         size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
-        if (r0 == r1)
-            continue;
-        if (s->T > 1) {
-            r0 = lower_bound(net->target, r0, r1, lo);
-            r1 = lower_bound(net->target, r0, r1, hi);
+        if (s->T > 1 && r0 < r1) {
+            r0 = lower_bound(target, r0, r1, lo);
+            r1 = lower_bound(target, r0, r1, hi);
         }
-        if (few) {
-            for (size_t d = 0; d < net->n_delays; ++d) {
-                th->arr[d] = ts + net->delay_table[d];
-                if ((st = place(s, k, &th->arr[d], &th->slot[d])) != CLIF_OK)
+        th->pos[x] = r0;
+        th->end[x] = r1;
+        if (few && r0 < r1) {
+            for (size_t d = 0; d < nd; ++d) {
+                double a = s->wt[x] + net->delay_table[d];
+                if ((st = place(s, k, &a, &th->slot[x * nd + d])) != CLIF_OK)
                     return st;
-                th->slot[d] *= stride;
+                th->arr[x * nd + d] = a;
             }
-            for (size_t e = r0; e < r1; ++e) {
-                uint16_t d = net->delay[e];
-                if (net->weight[e] == 0.0f)
-                    continue;
-                int32_t tg = net->target[e];
-                evvec *v = ring_t + th->slot[d] + ((size_t)(tg - lo) >> BLK_SH);
-                if (v->n == v->cap) { /* full: push grows it */
-                    if ((st = push(v, th->arr[d], net->weight[e], tg)) != CLIF_OK)
-                        return st;
-                    continue;
+        }
+    }
+    for (int32_t b_hi = lo; b_hi < hi;) {
+        b_hi = hi - b_hi > PC_BLK ? b_hi + PC_BLK : hi;
+        for (size_t x = 0; x < wn; ++x) {
+            size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
+            if (few) {
+                const double *arr = th->arr + x * nd;
+                const size_t *slot = th->slot + x * nd;
+                for (; e < r1 && target[e] < b_hi; ++e) {
+                    float w = weight[e];
+                    if (w == 0.0f)
+                        continue;
+                    uint16_t d = delay[e];
+                    tslot *sl = &th->ring[slot[d]];
+                    size_t li = (size_t)(target[e] - lo);
+                    uint32_t c = sl->n[li];
+                    if (c == sl->cap) { /* full: put grows the slot */
+                        if ((st = put(sl, nl, li, arr[d], w)) != CLIF_OK)
+                            return st;
+                        continue;
+                    }
+                    size_t o = li * sl->cap + c;
+                    sl->t[o] = arr[d];
+                    sl->w[o] = w;
+                    sl->n[li] = c + 1;
                 }
-                ev *q = &v->d[v->n++];
-                q->t = th->arr[d];
-                q->w = net->weight[e];
-                q->tgt = tg;
+            } else {
+                for (; e < r1 && target[e] < b_hi; ++e) {
+                    if (weight[e] == 0.0f)
+                        continue;
+                    double a = s->wt[x] + net->delay_table[delay[e]];
+                    size_t sl;
+                    if ((st = place(s, k, &a, &sl)) != CLIF_OK)
+                        return st;
+                    if ((st = put(&th->ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]))
+                        != CLIF_OK)
+                        return st;
+                }
             }
-        } else {
-            for (size_t e = r0; e < r1; ++e) {
-                if (net->weight[e] == 0.0f)
-                    continue;
-                double a = ts + net->delay_table[net->delay[e]];
-                size_t sl;
-                if ((st = place(s, k, &a, &sl)) != CLIF_OK)
-                    return st;
-                int32_t tg = net->target[e];
-                if ((st = push(&s->ring[(sl * s->T + tid) * s->B + ((size_t)(tg - lo) >> BLK_SH)],
-                               a, net->weight[e], tg)) != CLIF_OK)
-                    return st;
-            }
+            th->pos[x] = e;
         }
     }
     return CLIF_OK;
@@ -733,7 +798,7 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
         int64_t k = s->k;
         double t_lo = s->t, t_next = win_start(s, k + 1);
         double t_hi = fmin(t_next, t_stop);
-        th->status = phase_a(s, th, tid, k, t_lo, t_hi, rec);
+        th->status = phase_a(s, th, k, t_lo, t_hi, rec);
         barrier(s);
         if (tid == 0) {
             clif_status st = CLIF_OK;
@@ -749,7 +814,7 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
         barrier(s);
         if (s->status != CLIF_OK)
             return s->status;
-        th->status = phase_c(s, th, tid, k);
+        th->status = phase_c(s, th, k);
         /* Phase C errors surface at the next window's (or the final) check. */
     }
     barrier(s);
