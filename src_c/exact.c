@@ -369,6 +369,29 @@ CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
             s->t = stop;
             continue;
         }
+        if (pr.A == 0.0 && !(pr.above > 0.0)) {
+            /* Subthreshold constant drive (a network's usual case): the
+             * neuron can only fire at a pulse, so run the pulses through the
+             * step below with its branches folded away (the same operations
+             * in the same order, so the same bits).  Stop at t_end, at an
+             * invalid pulse, or when V >= V_th and the next pulse is later
+             * (then the step below fires), leaving those to it. */
+            double V0 = s->V0, t0 = s->t0, tn = s->t;
+            const double V_th = p->V_th, V_inf = pr.V_inf, tau = pr.tau;
+            size_t k0 = k;
+            for (; k < n_pulses; ++k) {
+                double tq = pulse_t[k], wq = pulse_w[k];
+                if (!(tq < t_end) || !(tq >= tn) || !isfinite(wq) || (V0 >= V_th && tq > tn))
+                    break;
+                V0 = V0 + (V0 - V_inf) * expm1(-(tq - t0) / tau) + wq;
+                t0 = tn = tq;
+            }
+            if (k != k0) {
+                s->V0 = V0;
+                s->t0 = t0;
+                s->t = tn;
+            }
+        }
         double tp = INFINITY;
         if (k < n_pulses) {
             tp = pulse_t[k];

@@ -62,6 +62,7 @@ typedef struct tstate {
     size_t cap_arr;
     uint64_t *pos, *end; /* phase C: each spike's unread synapses of the block */
     size_t cap_pos;
+    tslot fresh;       /* phase C -> A: the next window's pulses of one block */
     size_t q0;         /* first V sample not before the window */
     uint64_t syn_events, ext_events;
     clif_status status;
@@ -91,6 +92,14 @@ struct clif_net_sim {
     size_t count;
     unsigned gen;
 };
+
+/* Phase C goes over the window's spikes once per block of PC_BLK owned
+ * targets (rows are sorted by target, so each spike's segment of a block
+ * follows that of the previous block).  The write positions of a block's
+ * runs then stay in cache, where one pass over all targets would miss on
+ * nearly every pulse (successive pulses to one run lie ~N pulses apart).
+ * A run still receives its pulses in spike order, then row order. */
+#define PC_BLK 1024
 
 #define N_BINS 4098
 
@@ -222,6 +231,7 @@ void clif_net_sim_free(clif_net_sim *s)
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
             free_ring(t, s->R);
+            free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
             free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end);
@@ -298,7 +308,8 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         size_t nl = t->hi - t->lo;
         t->cur = calloc(nl, sizeof *t->cur);
         t->ring = calloc(s->R, sizeof *t->ring);
-        ok = t->cur && t->ring;
+        t->fresh.n = calloc(PC_BLK, sizeof *t->fresh.n);
+        ok = t->cur && t->ring && t->fresh.n;
         /* Runs get their storage with their first pulse (cap 0 until then). */
         for (size_t r = 0; ok && r < s->R; ++r)
             ok = (t->ring[r].n = calloc(nl, sizeof *t->ring[r].n)) != NULL;
@@ -437,6 +448,23 @@ static clif_status grow_slot(tslot *sl, size_t nl)
     return CLIF_OK;
 }
 
+/* Append the pulse (t, w) to run li of slot sl (of nl runs). */
+static inline clif_status put(tslot *sl, size_t nl, size_t li, double t, float w)
+{
+    uint32_t c = sl->n[li];
+    if (c == sl->cap) {
+        clif_status st = grow_slot(sl, nl);
+        if (st != CLIF_OK)
+            return st;
+    }
+    size_t o = li * sl->cap + c;
+    sl->t[o] = t;
+    sl->w[o] = w;
+    sl->n[li] = c + 1;
+    return CLIF_OK;
+}
+
+
 /* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
  * to the thread's window list. */
 static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_drive *d,
@@ -464,11 +492,14 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     }
 }
 
-static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
-                           double t_hi, const clif_net_record *rec)
+/* Advance the owned neurons [i0, i1) over [t_lo, t_hi) of window k.  Their
+ * pulses are their runs in the window's ring slot and, when fr is given,
+ * the fresh runs in fr (run i - i0; pushed after the slot's, in this
+ * thread's phase C of window k - 1, just before). */
+static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, double t_hi,
+                           const clif_net_record *rec, size_t i0, size_t i1, tslot *fr)
 {
     clif_status st;
-    th->n_s = 0;
     const clif_net *net = &s->net;
     tslot *sl = &th->ring[(size_t)(k % (int64_t)s->R)];
     /* The window ends here: its runs are spent (every pulse of slot k
@@ -476,18 +507,35 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
     const int last = t_hi == win_start(s, k + 1);
     size_t vr = 0; /* next recorded-V neuron */
     size_t nV = rec ? rec->n_V : 0, nq = rec ? rec->n_samples : 0;
-    while (vr < nV && (size_t)rec->V_index[vr] < th->lo)
+    while (vr < nV && (size_t)rec->V_index[vr] < i0)
         ++vr;
     while (th->q0 < nq && rec->sample_t[th->q0] < t_lo)
         th->q0++;
-    for (size_t i = th->lo; i < th->hi; ++i) {
+    for (size_t i = i0; i < i1; ++i) {
         size_t li = i - th->lo;
-        size_t a = th->cur[li], b = sl->n[li], e = a;
+        if (fr && fr->n[i - i0] && (!last || sl->n[li])) {
+            /* Both kinds, or a window that does not end here: append the
+             * fresh run to the slot's (keeping push order), use that. */
+            const double *ft = fr->t + (i - i0) * fr->cap;
+            const float *fw = fr->w + (i - i0) * fr->cap;
+            size_t nf = fr->n[i - i0];
+            for (size_t q = 0; q < nf; ++q)
+                if ((st = put(sl, th->hi - th->lo, li, ft[q], fw[q])) != CLIF_OK)
+                    return st;
+            fr->n[i - i0] = 0;
+        }
+        tslot *src = sl;
+        size_t ri = li;
+        if (fr && fr->n[i - i0]) { /* only fresh pulses: read them in place */
+            src = fr;
+            ri = i - i0;
+        }
+        size_t a = src == sl ? th->cur[li] : 0, b = src->n[ri], e = a;
         const double *rt = NULL; /* the unread part of the run */
         const float *rw = NULL;
         if (b) {
-            double *t = sl->t + li * sl->cap;
-            float *w = sl->w + li * sl->cap;
+            double *t = src->t + ri * src->cap;
+            float *w = src->w + ri * src->cap;
             if (a == 0 && b > 1) { /* first use in this window */
                 if (!grow2((void **)&th->tt, (void **)&th->tw, &th->cap_tt, b, sizeof(double),
                            sizeof(float)))
@@ -584,9 +632,9 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
             return st;
         if (last) {
             th->cur[li] = 0;
-            sl->n[li] = 0;
+            src->n[ri] = 0;
         } else {
-            th->cur[li] = (uint32_t)e;
+            th->cur[li] = (uint32_t)e; /* src is sl here */
         }
     }
     return CLIF_OK;
@@ -674,59 +722,30 @@ static clif_status place(const clif_net_sim *s, int64_t k, double *t, size_t *sl
     return CLIF_OK;
 }
 
-/* Append the pulse (t, w) to run li of slot sl (of nl runs). */
-static inline clif_status put(tslot *sl, size_t nl, size_t li, double t, float w)
-{
-    uint32_t c = sl->n[li];
-    if (c == sl->cap) {
-        clif_status st = grow_slot(sl, nl);
-        if (st != CLIF_OK)
-            return st;
-    }
-    size_t o = li * sl->cap + c;
-    sl->t[o] = t;
-    sl->w[o] = w;
-    sl->n[li] = c + 1;
-    return CLIF_OK;
-}
-
-/* Phase C goes over the window's spikes once per block of PC_BLK owned
- * targets (rows are sorted by target, so each spike's segment of a block
- * follows that of the previous block).  The write positions of a block's
- * runs then stay in cache, where one pass over all targets would miss on
- * nearly every pulse (successive pulses to one run lie ~N pulses apart).
- * A run still receives its pulses in spike order, then row order. */
-#define PC_BLK 1024
-
-static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
+/* Per window, before the blocks: each spike's synapses onto this thread's
+ * targets, and (few delays) its arrival time and slot per delay. */
+static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
 {
     const clif_net *net = &s->net;
     const int32_t lo = (int32_t)th->lo, hi = (int32_t)th->hi;
-    const size_t nl = th->hi - th->lo, nd = net->n_delays;
-    const int few = nd <= 64;
-    const int32_t *target = net->target;
-    const float *weight = net->weight;
-    const uint16_t *delay = net->delay;
+    const size_t nd = net->n_delays, wn = s->wn;
     clif_status st;
-    size_t wn = s->wn;
-    if (!wn)
-        return CLIF_OK;
     if (!grow2((void **)&th->pos, (void **)&th->end, &th->cap_pos, wn, sizeof(uint64_t),
                sizeof(uint64_t)))
         return CLIF_E_NOMEM;
-    if (few && !grow2((void **)&th->arr, (void **)&th->slot, &th->cap_arr, wn * nd,
-                      sizeof(double), sizeof(size_t)))
+    if (nd <= 64 && !grow2((void **)&th->arr, (void **)&th->slot, &th->cap_arr, wn * nd,
+                           sizeof(double), sizeof(size_t)))
         return CLIF_E_NOMEM;
     for (size_t x = 0; x < wn; ++x) {
         size_t j = (size_t)s->wi[x];
         size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
         if (s->T > 1 && r0 < r1) {
-            r0 = lower_bound(target, r0, r1, lo);
-            r1 = lower_bound(target, r0, r1, hi);
+            r0 = lower_bound(net->target, r0, r1, lo);
+            r1 = lower_bound(net->target, r0, r1, hi);
         }
         th->pos[x] = r0;
         th->end[x] = r1;
-        if (few && r0 < r1) {
+        if (nd <= 64 && r0 < r1) {
             for (size_t d = 0; d < nd; ++d) {
                 double a = s->wt[x] + net->delay_table[d];
                 if ((st = place(s, k, &a, &th->slot[x * nd + d])) != CLIF_OK)
@@ -735,48 +754,99 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
             }
         }
     }
-    for (int32_t b_hi = lo; b_hi < hi;) {
-        b_hi = hi - b_hi > PC_BLK ? b_hi + PC_BLK : hi;
-        for (size_t x = 0; x < wn; ++x) {
-            size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
-            if (few) {
-                const double *arr = th->arr + x * nd;
-                const size_t *slot = th->slot + x * nd;
-                for (; e < r1 && target[e] < b_hi; ++e) {
-                    float w = weight[e];
-                    if (w == 0.0f)
-                        continue;
-                    uint16_t d = delay[e];
-                    tslot *sl = &th->ring[slot[d]];
-                    size_t li = (size_t)(target[e] - lo);
-                    uint32_t c = sl->n[li];
-                    if (c == sl->cap) { /* full: put grows the slot */
-                        if ((st = put(sl, nl, li, arr[d], w)) != CLIF_OK)
-                            return st;
-                        continue;
-                    }
-                    size_t o = li * sl->cap + c;
-                    sl->t[o] = arr[d];
-                    sl->w[o] = w;
-                    sl->n[li] = c + 1;
+    return CLIF_OK;
+}
+
+/* The window's pulses onto the owned targets below b_hi (from where the
+ * previous block stopped).  Pulses arriving in ring slot fslot go to the
+ * fresh runs fr (run: target - f_lo) when fr is given. */
+static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t b_hi,
+                                 tslot *fr, size_t fslot, int32_t f_lo)
+{
+    const clif_net *net = &s->net;
+    const int32_t lo = (int32_t)th->lo;
+    const size_t nl = th->hi - th->lo, nd = net->n_delays;
+    const int32_t *target = net->target;
+    const float *weight = net->weight;
+    const uint16_t *delay = net->delay;
+    clif_status st;
+    for (size_t x = 0; x < s->wn; ++x) {
+        size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
+        if (nd <= 64) {
+            const double *arr = th->arr + x * nd;
+            const size_t *slot = th->slot + x * nd;
+            for (; e < r1 && target[e] < b_hi; ++e) {
+                float w = weight[e];
+                if (w == 0.0f)
+                    continue;
+                uint16_t d = delay[e];
+                tslot *sl = &th->ring[slot[d]];
+                size_t li = (size_t)(target[e] - lo), n = nl;
+                if (fr && slot[d] == fslot) {
+                    sl = fr;
+                    li = (size_t)(target[e] - f_lo);
+                    n = PC_BLK;
                 }
-            } else {
-                for (; e < r1 && target[e] < b_hi; ++e) {
-                    if (weight[e] == 0.0f)
-                        continue;
-                    double a = s->wt[x] + net->delay_table[delay[e]];
-                    size_t sl;
-                    if ((st = place(s, k, &a, &sl)) != CLIF_OK)
+                uint32_t c = sl->n[li];
+                if (c == sl->cap) { /* full: put grows the slot */
+                    if ((st = put(sl, n, li, arr[d], w)) != CLIF_OK)
                         return st;
-                    if ((st = put(&th->ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]))
-                        != CLIF_OK)
-                        return st;
+                    continue;
                 }
+                size_t o = li * sl->cap + c;
+                sl->t[o] = arr[d];
+                sl->w[o] = w;
+                sl->n[li] = c + 1;
             }
-            th->pos[x] = e;
+        } else {
+            for (; e < r1 && target[e] < b_hi; ++e) {
+                if (weight[e] == 0.0f)
+                    continue;
+                double a = s->wt[x] + net->delay_table[delay[e]];
+                size_t sl;
+                if ((st = place(s, k, &a, &sl)) != CLIF_OK)
+                    return st;
+                if (fr && sl == fslot)
+                    st = put(fr, PC_BLK, (size_t)(target[e] - f_lo), a, weight[e]);
+                else
+                    st = put(&th->ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]);
+                if (st != CLIF_OK)
+                    return st;
+            }
         }
+        th->pos[x] = e;
     }
     return CLIF_OK;
+}
+
+/* Phase C of window k alone (the run stops after it). */
+static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
+{
+    clif_status st = phase_c_prepare(s, th, k);
+    for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
+        b = hi - b > PC_BLK ? b + PC_BLK : hi;
+        st = phase_c_block(s, th, k, b, NULL, 0, 0);
+    }
+    return st;
+}
+
+/* Phase C of window k and phase A of window k + 1 ([t_lo, t_hi)), block by
+ * block: a block's pulses for window k + 1 go to the thread's fresh runs,
+ * and its neurons read them at once, from cache. */
+static clif_status phase_ca(clif_net_sim *s, tstate *th, int64_t k, double t_lo, double t_hi,
+                            const clif_net_record *rec)
+{
+    th->n_s = 0;
+    clif_status st = phase_c_prepare(s, th, k);
+    size_t fslot = (size_t)((k + 1) % (int64_t)s->R);
+    for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
+        int32_t b0 = b;
+        b = hi - b > PC_BLK ? b + PC_BLK : hi;
+        if ((st = phase_c_block(s, th, k, b, &th->fresh, fslot, b0)) != CLIF_OK)
+            break;
+        st = phase_a(s, th, k + 1, t_lo, t_hi, rec, (size_t)b0, (size_t)b, &th->fresh);
+    }
+    return st;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -794,11 +864,21 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
     th->status = CLIF_OK;
     if (rec && rec->n_V && (!rec->V_index || !rec->V))
         return CLIF_E_NULL;
+    /* Phase C of a window is done together with phase A of the next when
+     * the run goes on (phase_ca), else alone after the loop. */
+    int pend = 0;
+    int64_t kc = 0;
     while (s->t < t_stop) {
         int64_t k = s->k;
         double t_lo = s->t, t_next = win_start(s, k + 1);
         double t_hi = fmin(t_next, t_stop);
-        th->status = phase_a(s, th, k, t_lo, t_hi, rec);
+        if (pend) {
+            th->status = phase_ca(s, th, kc, t_lo, t_hi, rec);
+        } else {
+            th->n_s = 0;
+            th->status = phase_a(s, th, k, t_lo, t_hi, rec, th->lo, th->hi, NULL);
+        }
+        pend = 0;
         barrier(s);
         if (tid == 0) {
             clif_status st = CLIF_OK;
@@ -814,9 +894,11 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
         barrier(s);
         if (s->status != CLIF_OK)
             return s->status;
-        th->status = phase_c(s, th, k);
-        /* Phase C errors surface at the next window's (or the final) check. */
+        pend = 1;
+        kc = k;
     }
+    if (pend)
+        th->status = phase_c(s, th, kc);
     barrier(s);
     if (tid == 0) {
         clif_status st = CLIF_OK;
