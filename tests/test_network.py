@@ -187,6 +187,20 @@ def test_threads_and_splits_bit_identical():
     np.testing.assert_array_equal(a.spikes.senders, np.concatenate([p.senders for p in parts]))
 
 
+def test_uniform_delay_splits_and_blocks_bit_identical():
+    # Delay == d_min: every pulse arrives in the next window (the fused
+    # phase C -> A path); 2500 neurons span several target blocks; stops
+    # inside windows move unread fresh pulses into the ring.
+    def make():
+        return brunel(2500, 0.1, 5.0, 2.0, 0.2, 1.5, seed=3)
+    a = make().run(60.0, n_threads=1).spikes
+    net = make()
+    parts = [net.run(t, n_threads=3).spikes for t in (0.7, 0.7, 2.25, 31.0, 31.4, 60.0)]
+    assert len(a) > 1000
+    np.testing.assert_array_equal(a.times, np.concatenate([p.times for p in parts]))
+    np.testing.assert_array_equal(a.senders, np.concatenate([p.senders for p in parts]))
+
+
 def test_recording_rates_and_V():
     net = brunel(1000, seed=2)
     res = net.run(100.0, record=[0, 5, 999], rate_bin=10.0, record_V=[3, 7], V_dt=0.5)
