@@ -80,6 +80,7 @@ struct clif_net_sim {
     double *wt;  /* the window's spikes, sorted */
     int64_t *wi;
     size_t wn, wcap;
+    size_t blk;  /* phase C target block (above) */
     clif_spike *work;
     size_t workcap;
     size_t *bins;
@@ -93,13 +94,15 @@ struct clif_net_sim {
     unsigned gen;
 };
 
-/* Phase C goes over the window's spikes once per block of PC_BLK owned
+/* Phase C goes over the window's spikes once per block of s->blk owned
  * targets (rows are sorted by target, so each spike's segment of a block
  * follows that of the previous block).  The write positions of a block's
  * runs then stay in cache, where one pass over all targets would miss on
  * nearly every pulse (successive pulses to one run lie ~N pulses apart).
- * A run still receives its pulses in spike order, then row order. */
-#define PC_BLK 1024
+ * A run still receives its pulses in spike order, then row order.  Blocks
+ * are small (64 targets: 2x faster than 1024 on Brunel N = 10k) but hold a
+ * few synapses of an average row (4 N / K targets for mean out-degree K),
+ * so the per-spike cost of a block stays below its pulses'. */
 
 #define N_BINS 4098
 
@@ -293,6 +296,12 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     }
     s->R = (size_t)r;
     size_t n = net->n;
+    {
+        double K = (double)net->row[n] / (double)n, want = 4.0 * (double)n / fmax(K, 1.0);
+        s->blk = 64;
+        while ((double)s->blk < want && s->blk < 4096)
+            s->blk *= 2;
+    }
     s->s = malloc(n * sizeof *s->s);
     s->th = calloc(s->T, sizeof *s->th);
     s->bins = malloc((N_BINS + 1) * sizeof *s->bins);
@@ -308,7 +317,7 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         size_t nl = t->hi - t->lo;
         t->cur = calloc(nl, sizeof *t->cur);
         t->ring = calloc(s->R, sizeof *t->ring);
-        t->fresh.n = calloc(PC_BLK, sizeof *t->fresh.n);
+        t->fresh.n = calloc(s->blk, sizeof *t->fresh.n);
         ok = t->cur && t->ring && t->fresh.n;
         /* Runs get their storage with their first pulse (cap 0 until then). */
         for (size_t r = 0; ok && r < s->R; ++r)
@@ -785,7 +794,7 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                 if (fr && slot[d] == fslot) {
                     sl = fr;
                     li = (size_t)(target[e] - f_lo);
-                    n = PC_BLK;
+                    n = s->blk;
                 }
                 uint32_t c = sl->n[li];
                 if (c == sl->cap) { /* full: put grows the slot */
@@ -807,7 +816,7 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                 if ((st = place(s, k, &a, &sl)) != CLIF_OK)
                     return st;
                 if (fr && sl == fslot)
-                    st = put(fr, PC_BLK, (size_t)(target[e] - f_lo), a, weight[e]);
+                    st = put(fr, s->blk, (size_t)(target[e] - f_lo), a, weight[e]);
                 else
                     st = put(&th->ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]);
                 if (st != CLIF_OK)
@@ -824,7 +833,7 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
 {
     clif_status st = phase_c_prepare(s, th, k);
     for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
-        b = hi - b > PC_BLK ? b + PC_BLK : hi;
+        b = (size_t)(hi - b) > s->blk ? b + (int32_t)s->blk : hi;
         st = phase_c_block(s, th, k, b, NULL, 0, 0);
     }
     return st;
@@ -841,7 +850,7 @@ static clif_status phase_ca(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
     size_t fslot = (size_t)((k + 1) % (int64_t)s->R);
     for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
         int32_t b0 = b;
-        b = hi - b > PC_BLK ? b + PC_BLK : hi;
+        b = (size_t)(hi - b) > s->blk ? b + (int32_t)s->blk : hi;
         if ((st = phase_c_block(s, th, k, b, &th->fresh, fslot, b0)) != CLIF_OK)
             break;
         st = phase_a(s, th, k + 1, t_lo, t_hi, rec, (size_t)b0, (size_t)b, &th->fresh);
