@@ -474,6 +474,17 @@ static inline clif_status put(tslot *sl, size_t nl, size_t li, double t, float w
 }
 
 
+/* f ? a : b without a branch */
+static inline double sel(size_t f, double a, double b)
+{
+    uint64_t x, y, m = (uint64_t)0 - (uint64_t)f;
+    memcpy(&x, &a, 8);
+    memcpy(&y, &b, 8);
+    x = (x & m) | (y & ~m);
+    memcpy(&a, &x, 8);
+    return a;
+}
+
 /* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
  * to the thread's window list. */
 static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_drive *d,
@@ -580,38 +591,47 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
             if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
                        sizeof(double)))
                 return CLIF_E_NOMEM;
-            /* Merge, at equal times the synaptic pulse first.  The two
+            /* Merge, at equal times the synaptic pulse first: the smallest
+             * events from the front and, in the same loop, the largest from
+             * the back (ties: external last), two independent chains.  The
              * streams interleave at random, so a branch would mispredict
              * about every other event: select on the bits instead. */
             const double wx = net->ext_weight[i], *xt = th->xt;
             double *mt = th->mt, *mw = th->mw;
-            size_t u = 0, v = 0, o = 0;
-            while (u < np && v < nx) {
-                double ta = rt[u], tb = xt[v], wa = (double)rw[u];
-                uint64_t ba, bb, ca, cb;
-                memcpy(&ba, &ta, 8); memcpy(&bb, &tb, 8);
-                memcpy(&ca, &wa, 8); memcpy(&cb, &wx, 8);
-                size_t f = ta <= tb;
-                uint64_t m = (uint64_t)0 - (uint64_t)f;
-                ba = (ba & m) | (bb & ~m);
-                ca = (ca & m) | (cb & ~m);
-                memcpy(&mt[o], &ba, 8);
-                memcpy(&mw[o], &ca, 8);
-                ++o;
-                u += f;
-                v += 1 - f;
-            }
-            for (; u < np; ++u, ++o) {
-                mt[o] = rt[u];
-                mw[o] = (double)rw[u];
-            }
-            for (; v < nx; ++v, ++o) {
-                mt[o] = xt[v];
-                mw[o] = wx;
+            size_t o = np + nx;
+            if (np == 0) {
+                for (size_t v = 0; v < nx; ++v) {
+                    mt[v] = xt[v];
+                    mw[v] = wx;
+                }
+            } else {
+                size_t u = 0, v = 0, ub = np, vb = nx, h = o / 2;
+                for (size_t q = 0; q < h; ++q) {
+                    /* front: indices clamped so the loads stay in bounds */
+                    double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
+                    size_t f = u < np && (v >= nx || ta <= tb);
+                    mt[q] = sel(f, ta, tb);
+                    mw[q] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+                    u += f;
+                    v += 1 - f;
+                    /* back */
+                    double sa = rt[ub ? ub - 1 : 0], sb = xt[vb ? vb - 1 : 0];
+                    size_t g = vb > 0 && (ub == 0 || sb >= sa);
+                    mt[o - 1 - q] = sel(g, sb, sa);
+                    mw[o - 1 - q] = sel(g, wx, (double)rw[ub ? ub - 1 : 0]);
+                    ub -= 1 - g;
+                    vb -= g;
+                }
+                if (o & 1) { /* the middle one */
+                    double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
+                    size_t f = u < np && (v >= nx || ta <= tb);
+                    mt[h] = sel(f, ta, tb);
+                    mw[h] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+                }
             }
             pt = th->mt;
             pw = th->mw;
-            np = o;
+            np = np + nx;
         } else if (np) {
             if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np, sizeof(double),
                        sizeof(double)))
