@@ -806,7 +806,26 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
     clif_status st;
     for (size_t x = 0; x < s->wn; ++x) {
         size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
-        if (nd <= 64) {
+        if (nd == 1 && fr && th->slot[x] == fslot) {
+            /* One delay, arriving in the next window (Brunel): all fresh */
+            const double ta = th->arr[x];
+            for (; e < r1 && target[e] < b_hi; ++e) {
+                float w = weight[e];
+                if (w == 0.0f)
+                    continue;
+                size_t li = (size_t)(target[e] - f_lo);
+                uint32_t c = fr->n[li];
+                if (c == fr->cap) {
+                    if ((st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
+                        return st;
+                    continue;
+                }
+                size_t o = li * fr->cap + c;
+                fr->t[o] = ta;
+                fr->w[o] = w;
+                fr->n[li] = c + 1;
+            }
+        } else if (nd <= 64) {
             const double *arr = th->arr + x * nd;
             const size_t *slot = th->slot + x * nd;
             for (; e < r1 && target[e] < b_hi; ++e) {
