@@ -72,6 +72,8 @@ cdef extern from "clif.h" nogil:
                                 double *out)
     clif_status clif_rng_uniform(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
                                  double *out)
+    clif_status clif_rng_exponential(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                                     double *out)
 
     ctypedef enum clif_noise_method:
         CLIF_NOISE_EXACT

@@ -9,12 +9,20 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from clif._clif cimport (clif_status, clif_params, CLIF_OK, CLIF_E_CAPACITY,
                          clif_philox4x32_10, clif_rng_normal, clif_rng_uniform,
+                         clif_rng_exponential,
                          clif_noise_method, clif_noise_state, clif_noise_prop,
                          clif_noise_prepare, clif_noise_drive, clif_noise_spikes,
                          clif_noise_record, clif_noise_run, CLIF_RNG_INDEX_LIMIT)
 from clif._common cimport raise_status, fill_params
 
 cnp.import_array()
+
+# Internal hooks of rng.c, for the tests: one named code path (0 portable,
+# 1 AVX2+FMA, 2 AVX-512) of the exponential variates.
+cdef extern from "rng_impl.h" nogil:
+    int clif__explog_words_isa(int isa, const uint64_t *w, size_t n, double *out)
+    int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,
+                               double *out)
 
 INDEX_LIMIT = int(CLIF_RNG_INDEX_LIMIT)
 #: numpy twin of clif_noise_state (same layout: 4 x 8 bytes)
@@ -36,19 +44,59 @@ def philox4x32_10(ctr, key):
 
 
 def rng_fill(str kind, uint64_t seed, uint64_t stream, uint64_t start, Py_ssize_t n):
-    """Numbers start .. start+n-1 of a stream ('normal' or 'uniform')."""
+    """Numbers start .. start+n-1 of a stream ('normal', 'uniform' or
+    'exponential')."""
     out = np.empty(n, dtype=np.float64)
     cdef double[::1] o = out
     cdef double *ptr = &o[0] if n > 0 else NULL
     cdef clif_status st
-    cdef bint normal = kind == "normal"
+    cdef int which
+    if kind == "normal":
+        which = 0
+    elif kind == "uniform":
+        which = 1
+    elif kind == "exponential":
+        which = 2
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
     with nogil:
-        if normal:
+        if which == 0:
             st = clif_rng_normal(seed, stream, start, <size_t>n, ptr)
-        else:
+        elif which == 1:
             st = clif_rng_uniform(seed, stream, start, <size_t>n, ptr)
+        else:
+            st = clif_rng_exponential(seed, stream, start, <size_t>n, ptr)
     raise_status(st, f"clif.random.{kind}")
     return out
+
+
+def _explog_words(int isa, words):
+    """Test hook: -log(u) for u = the uniform of each given uint64 word,
+    on code path isa (0 portable, 1 AVX2+FMA, 2 AVX-512); None where this
+    CPU or build lacks the path."""
+    w = np.ascontiguousarray(words, dtype=np.uint64)
+    cdef Py_ssize_t n = w.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef const uint64_t[::1] wv = w
+    cdef double[::1] o = out
+    cdef int rc
+    if n == 0:
+        return out
+    with nogil:
+        rc = clif__explog_words_isa(isa, &wv[0], <size_t>n, &o[0])
+    return None if rc else out
+
+
+def _exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t start, Py_ssize_t n):
+    """Test hook: clif.random.exponential's numbers on code path isa (as
+    _explog_words; no range checks: the caller keeps start + n <= 2**52)."""
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    cdef double *ptr = &o[0] if n > 0 else NULL
+    cdef int rc
+    with nogil:
+        rc = clif__exponentials_isa(isa, seed, stream, start, <size_t>n, ptr)
+    return None if rc else out
 
 
 cdef class Engine:

@@ -90,6 +90,46 @@ def uniform(size, seed, stream=0, start=0):
     return _noise.rng_fill("uniform", resolve_seed(seed), stream, start, size)
 
 
+def exponential(size, seed, stream=0, start=0):
+    """Unit-rate exponential numbers ``start .. start+size-1`` of a stream.
+
+    Number ``k`` is ``-log(u)`` for ``u = uniform(1, seed, stream, start=k)[0]``:
+    the exponential variates of the uniform stream, not a stream of their
+    own.  They are the inter-event intervals (in units of ``1 / rate``) of
+    the external Poisson input of the network simulator, so a neuron's
+    input train can be reproduced outside a run (see
+    :mod:`clif.network`).
+
+    Parameters
+    ----------
+    size : int
+    seed : int, SeedSequence or Generator
+        See :func:`resolve_seed` (None is refused here: the numbers would
+        not be reproducible).
+    stream : int, optional
+        Stream index in ``[0, 2**64)``.
+    start : int, optional
+        Position of the first number; ``start + size <= 2**52``.
+
+    Returns
+    -------
+    ndarray of float64
+        Values in ``[0, 37.5]`` (u lies in ``[2**-54, 1]``; ``u == 1``, of
+        probability ``2**-53``, gives ``+0.0``).
+
+    Notes
+    -----
+    The logarithm is clif's own, vectorised (AVX-512, AVX2+FMA or portable
+    C, chosen at run time), with the same bits on every path and machine;
+    each value is within 1 ulp of the correctly rounded ``-log(u)`` (it may
+    differ from ``-np.log(u)`` in the last bit).
+    """
+    if seed is None:
+        raise TypeError("seed is required (an int, SeedSequence or Generator)")
+    size, stream, start = _args(size, stream, start)
+    return _noise.rng_fill("exponential", resolve_seed(seed), stream, start, size)
+
+
 def philox4x32_10(counter, key):
     """The raw Philox4x32-10 bijection (Random123-compatible): 4 uint32
     counter words and 2 key words -> 4 uint32 words."""

@@ -51,6 +51,14 @@ clif_status clif_rng_normal(uint64_t seed, uint64_t stream, uint64_t start, size
                             double *out);
 clif_status clif_rng_uniform(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
                              double *out);
+/* Unit-rate exponential variates of the uniform stream: out[j] = -log(u_j),
+ * u_j = number start + j of clif_rng_uniform(seed, stream, ...), computed
+ * with clif's own vectorised logarithm (at most 1 ulp from the correctly
+ * rounded value, the same bits on every CPU; 0 for u = 1).  This is the
+ * stream of the network's external Poisson input (clif_network.h).  Same
+ * arguments and errors as clif_rng_uniform. */
+clif_status clif_rng_exponential(uint64_t seed, uint64_t stream, uint64_t start, size_t n,
+                                 double *out);
 
 /* ---- stochastic integrator (src_c/noise.c) ----------------------------- */
 typedef enum clif_noise_method {

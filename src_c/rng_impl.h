@@ -173,4 +173,19 @@ int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned pur
  * words accepted at once, the positions of the others in rej[] (room for
  * n); returns their number, or -1 when the path is missing. */
 long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_t *rej);
+/* Exponential variates: out[j] = -log(u) for u = clif__u01(word k0 + j) of
+ * purpose CLIF_P_UNIFORM, the u of clif_rng_uniform(seed, stream, k0 + j),
+ * with clif's own logarithm (rng.c): at most 1 ulp from the correctly
+ * rounded -log(u), the same bits on every path; u = 1 (probability 2^-53)
+ * gives +0.  Any n, any k0 (odd too) with k0 + n <= CLIF_RNG_INDEX_LIMIT; no
+ * alignment asked of out, no scratch, nothing written past out[n - 1];
+ * thread-safe (no state).  Vectorised (AVX-512 / AVX2+FMA, chosen at run
+ * time) with Philox and the logarithm in registers, sized to n: small n
+ * (16..64, the network's batches) costs little more than its own blocks. */
+void clif__exponentials(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *out);
+/* The same on one named path (-1 where the CPU or build lacks it), and the
+ * logarithm alone, on given words: out[j] = -log(clif__u01(w[j])). */
+int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,
+                           double *out);
+int clif__explog_words_isa(int isa, const uint64_t *w, size_t n, double *out);
 #endif

@@ -1,8 +1,10 @@
 /* C-level tests of rng.c: Random123 known answers, moments, stream identity. */
 #include "clif.h"
 #include "ctest.h"
+#include "rng_explog.h"
 #include "rng_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +183,160 @@ static void test_normals_reference(void)
     free(z);
 }
 
+
+/* Words whose uniforms probe the exponential's logarithm: random ones, u
+ * near 1 (1 - j 2^-53), tiny u (j + 1/2) 2^-53, the two sides of every
+ * table interval at every exponent, u = 1 and u = 2^-54. */
+static size_t explog_probe_words(uint64_t *w, size_t cap)
+{
+    size_t n = 0;
+    uint64_t s = 0x9e3779b97f4a7c15u;
+#define PUT(x) do { if (n < cap) w[n++] = (x); } while (0)
+    PUT(0); PUT(~(uint64_t)0); PUT((uint64_t)1 << 63); PUT(((uint64_t)1 << 63) - 1);
+    for (uint64_t j = 0; j < 2048; ++j) {
+        PUT(j << 11);                                   /* tiny u */
+        PUT((((uint64_t)1 << 53) - 1 - j) << 11);       /* u = 1 - (j + 1) 2^-53 .. */
+        PUT(((((uint64_t)1 << 53) - 1 - j) << 11) | 0x7ff);
+    }
+    for (int e = -54; e <= 0; ++e)
+        for (uint64_t i = 0; i <= 16; ++i) {
+            /* the bits of u at the start of interval i of exponent e */
+            uint64_t b = CLIF_EXPLOG_OFF + (i << 48) - ((uint64_t)-e << 52);
+            double u;
+            memcpy(&u, &b, sizeof u);
+            if (!(u > 0x1p-54 && u < 1.0))
+                continue;
+            uint64_t m = (uint64_t)(u * 0x1p53); /* u = (m + 1/2) 2^-53 nearby */
+            for (int d = -2; d <= 2; ++d)
+                PUT((m + (uint64_t)(int64_t)d) << 11);
+        }
+    while (n < cap) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        PUT(s);
+        PUT(s >> (s & 63));                              /* log-uniform u */
+    }
+#undef PUT
+    return n;
+}
+
+static void test_exp_paths(void)
+{
+    /* The logarithm gives the portable path's bits on every vector path,
+     * for every length (masked tails) and writes nothing past n. */
+    enum { NW = 20000 };
+    uint64_t *w = malloc(NW * sizeof *w);
+    double *ref = malloc((NW + 1) * sizeof *ref), *got = malloc((NW + 1) * sizeof *got);
+    size_t nw = explog_probe_words(w, NW);
+    CHECK(clif__explog_words_isa(CLIF__ISA_PORTABLE, w, nw, ref) == 0);
+    for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+        got[nw] = -1.0;
+        if (clif__explog_words_isa(isa, w, nw, got))
+            continue;
+        CHECK(memcmp(got, ref, nw * sizeof *ref) == 0);
+        CHECK(got[nw] == -1.0);
+        int ok = 1;
+        for (size_t n = 0; n <= 40; ++n) {
+            for (size_t j = 0; j <= n; ++j) got[j] = -1.0;
+            clif__explog_words_isa(isa, w + 7, n, got);
+            ok &= memcmp(got, ref + 7, n * sizeof *ref) == 0 && got[n] == -1.0;
+        }
+        CHECK(ok);
+    }
+    /* u = 1 gives +0, u = 2^-54 gives 54 ln 2 (correctly rounded) */
+    uint64_t one = ~(uint64_t)0;
+    double y;
+    clif__explog_words_isa(CLIF__ISA_PORTABLE, &one, 1, &y);
+    CHECK(y == 0.0 && !signbit(y));
+    CHECK(ref[0] == 0x1.2b708872320e2p+5);
+    /* Accuracy against long double logs (x86: 64-bit mantissa, so the
+     * reference is good to 2^-11 ulp): the design bound is 0.52 ulp. */
+    if (LDBL_MANT_DIG >= 64) {
+        double worst = 0;
+        for (size_t j = 0; j < nw; ++j) {
+            long double e = -logl((long double)clif__u01(w[j]));
+            double c = (double)e;
+            if (c == 0.0) {
+                CHECK(ref[j] == 0.0);
+                continue;
+            }
+            double err = (double)fabsl(((long double)ref[j] - e)
+                                       / (long double)(nextafter(c, INFINITY) - c));
+            if (err > worst) worst = err;
+        }
+        CHECK(worst < 0.55);
+    }
+    free(w); free(ref); free(got);
+}
+
+static void test_exp_reference(void)
+{
+    /* clif_rng_exponential and every path of clif__exponentials equal the
+     * logarithm of the words one at a time (clif__block, word k & 1 of
+     * block k >> 1, purpose CLIF_P_UNIFORM: clif_rng_uniform's words), for
+     * odd and even starts, index carries into word 1 and every length up
+     * to 70 (each group count, the lone last block, masked tails), and
+     * write nothing past n. */
+    enum { M = 3100 };
+    static const uint64_t k0s[] = {0, 1, 2, 15, 16, 17, 0xfffffff0u, 0xffffffffu,
+                                   ((uint64_t)1 << 52) - M};
+    uint64_t *w = malloc(M * sizeof *w);
+    double *ref = malloc(M * sizeof *ref), *got = malloc((M + 8) * sizeof *got);
+    int ok = 1;
+    for (size_t a = 0; a < sizeof k0s / sizeof *k0s; ++a)
+        for (size_t n = 0; n <= M; n = n < 70 ? n + 1 : n * 2 + 9 > M && n < M ? M : n * 2 + 9) {
+            uint64_t seed = 0x0123456789abcdefu ^ (a * 0x9e3779b97f4a7c15u), stream = 77 + n;
+            for (size_t j = 0; j < n; ++j) {
+                uint64_t b[2], k = k0s[a] + j;
+                clif__block(seed, stream, CLIF_P_UNIFORM, k >> 1, b);
+                w[j] = b[k & 1];
+            }
+            clif__explog_words_isa(CLIF__ISA_PORTABLE, w, n, ref);
+            for (int isa = CLIF__ISA_PORTABLE; isa <= CLIF__ISA_AVX512 + 1; ++isa) {
+                for (size_t j = 0; j < n + 8; ++j) got[j] = -1.0;
+                if (isa > CLIF__ISA_AVX512) /* the dispatcher */
+                    ok &= clif_rng_exponential(seed, stream, k0s[a], n, got) == CLIF_OK;
+                else if (clif__exponentials_isa(isa, seed, stream, k0s[a], n, got))
+                    continue;
+                ok &= memcmp(got, ref, n * sizeof *ref) == 0;
+                for (size_t j = n; j < n + 8; ++j) ok &= got[j] == -1.0;
+            }
+        }
+    CHECK(ok);
+    /* the very u of clif_rng_uniform */
+    double u[33], e[33];
+    CHECK(clif_rng_uniform(5, 3, 9, 33, u) == CLIF_OK);
+    CHECK(clif_rng_exponential(5, 3, 9, 33, e) == CLIF_OK);
+    ok = 1;
+    for (int j = 0; j < 33; ++j) ok &= fabs(e[j] + log(u[j])) <= 1e-15 * fabs(e[j]) + 1e-300;
+    CHECK(ok);
+    /* Errors, as clif_rng_uniform. */
+    CHECK(clif_rng_exponential(5, 3, CLIF_RNG_INDEX_LIMIT - 1, 2, e) == CLIF_E_SIZE);
+    CHECK(clif_rng_exponential(5, 3, CLIF_RNG_INDEX_LIMIT + 1, 0, e) == CLIF_E_SIZE);
+    CHECK(clif_rng_exponential(5, 3, CLIF_RNG_INDEX_LIMIT - 2, 2, e) == CLIF_OK);
+    CHECK(clif_rng_exponential(5, 3, 0, 2, NULL) == CLIF_E_NULL);
+    CHECK(clif_rng_exponential(5, 3, 0, 0, NULL) == CLIF_OK);
+    free(w); free(ref); free(got);
+}
+
+static void test_exp_moments(void)
+{
+    /* Exp(1): mean 1, variance 1; 99.99% bands (3.9 SE, SE = 1/1024 and
+     * sqrt(8)/1024 for the variance). */
+    enum { N = 1 << 20 };
+    double *x = malloc(N * sizeof *x);
+    CHECK(clif_rng_exponential(2024, 5, 1, N, x) == CLIF_OK);
+    double m1 = 0, m2 = 0, lo = INFINITY;
+    for (int i = 0; i < N; ++i) {
+        m1 += x[i]; m2 += x[i] * x[i];
+        if (x[i] < lo) lo = x[i];
+    }
+    m1 /= N; m2 /= N;
+    CHECK(fabs(m1 - 1) < 3.9 / 1024);
+    CHECK(fabs(m2 - m1 * m1 - 1) < 3.9 * 2.8284 / 1024);
+    CHECK(lo >= 0.0);
+    free(x);
+}
+
 int main(void)
 {
     test_normals_reference();
@@ -189,5 +345,8 @@ int main(void)
     test_kat();
     test_moments();
     test_pieces();
+    test_exp_paths();
+    test_exp_reference();
+    test_exp_moments();
     CTEST_END();
 }
