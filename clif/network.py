@@ -23,9 +23,10 @@ table of distinct delays [ms] (at most 65535 distinct values; round delays to
 a resolution if you have more): 10 bytes per synapse plus 8 per neuron.
 
 External Poisson input (rate [Hz], weight [mV] per neuron) has exact event
-times: neuron ``g``'s ``j``-th interval is ``-log(u_j) * 1000 / rate`` with
-``u_j = clif.random.uniform(1, seed, stream=clif.network.EXT_STREAM + g,
-start=j)[0]`` (counter-based, so independent of threads).  White noise
+times: neuron ``g``'s ``j``-th interval is ``E_j * 1000 / rate`` with
+``E_j = clif.random.exponential(1, seed, stream=clif.network.EXT_STREAM + g,
+start=j)[0]`` (``-log(u_j)`` of the uniform stream, with clif's own
+vectorised logarithm; counter-based, so independent of threads).  White noise
 (``sigma``) is not supported in networks: it needs a time grid and so
 cannot give exact spike times; use Poisson input (the diffusion limit of
 many small Poisson inputs is the white-noise model of

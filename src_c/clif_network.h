@@ -25,9 +25,10 @@
  * window's start (at most an ulp of t).
  *
  * External Poisson input of neuron g (rate nu [Hz], weight w [mV]): event
- * times t_j = t_{j-1} + (-log u_j) * 1000 / nu (t_0 = the start time), with
- * u_j = clif_rng_uniform(seed, CLIF_NET_EXT_STREAM + g, j - 1, 1, .) -- so the
- * train can be reproduced outside the network.
+ * times t_j = t_{j-1} + E_j * 1000 / nu (t_0 = the start time), with
+ * E_j = clif_rng_exponential(seed, CLIF_NET_EXT_STREAM + g, j - 1, 1, .), the
+ * -log u_j of clif_rng_uniform's u_j -- so the train can be reproduced
+ * outside the network.  At most 2^52 events per neuron (CLIF_E_SIZE).
  *
  * Threads.  clif_net_run is called concurrently by n_threads host threads
  * (tid 0..n_threads-1, the n_threads given to clif_net_sim_create); they

@@ -52,6 +52,8 @@ typedef struct tstate {
     size_t cap_m;
     double *xt;        /* external event times of one neuron */
     size_t cap_x;
+    double *xe;        /* a batch of its unit exponential intervals */
+    size_t cap_xe;
     double *sb;        /* spike times of one neuron from one advance */
     size_t cap_sb;
     double *st;        /* this window's spikes (neuron-major) */
@@ -239,7 +241,7 @@ void clif_net_sim_free(clif_net_sim *s)
             tstate *t = &s->th[j];
             free_ring(t, s->R);
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
-            free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt);
+            free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end);
         }
@@ -250,16 +252,6 @@ void clif_net_sim_free(clif_net_sim *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);
-}
-
-/* The k-th exponential interval (unit rate) of neuron g's external input. */
-static double ext_interval(uint64_t seed, uint64_t g, uint64_t k, uint64_t *blk, uint64_t w[2])
-{
-    if (*blk != (k >> 1) + 1) {
-        clif__block(seed, CLIF_NET_EXT_STREAM + g, CLIF_P_UNIFORM, k >> 1, w);
-        *blk = (k >> 1) + 1;
-    }
-    return -log(clif__u01(w[k & 1]));
 }
 
 clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
@@ -346,8 +338,9 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         if (net->ext_rate) {
             s->ext_next[i] = INFINITY;
             if (net->ext_rate[i] > 0.0) {
-                uint64_t blk = 0, w[2];
-                s->ext_next[i] = ext_interval(net->seed, i, 0, &blk, w) * (1000.0 / net->ext_rate[i]);
+                double e0;
+                clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, 0, 1, &e0);
+                s->ext_next[i] = e0 * (1000.0 / net->ext_rate[i]);
                 s->ext_ctr[i] = 1;
             }
         }
@@ -582,13 +575,28 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
             /* External events before t_hi, then merged behind same-time
              * synaptic pulses. */
             double scale = 1000.0 / net->ext_rate[i], x = s->ext_next[i];
-            uint64_t c = s->ext_ctr[i], blk = 0, w[2];
+            uint64_t c = s->ext_ctr[i]; /* index of the next interval */
             size_t nx = 0;
             while (x < t_hi) {
-                if (nx == th->cap_x && !grow((void **)&th->xt, &th->cap_x, nx + 1, sizeof(double)))
+                /* Intervals in batches (vectorised): the expected number up
+                 * to t_hi plus 3 sd and 8; the unused ones are drawn again
+                 * next window (counter-based, so the same numbers). */
+                double mu = (t_hi - x) / scale;
+                size_t want = mu < 4000.0 ? (size_t)(mu + 3.0 * sqrt(mu) + 8.0) : 4096;
+                if (c >= CLIF_RNG_INDEX_LIMIT)
+                    return CLIF_E_SIZE; /* 2^52 events of one neuron */
+                if (want > CLIF_RNG_INDEX_LIMIT - c)
+                    want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
+                if (!grow((void **)&th->xt, &th->cap_x, nx + want, sizeof(double))
+                    || !grow((void **)&th->xe, &th->cap_xe, want, sizeof(double)))
                     return CLIF_E_NOMEM;
-                th->xt[nx++] = x;
-                x += ext_interval(net->seed, i, c++, &blk, w) * scale;
+                clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe);
+                size_t j = 0;
+                for (; j < want && x < t_hi; ++j) {
+                    th->xt[nx++] = x;
+                    x += th->xe[j] * scale;
+                }
+                c += j;
             }
             s->ext_next[i] = x;
             s->ext_ctr[i] = c;

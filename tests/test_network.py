@@ -108,14 +108,15 @@ def test_known_pulse_train_matches_simulate():
         pt.append(a)
         tg.append(np.full(a.size, post[k] - ns))
         pw.append(np.full(a.size, w[k]))
-    # External events: t_j = t_{j-1} + (-log u_j) * 1000 / rate.
+    # External events: t_j = t_{j-1} + E_j * 1000 / rate, E_j the documented
+    # unit exponentials (-log u_j) of the neuron's stream.
     for i in range(nt):
         g = ns + i
-        u = clif.random.uniform(20000, net.seed, stream=EXT_STREAM + g, start=0)
+        E = clif.random.exponential(20000, net.seed, stream=EXT_STREAM + g, start=0)
         t = 0.0
         ts = []
-        for x in u:
-            t += -math.log(x) * (1000.0 / ext_rate)
+        for x in E:
+            t += x * (1000.0 / ext_rate)
             if t >= T:
                 break
             ts.append(t)
