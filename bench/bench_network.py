@@ -6,7 +6,7 @@ t_ref 2 ms, theta 20 mV, V_reset 10 mV, external Poisson input C_E nu_ext
 per neuron.  Each simulator runs in its own subprocess (separate memory and
 threads); build time and simulate time are reported separately.
 
-    python bench/bench_network.py [--N 10000] [--T 1000] [--peers]
+    python bench/bench_network.py [--N 10000] [--T 1000] [--configs "5,2;6,1.5"] [--no-peers]
     python bench/bench_network.py --connectome [--N 200000 --K 2615]
 
 NEST works on a 0.1 ms grid (spike times rounded to it); Brian2 too (dt =
@@ -141,6 +141,9 @@ def main():
     ap.add_argument("--epsilon", type=float, default=0.1)
     ap.add_argument("--g", type=float, default=5.0)
     ap.add_argument("--eta", type=float, default=2.0)
+    ap.add_argument("--configs", default="5,2;6,1.5",
+                    help="';'-separated 'g,eta' pairs (default: Brunel's AI state, ~43 Hz, "
+                         "and a low-rate one, ~16 Hz)")
     ap.add_argument("--D", type=float, default=1.5)
     ap.add_argument("--T", type=float, default=1000.0)
     ap.add_argument("--K", type=float, default=2615.0)
@@ -158,34 +161,54 @@ def main():
                "connectome": run_connectome}[a.one](a)
         print("RESULT " + json.dumps(out))
         return
-    base = [sys.executable, __file__] + [f"--{k}={getattr(a, k)}" for k in
-                                         ("N", "epsilon", "g", "eta", "D", "T", "K", "w_E")]
-    jobs = []
     if a.connectome:
-        jobs = [("connectome", 2)]
+        configs = [(a.g, a.eta)]
     else:
-        jobs = [("clif", 1), ("clif", 2)]
-        if not a.no_peers:
-            jobs += [("nest", 1), ("nest", 2), ("brian2", 1)]
+        configs = [tuple(float(v) for v in c.split(",")) for c in a.configs.split(";")]
+        if a.quick:
+            configs = configs[:1]
     results = []
-    for sim, th in jobs:
-        p = subprocess.run(base + [f"--one={sim}", f"--threads={th}"], capture_output=True,
-                           text=True)
-        line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
-        if not line:
-            print(f"{sim} x{th} failed:\n{p.stderr[-2000:]}")
-            continue
-        r = json.loads(line[0][7:])
-        results.append(r)
-        print(json.dumps(r), flush=True)
-    name = "network_connectome" if a.connectome else "network"
-    clif1 = [r for r in results if r.get("sim") == "clif" and r.get("threads") == 1]
     rows = []
-    for r in results:
-        if clif1 and r.get("sim") != "clif":
-            rows.append({"measure": f"clif 1 thread vs {r['sim']} x{r.get('threads')} "
-                                    "(simulate time)",
-                         "value": r["simulate_s"] / clif1[0]["simulate_s"]})
+    for g, eta in configs:
+        a.g, a.eta = g, eta
+        base = [sys.executable, __file__] + [f"--{k}={getattr(a, k)}" for k in
+                                             ("N", "epsilon", "g", "eta", "D", "T", "K", "w_E")]
+        if a.connectome:
+            jobs = [("connectome", 2)]
+        else:
+            jobs = [("clif", 1), ("clif", 2)]
+            if not a.no_peers:
+                jobs += [("nest", 1), ("nest", 2), ("brian2", 1)]
+        runs = []
+        for sim, th in jobs:
+            p = subprocess.run(base + [f"--one={sim}", f"--threads={th}"], capture_output=True,
+                               text=True)
+            line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
+            if not line:
+                print(f"{sim} x{th} failed:\n{p.stderr[-2000:]}")
+                continue
+            r = json.loads(line[0][7:])
+            r.update(g=g, eta=eta)
+            runs.append(r)
+            print(json.dumps(r), flush=True)
+        results += runs
+        clif_t = {r["threads"]: r for r in runs if r.get("sim") == "clif"}
+        if not clif_t:
+            continue
+        tag = f"g={g:g}, eta={eta:g}, {clif_t[min(clif_t)]['rate_Hz']:.0f} Hz"
+        # peer time / clif time on the same number of threads (> 1: clif faster)
+        for r in runs:
+            if r.get("sim") in ("nest", "brian2") and r.get("threads") in clif_t:
+                c = clif_t[r["threads"]]
+                rows.append({"measure": f"{r['sim']} x{r['threads']} / clif x{c['threads']} "
+                                        f"(simulate time; {tag})",
+                             "value": r["simulate_s"] / c["simulate_s"]})
+        if 1 in clif_t:
+            for r in runs:
+                if r.get("sim") == "nest" and r.get("threads") == 2:
+                    rows.append({"measure": f"nest x2 / clif x1 (simulate time; {tag})",
+                                 "value": r["simulate_s"] / clif_t[1]["simulate_s"]})
+    name = "network_connectome" if a.connectome else "network"
     write_results(name, dict(args=vars(a), runs=results, summary=rows))
 
 
