@@ -18,6 +18,7 @@
  */
 #include "clif.h"
 #include "exact_impl.h"
+#include "expm1_impl.h"
 
 #include <float.h>
 #include <math.h>
@@ -85,7 +86,7 @@ static double vp(const prop *pr, double t)
  * passed in because the root finder evaluates it many times per anchor. */
 static double vfree(const prop *pr, double t0, double V0, double vp0, double c, double t)
 {
-    double e = expm1(-(t - t0) / pr->tau);
+    double e = clif__expm1(-(t - t0) / pr->tau);
     if (pr->A == 0.0)
         return V0 + c * e;
     return V0 + (vp(pr, t) - vp0) + c * e;
@@ -330,9 +331,10 @@ static clif_status check_pulse(double t_now, double tp, double w)
  * parameter checks (the caller validated them), nothing else. */
 CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
                                      clif_exact_state *s, double t_end, const double *pulse_t,
-                                     const double *pulse_w, size_t n_pulses, size_t *next,
-                                     int refractory_input, double *spikes, size_t capacity,
-                                     size_t *n_spikes, int checked)
+                                     const double *pulse_w, const double *pulse_e,
+                                     size_t n_pulses, size_t *next, int refractory_input,
+                                     double *spikes, size_t capacity, size_t *n_spikes,
+                                     int checked)
 {
     clif_status st;
     if (checked) {
@@ -383,7 +385,11 @@ CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
                 double tq = pulse_t[k], wq = pulse_w[k];
                 if (!(tq < t_end) || !(tq >= tn) || !isfinite(wq) || (V0 >= V_th && tq > tn))
                     break;
-                V0 = V0 + (V0 - V_inf) * expm1(-(tq - t0) / tau) + wq;
+                /* pulse_e[k] is this very expm1 when t0 is the previous
+                 * pulse's time (the same argument, so the same bits) */
+                double e = pulse_e && k && t0 == pulse_t[k - 1] ? pulse_e[k]
+                                                                : clif__expm1(-(tq - t0) / tau);
+                V0 = V0 + (V0 - V_inf) * e + wq;
                 t0 = tn = tq;
             }
             if (k != k0) {
@@ -463,18 +469,86 @@ clif_status clif_exact_advance(const clif_params *p, const clif_drive *d, clif_e
                                size_t n_pulses, size_t *next, int refractory_input,
                                double *spikes, size_t capacity, size_t *n_spikes)
 {
-    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, n_pulses, next, refractory_input,
-                        spikes, capacity, n_spikes, 1);
+    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, NULL, n_pulses, next,
+                        refractory_input, spikes, capacity, n_spikes, 1);
 }
 
 clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *d,
                                         clif_exact_state *s, double t_end, const double *pulse_t,
-                                        const double *pulse_w, size_t n_pulses, size_t *next,
-                                        int refractory_input, double *spikes, size_t capacity,
-                                        size_t *n_spikes)
+                                        const double *pulse_w, const double *pulse_e,
+                                        size_t n_pulses, size_t *next, int refractory_input,
+                                        double *spikes, size_t capacity, size_t *n_spikes)
 {
-    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, n_pulses, next, refractory_input,
-                        spikes, capacity, n_spikes, 0);
+    return advance_impl(p, d, s, t_end, pulse_t, pulse_w, pulse_e, n_pulses, next,
+                        refractory_input, spikes, capacity, n_spikes, 0);
+}
+
+/* The subthreshold fast path of advance_impl (see there) for two neurons
+ * at once.  A step's V feeds the next (sub, mul, add, add: ~16 cycles of
+ * latency per pulse), so with the expm1s computed ahead (pulse_e) one
+ * neuron's loop waits on that chain; two independent chains side by side
+ * overlap.  The same operations in the same order per neuron, so the same
+ * bits; a neuron is only stepped where advance_impl would take the fast
+ * path, and the rest (spikes, refractoriness, suprathreshold drive, bad
+ * input) is left to a clif__exact_advance_trusted call from next[j]. */
+void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
+                       clif_exact_state *const s[2], double t_end, const double *const pt[2],
+                       const double *const pw[2], const double *const pe[2], const size_t n[2],
+                       size_t next[2])
+{
+    double V[2] = {0.0, 0.0}, t0[2] = {0.0, 0.0}, tn[2] = {0.0, 0.0}, Vth[2] = {0.0, 0.0};
+    double Vinf[2] = {0.0, 0.0}, tau[2] = {1.0, 1.0};
+    size_t k[2], m[2];
+    for (int j = 0; j < 2; ++j) {
+        prop pr;
+        k[j] = next[j];
+        m[j] = k[j]; /* no steps unless the fast path applies */
+        if (make_prop(p[j], d[j], &pr) != CLIF_OK || pr.A != 0.0 || pr.above > 0.0
+            || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
+            || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end)
+            continue;
+        m[j] = n[j];
+        V[j] = s[j]->V0;
+        t0[j] = s[j]->t0;
+        tn[j] = s[j]->t;
+        Vth[j] = p[j]->V_th;
+        Vinf[j] = pr.V_inf;
+        tau[j] = pr.tau;
+    }
+#define CLIF_FAST_STOP(j, tq, wq) \
+    (!((tq) < t_end) || !((tq) >= tn[j]) || !isfinite(wq) || (V[j] >= Vth[j] && (tq) > tn[j]))
+#define CLIF_FAST_E(j, tq) \
+    (pe[j] && k[j] && t0[j] == pt[j][k[j] - 1] ? pe[j][k[j]] : clif__expm1(-((tq) - t0[j]) / tau[j]))
+    while (k[0] < m[0] && k[1] < m[1]) {
+        double ta = pt[0][k[0]], wa = pw[0][k[0]], tb = pt[1][k[1]], wb = pw[1][k[1]];
+        if (CLIF_FAST_STOP(0, ta, wa) || CLIF_FAST_STOP(1, tb, wb))
+            break;
+        double ea = CLIF_FAST_E(0, ta), eb = CLIF_FAST_E(1, tb);
+        V[0] = V[0] + (V[0] - Vinf[0]) * ea + wa;
+        V[1] = V[1] + (V[1] - Vinf[1]) * eb + wb;
+        t0[0] = tn[0] = ta;
+        t0[1] = tn[1] = tb;
+        ++k[0];
+        ++k[1];
+    }
+    for (int j = 0; j < 2; ++j) {
+        for (; k[j] < m[j]; ++k[j]) {
+            double tq = pt[j][k[j]], wq = pw[j][k[j]];
+            if (CLIF_FAST_STOP(j, tq, wq))
+                break;
+            double e = CLIF_FAST_E(j, tq);
+            V[j] = V[j] + (V[j] - Vinf[j]) * e + wq;
+            t0[j] = tn[j] = tq;
+        }
+        if (k[j] != next[j]) {
+            s[j]->V0 = V[j];
+            s[j]->t0 = t0[j];
+            s[j]->t = tn[j];
+            next[j] = k[j];
+        }
+    }
+#undef CLIF_FAST_E
+#undef CLIF_FAST_STOP
 }
 
 /* ---- population ------------------------------------------------------- */

@@ -8,11 +8,22 @@
 /* clif_exact_advance without its pointer and clif_check_params checks, for
  * callers that validated p (and the pointers) once up front, as
  * clif_net_sim_create does.  Otherwise the same code: the same floating-point
- * operations in the same order, so the same bits. */
+ * operations in the same order, so the same bits.  pulse_e (NULL: none)
+ * may hold, for k >= 1, clif__expm1(-(pulse_t[k] - pulse_t[k-1]) / tau_m)
+ * computed ahead in bulk; it is used where that is the value needed. */
 clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *d,
                                         clif_exact_state *s, double t_end, const double *pulse_t,
-                                        const double *pulse_w, size_t n_pulses, size_t *next,
-                                        int refractory_input, double *spikes, size_t capacity,
-                                        size_t *n_spikes);
+                                        const double *pulse_w, const double *pulse_e,
+                                        size_t n_pulses, size_t *next, int refractory_input,
+                                        double *spikes, size_t capacity, size_t *n_spikes);
+
+/* The subthreshold fast path of clif_exact_advance for two neurons side by
+ * side (see exact.c); a clif__exact_advance_trusted call per neuron, from
+ * next[j], then finishes the advance to t_end.  Only a speed-up: the result
+ * is that of the two advance calls alone, bit for bit. */
+void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
+                       clif_exact_state *const s[2], double t_end, const double *const pt[2],
+                       const double *const pw[2], const double *const pe[2], const size_t n[2],
+                       size_t next[2]);
 
 #endif

@@ -26,6 +26,7 @@
 #include "clif.h"
 #include "exact_impl.h"
 #include "rng_impl.h"
+#include "expm1_impl.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -48,12 +49,15 @@ typedef struct tstate {
     double *tt;        /* sort scratch */
     float *tw;
     size_t cap_tt;
-    double *mt, *mw;   /* merged synaptic + external pulses of one neuron */
+    double *mt, *mw;   /* merged synaptic + external pulses of a chunk of neurons */
     size_t cap_m;
+    size_t *moff;      /* their offsets (blk + 1) */
     double *xt;        /* external event times of one neuron */
     size_t cap_x;
     double *xe;        /* a batch of its unit exponential intervals */
     size_t cap_xe;
+    double *ma, *me;   /* the kernel's decay exponents and expm1s between events */
+    size_t cap_me;
     double *sb;        /* spike times of one neuron from one advance */
     size_t cap_sb;
     double *st;        /* this window's spikes (neuron-major) */
@@ -242,6 +246,7 @@ void clif_net_sim_free(clif_net_sim *s)
             free_ring(t, s->R);
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
             free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
+            free(t->ma); free(t->me); free(t->moff);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end);
         }
@@ -315,7 +320,8 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         t->cur = calloc(nl, sizeof *t->cur);
         t->ring = calloc(s->R, sizeof *t->ring);
         t->fresh.n = calloc(s->blk, sizeof *t->fresh.n);
-        ok = t->cur && t->ring && t->fresh.n;
+        t->moff = malloc((s->blk + 1) * sizeof *t->moff);
+        ok = t->cur && t->ring && t->fresh.n && t->moff;
         /* Runs get their storage with their first pulse (cap 0 until then). */
         for (size_t r = 0; ok && r < s->R; ++r)
             ok = (t->ring[r].n = calloc(nl, sizeof *t->ring[r].n)) != NULL;
@@ -486,14 +492,15 @@ static inline double sel(size_t f, double a, double b)
 /* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
  * to the thread's window list. */
 static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_drive *d,
-                           double t_hi, const double *pt, const double *pw, size_t np,
-                           size_t *next)
+                           double t_hi, const double *pt, const double *pw, const double *pe,
+                           size_t np, size_t *next)
 {
     const clif_params *p = &s->net.params[i];
     for (;;) {
         size_t ns = 0;
         /* Parameters were checked by clif_net_sim_create. */
-        clif_status st = clif__exact_advance_trusted(p, d, &s->s[i], t_hi, pt, pw, np, next,
+        clif_status st = clif__exact_advance_trusted(p, d, &s->s[i], t_hi, pt, pw, np > 1 ? pe : NULL, np,
+                                                     next,
                                                      s->net.refractory_input, th->sb,
                                                      th->cap_sb, &ns);
         if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
@@ -510,10 +517,164 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     }
 }
 
+/* The events of owned neuron i over [.., t_hi) of window k appended to
+ * th->mt/mw at *o (advanced): its unread run in the window's slot sl, or in
+ * the fresh runs fr at fi (see phase_a), merged with its external events;
+ * and at th->me the kernel's expm1 between successive events. */
+static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslot *fr,
+                          size_t fi, int last, double t_hi, size_t *o)
+{
+    clif_status st;
+    const clif_net *net = &s->net;
+    size_t li = i - th->lo;
+    if (fr && fr->n[fi] && (!last || sl->n[li])) {
+        /* Both kinds, or a window that does not end here: append the
+         * fresh run to the slot's (keeping push order), use that. */
+        const double *ft = fr->t + fi * fr->cap;
+        const float *fw = fr->w + fi * fr->cap;
+        size_t nf = fr->n[fi];
+        for (size_t q = 0; q < nf; ++q)
+            if ((st = put(sl, th->hi - th->lo, li, ft[q], fw[q])) != CLIF_OK)
+                return st;
+        fr->n[fi] = 0;
+    }
+    tslot *src = sl;
+    size_t ri = li;
+    if (fr && fr->n[fi]) { /* only fresh pulses: read them in place */
+        src = fr;
+        ri = fi;
+    }
+    size_t a = src == sl ? th->cur[li] : 0, b = src->n[ri], e = a;
+    const double *rt = NULL; /* the unread part of the run */
+    const float *rw = NULL;
+    if (b) {
+        double *t = src->t + ri * src->cap;
+        float *w = src->w + ri * src->cap;
+        if (a == 0 && b > 1) { /* first use in this window */
+            if (!grow2((void **)&th->tt, (void **)&th->tw, &th->cap_tt, b, sizeof(double),
+                       sizeof(float)))
+                return CLIF_E_NOMEM;
+            sort_run(t, w, b, th->tt, th->tw);
+        }
+        if (last)
+            e = b; /* the whole run lies before t_hi */
+        else
+            while (e < b && t[e] < t_hi)
+                ++e;
+        rt = t + a;
+        rw = w + a;
+    }
+    th->syn_events += e - a;
+    if (last) {
+        th->cur[li] = 0;
+        src->n[ri] = 0; /* its pulses are copied below, before any push */
+    } else {
+        th->cur[li] = (uint32_t)e; /* src is sl here */
+    }
+    size_t np = e - a;
+    if (net->ext_rate && s->ext_next[i] < t_hi) {
+        /* External events before t_hi, then merged behind same-time
+         * synaptic pulses. */
+        double scale = 1000.0 / net->ext_rate[i], x = s->ext_next[i];
+        uint64_t c = s->ext_ctr[i]; /* index of the next interval */
+        size_t nx = 0;
+        while (x < t_hi) {
+            /* Intervals in batches (vectorised): the expected number up
+             * to t_hi plus 3 sd and 8; the unused ones are drawn again
+             * next window (counter-based, so the same numbers). */
+            double mu = (t_hi - x) / scale;
+            size_t want = mu < 4000.0 ? (size_t)(mu + 3.0 * sqrt(mu) + 8.0) : 4096;
+            if (c >= CLIF_RNG_INDEX_LIMIT)
+                return CLIF_E_SIZE; /* 2^52 events of one neuron */
+            if (want > CLIF_RNG_INDEX_LIMIT - c)
+                want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
+            if (!grow((void **)&th->xt, &th->cap_x, nx + want, sizeof(double))
+                || !grow((void **)&th->xe, &th->cap_xe, want, sizeof(double)))
+                return CLIF_E_NOMEM;
+            clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe);
+            size_t j = 0;
+            for (; j < want && x < t_hi; ++j) {
+                th->xt[nx++] = x;
+                x += th->xe[j] * scale;
+            }
+            c += j;
+        }
+        s->ext_next[i] = x;
+        s->ext_ctr[i] = c;
+        th->ext_events += nx;
+        if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, *o + np + nx,
+                   sizeof(double), sizeof(double)))
+            return CLIF_E_NOMEM;
+        /* Merge, at equal times the synaptic pulse first: the smallest
+         * events from the front and, in the same loop, the largest from
+         * the back (ties: external last), two independent chains.  The
+         * streams interleave at random, so a branch would mispredict
+         * about every other event: select on the bits instead. */
+        const double wx = net->ext_weight[i], *xt = th->xt;
+        double *mt = th->mt + *o, *mw = th->mw + *o;
+        size_t o = np + nx;
+        if (np == 0) {
+            for (size_t v = 0; v < nx; ++v) {
+                mt[v] = xt[v];
+                mw[v] = wx;
+            }
+        } else {
+            size_t u = 0, v = 0, ub = np, vb = nx, h = o / 2;
+            for (size_t q = 0; q < h; ++q) {
+                /* front: indices clamped so the loads stay in bounds */
+                double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
+                size_t f = u < np && (v >= nx || ta <= tb);
+                mt[q] = sel(f, ta, tb);
+                mw[q] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+                u += f;
+                v += 1 - f;
+                /* back */
+                double sa = rt[ub ? ub - 1 : 0], sb = xt[vb ? vb - 1 : 0];
+                size_t g = vb > 0 && (ub == 0 || sb >= sa);
+                mt[o - 1 - q] = sel(g, sb, sa);
+                mw[o - 1 - q] = sel(g, wx, (double)rw[ub ? ub - 1 : 0]);
+                ub -= 1 - g;
+                vb -= g;
+            }
+            if (o & 1) { /* the middle one */
+                double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
+                size_t f = u < np && (v >= nx || ta <= tb);
+                mt[h] = sel(f, ta, tb);
+                mw[h] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+            }
+        }
+        np = np + nx;
+    } else if (np) {
+        if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, *o + np, sizeof(double),
+                   sizeof(double)))
+            return CLIF_E_NOMEM;
+        for (size_t u = 0; u < np; ++u) {
+            th->mt[*o + u] = rt[u];
+            th->mw[*o + u] = (double)rw[u];
+        }
+    }
+    if (np > 1) {
+        /* The kernel's decay factors between successive events, in bulk
+         * (vectorised); it uses them where it would compute them. */
+        if (!grow2((void **)&th->ma, (void **)&th->me, &th->cap_me, *o + np, sizeof(double),
+                   sizeof(double)))
+            return CLIF_E_NOMEM;
+        const double tau = net->params[i].tau_m, *pt = th->mt + *o;
+        double *ma = th->ma + *o;
+        for (size_t q = 1; q < np; ++q)
+            ma[q] = -(pt[q] - pt[q - 1]) / tau;
+        clif__expm1_batch(ma + 1, np - 1, th->me + *o + 1);
+    }
+    *o += np;
+    return CLIF_OK;
+}
+
 /* Advance the owned neurons [i0, i1) over [t_lo, t_hi) of window k.  Their
  * pulses are their runs in the window's ring slot and, when fr is given,
  * the fresh runs in fr (run i - i0; pushed after the slot's, in this
- * thread's phase C of window k - 1, just before). */
+ * thread's phase C of window k - 1, just before).  In chunks of s->blk
+ * neurons: first their events are gathered, then they are advanced, two
+ * at a time through the subthreshold fast path. */
 static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, double t_hi,
                            const clif_net_record *rec, size_t i0, size_t i1, tslot *fr)
 {
@@ -529,154 +690,58 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
         ++vr;
     while (th->q0 < nq && rec->sample_t[th->q0] < t_lo)
         th->q0++;
-    for (size_t i = i0; i < i1; ++i) {
-        size_t li = i - th->lo;
-        if (fr && fr->n[i - i0] && (!last || sl->n[li])) {
-            /* Both kinds, or a window that does not end here: append the
-             * fresh run to the slot's (keeping push order), use that. */
-            const double *ft = fr->t + (i - i0) * fr->cap;
-            const float *fw = fr->w + (i - i0) * fr->cap;
-            size_t nf = fr->n[i - i0];
-            for (size_t q = 0; q < nf; ++q)
-                if ((st = put(sl, th->hi - th->lo, li, ft[q], fw[q])) != CLIF_OK)
+    for (size_t c0 = i0; c0 < i1; c0 += s->blk) {
+        size_t c1 = i1 - c0 > s->blk ? c0 + s->blk : i1, o = 0;
+        for (size_t i = c0; i < c1; ++i) {
+            th->moff[i - c0] = o;
+            if ((st = gather(s, th, i, sl, fr, i - i0, last, t_hi, &o)) != CLIF_OK)
+                return st;
+        }
+        th->moff[c1 - c0] = o;
+        const double *mt = th->mt, *mw = th->mw, *me = th->me;
+        for (size_t i = c0; i < c1; ++i) {
+            size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a, next = 0;
+            clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
+            int rec_i = vr < nV && (size_t)rec->V_index[vr] == i;
+            if (rec_i) {
+                /* Cut the run at the samples: splitting does not change
+                 * spikes. */
+                for (size_t q = th->q0; q < nq && rec->sample_t[q] < t_hi; ++q) {
+                    double tq = rec->sample_t[q];
+                    if (tq < s->s[i].t)
+                        return CLIF_E_TIME;
+                    if ((st = advance(s, th, i, &d, tq, mt + a, mw + a, (me ? me + a : NULL), np, &next))
+                        != CLIF_OK)
+                        return st;
+                    rec->V[q * nV + vr] = clif_exact_potential(&net->params[i], &d, &s->s[i],
+                                                               tq);
+                }
+                ++vr;
+            } else if (i + 1 < c1 && !(vr < nV && (size_t)rec->V_index[vr] == i + 1)) {
+                /* i and i + 1 side by side as far as the fast path goes */
+                size_t b = th->moff[i - c0 + 1], nb = th->moff[i - c0 + 2] - b;
+                clif_drive d2 = {net->I_e[i + 1], 0.0, 0.0, 0.0};
+                const clif_params *pp[2] = {&net->params[i], &net->params[i + 1]};
+                const clif_drive *dd[2] = {&d, &d2};
+                clif_exact_state *ss[2] = {&s->s[i], &s->s[i + 1]};
+                const double *tt[2] = {mt + a, mt + b}, *ww[2] = {mw + a, mw + b};
+                const double *ee[2] = {(me ? me + a : NULL), (me ? me + b : NULL)};
+                size_t nn[2] = {np, nb}, nx[2] = {0, 0};
+                clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx);
+                next = nx[0];
+                if ((st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np, &next))
+                    != CLIF_OK)
                     return st;
-            fr->n[i - i0] = 0;
-        }
-        tslot *src = sl;
-        size_t ri = li;
-        if (fr && fr->n[i - i0]) { /* only fresh pulses: read them in place */
-            src = fr;
-            ri = i - i0;
-        }
-        size_t a = src == sl ? th->cur[li] : 0, b = src->n[ri], e = a;
-        const double *rt = NULL; /* the unread part of the run */
-        const float *rw = NULL;
-        if (b) {
-            double *t = src->t + ri * src->cap;
-            float *w = src->w + ri * src->cap;
-            if (a == 0 && b > 1) { /* first use in this window */
-                if (!grow2((void **)&th->tt, (void **)&th->tw, &th->cap_tt, b, sizeof(double),
-                           sizeof(float)))
-                    return CLIF_E_NOMEM;
-                sort_run(t, w, b, th->tt, th->tw);
-            }
-            if (last)
-                e = b; /* the whole run lies before t_hi */
-            else
-                while (e < b && t[e] < t_hi)
-                    ++e;
-            rt = t + a;
-            rw = w + a;
-        }
-        th->syn_events += e - a;
-        const double *pt = th->mt, *pw = th->mw;
-        size_t np = e - a;
-        if (net->ext_rate && s->ext_next[i] < t_hi) {
-            /* External events before t_hi, then merged behind same-time
-             * synaptic pulses. */
-            double scale = 1000.0 / net->ext_rate[i], x = s->ext_next[i];
-            uint64_t c = s->ext_ctr[i]; /* index of the next interval */
-            size_t nx = 0;
-            while (x < t_hi) {
-                /* Intervals in batches (vectorised): the expected number up
-                 * to t_hi plus 3 sd and 8; the unused ones are drawn again
-                 * next window (counter-based, so the same numbers). */
-                double mu = (t_hi - x) / scale;
-                size_t want = mu < 4000.0 ? (size_t)(mu + 3.0 * sqrt(mu) + 8.0) : 4096;
-                if (c >= CLIF_RNG_INDEX_LIMIT)
-                    return CLIF_E_SIZE; /* 2^52 events of one neuron */
-                if (want > CLIF_RNG_INDEX_LIMIT - c)
-                    want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
-                if (!grow((void **)&th->xt, &th->cap_x, nx + want, sizeof(double))
-                    || !grow((void **)&th->xe, &th->cap_xe, want, sizeof(double)))
-                    return CLIF_E_NOMEM;
-                clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe);
-                size_t j = 0;
-                for (; j < want && x < t_hi; ++j) {
-                    th->xt[nx++] = x;
-                    x += th->xe[j] * scale;
-                }
-                c += j;
-            }
-            s->ext_next[i] = x;
-            s->ext_ctr[i] = c;
-            th->ext_events += nx;
-            if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np + nx, sizeof(double),
-                       sizeof(double)))
-                return CLIF_E_NOMEM;
-            /* Merge, at equal times the synaptic pulse first: the smallest
-             * events from the front and, in the same loop, the largest from
-             * the back (ties: external last), two independent chains.  The
-             * streams interleave at random, so a branch would mispredict
-             * about every other event: select on the bits instead. */
-            const double wx = net->ext_weight[i], *xt = th->xt;
-            double *mt = th->mt, *mw = th->mw;
-            size_t o = np + nx;
-            if (np == 0) {
-                for (size_t v = 0; v < nx; ++v) {
-                    mt[v] = xt[v];
-                    mw[v] = wx;
-                }
-            } else {
-                size_t u = 0, v = 0, ub = np, vb = nx, h = o / 2;
-                for (size_t q = 0; q < h; ++q) {
-                    /* front: indices clamped so the loads stay in bounds */
-                    double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
-                    size_t f = u < np && (v >= nx || ta <= tb);
-                    mt[q] = sel(f, ta, tb);
-                    mw[q] = sel(f, (double)rw[u < np ? u : np - 1], wx);
-                    u += f;
-                    v += 1 - f;
-                    /* back */
-                    double sa = rt[ub ? ub - 1 : 0], sb = xt[vb ? vb - 1 : 0];
-                    size_t g = vb > 0 && (ub == 0 || sb >= sa);
-                    mt[o - 1 - q] = sel(g, sb, sa);
-                    mw[o - 1 - q] = sel(g, wx, (double)rw[ub ? ub - 1 : 0]);
-                    ub -= 1 - g;
-                    vb -= g;
-                }
-                if (o & 1) { /* the middle one */
-                    double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
-                    size_t f = u < np && (v >= nx || ta <= tb);
-                    mt[h] = sel(f, ta, tb);
-                    mw[h] = sel(f, (double)rw[u < np ? u : np - 1], wx);
-                }
-            }
-            pt = th->mt;
-            pw = th->mw;
-            np = np + nx;
-        } else if (np) {
-            if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, np, sizeof(double),
-                       sizeof(double)))
-                return CLIF_E_NOMEM;
-            for (size_t u = 0; u < np; ++u) {
-                th->mt[u] = rt[u];
-                th->mw[u] = (double)rw[u];
-            }
-            pt = th->mt;
-            pw = th->mw;
-        }
-        clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
-        size_t next = 0;
-        if (vr < nV && (size_t)rec->V_index[vr] == i) {
-            /* Cut the run at the samples: splitting does not change spikes. */
-            for (size_t q = th->q0; q < nq && rec->sample_t[q] < t_hi; ++q) {
-                double tq = rec->sample_t[q];
-                if (tq < s->s[i].t)
-                    return CLIF_E_TIME;
-                if ((st = advance(s, th, i, &d, tq, pt, pw, np, &next)) != CLIF_OK)
+                ++i;
+                next = nx[1];
+                if ((st = advance(s, th, i, &d2, t_hi, mt + b, mw + b, (me ? me + b : NULL), nb, &next))
+                    != CLIF_OK)
                     return st;
-                rec->V[q * nV + vr] = clif_exact_potential(&net->params[i], &d, &s->s[i], tq);
+                continue;
             }
-            ++vr;
-        }
-        if ((st = advance(s, th, i, &d, t_hi, pt, pw, np, &next)) != CLIF_OK)
-            return st;
-        if (last) {
-            th->cur[li] = 0;
-            src->n[ri] = 0;
-        } else {
-            th->cur[li] = (uint32_t)e; /* src is sl here */
+            if ((st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np, &next))
+                != CLIF_OK)
+                return st;
         }
     }
     return CLIF_OK;
