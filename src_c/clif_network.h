@@ -40,7 +40,11 @@
  * pulse and spike buffers geometrically between events when they fill; a
  * failed allocation is CLIF_E_NOMEM, never a crash.  The connectivity is the
  * caller's (read only).  Per synapse: int32 target, float32 weight, uint16
- * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.
+ * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.  Pulses
+ * in flight: one run per neuron per ring slot (floor(max delay / d_min) + 3
+ * slots), 12 bytes per pulse, each slot sized by its longest run:
+ * about 12 x N x slots x (largest number of pulses one neuron receives in
+ * one window) bytes.
  */
 #ifndef CLIF_NETWORK_H
 #define CLIF_NETWORK_H
