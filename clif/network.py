@@ -604,7 +604,8 @@ def brunel_prediction(C_E, C_I, g, eta, J, tau_m=20.0, t_ref=2.0, theta=20.0, V_
 
 def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0, 5.0),
                       delay_resolution=0.1, ext_rate=None, ext_weight=None, tau_m=20.0,
-                      t_ref=2.0, theta=20.0, V_reset=10.0, seed=None, progress=None):
+                      t_ref=2.0, theta=20.0, V_reset=10.0, V0="uniform", seed=None,
+                      progress=None):
     """A random connectome-like network: ``N`` neurons (``f_E`` excitatory),
     each presynaptic neuron projecting to ``Binomial(N, mean_in_degree / N)``
     targets drawn uniformly (with replacement) (so the mean in- and out-degree is ``mean_in_degree``),
@@ -614,6 +615,12 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
     and a rate putting the mean drive 10% above threshold, ``1.1 theta /
     (w_E tau_m)``).  The CSR is generated row by row in chunks, never as
     (pre, post) pairs, so it needs ~10 bytes per synapse.
+
+    ``V0`` [mV]: the initial potentials, by default ``"uniform"`` on
+    ``[0, theta)`` (from ``seed``), so that the network starts near its
+    asynchronous state rather than with every neuron at rest and firing
+    its first spike in one synchronous volley; a float or an array of ``N``
+    values sets them instead (``0.0``: all at rest).
     """
     N = _int("N", N, 2)
     K = _real("mean_in_degree", mean_in_degree)
@@ -627,8 +634,14 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
     net = Network(seed=seed, d_min=delay[0])
     kw = dict(tau_m=tau_m, C_m=1.0, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref,
               ext_rate=ext_rate, ext_weight=ext_weight)
-    net.add_population(N_E, name="E", **kw)
-    net.add_population(N - N_E, name="I", **kw)
+    if isinstance(V0, str):
+        if V0 != "uniform":
+            raise ValueError(f"V0 must be 'uniform', a float or an array of N values; got {V0!r}")
+        V0 = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(4,))).uniform(
+            0.0, theta, N)
+    V0 = np.broadcast_to(np.asarray(V0, dtype=float), (N,))
+    net.add_population(N_E, name="E", V0=V0[:N_E], **kw)
+    net.add_population(N - N_E, name="I", V0=V0[N_E:], **kw)
     t0 = time.perf_counter()
     ss = np.random.SeedSequence(net.seed, spawn_key=(2,))
     rng = np.random.default_rng(ss)
