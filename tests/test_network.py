@@ -202,6 +202,16 @@ def test_uniform_delay_splits_and_blocks_bit_identical():
     np.testing.assert_array_equal(a.senders, np.concatenate([p.senders for p in parts]))
 
 
+def test_random_connectome_initial_potentials():
+    V = lambda net: net.run(0.5, record_V=np.arange(300), V_dt=0.25).V[0]
+    v = V(random_connectome(300, 20, seed=1))
+    assert v.min() >= 0.0 and v.max() < 20.0 and np.unique(v).size == 300
+    np.testing.assert_array_equal(v, V(random_connectome(300, 20, seed=1)))
+    np.testing.assert_array_equal(V(random_connectome(300, 20, seed=1, V0=0.0)), 0.0)
+    with pytest.raises(ValueError, match="V0"):
+        random_connectome(300, 20, seed=1, V0="rest")
+
+
 def test_recording_rates_and_V():
     net = brunel(1000, seed=2)
     res = net.run(100.0, record=[0, 5, 999], rate_bin=10.0, record_V=[3, 7], V_dt=0.5)
