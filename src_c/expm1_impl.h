@@ -25,8 +25,9 @@
  * (|d_j| < 2^-26): the table points are shifted so that e^(point) is exactly
  * the short number Th_j.  A is built exactly by adding k's bits to the
  * table's (th[j] + (bits(t) << 44)), and times a 26-bit number it is exact.
- * R1 = x - k L1 is exact (L1 = ln2/256 on 35 bits, |k| < 2^18; |R1| <= |x|
- * is a multiple of ulp(x) since k and x have the same sign), kl = k L2 + d_j,
+ * R1 = x - k L1 is exact (L1 = ln2/256 on 35 bits, a multiple of 2^-43, and
+ * |k| <= 2^18 up to x = 709.79, beyond which the result overflows anyway;
+ * |R1| <= |x| is a multiple of ulp(x) <= 2^-43), kl = k L2 + d_j,
  * r = R1 - kl; rh = R1 with its low 27 significand bits cleared (26 bits;
  * R1 - rh exact) and rt = (R1 - rh) - kl, so rh + rt = r to ~2^-77.  Then
  *
