@@ -24,6 +24,11 @@ cdef extern from "rng_impl.h" nogil:
     int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,
                                double *out)
 
+# ... and of clif's own expm1 (src_c/expm1.c), which the exact kernel uses.
+cdef extern from "expm1_impl.h" nogil:
+    void clif__expm1_batch(const double *x, size_t n, double *out)
+    int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out)
+
 INDEX_LIMIT = int(CLIF_RNG_INDEX_LIMIT)
 #: numpy twin of clif_noise_state (same layout: 4 x 8 bytes)
 STATE_DTYPE = np.dtype([("V", "f8"), ("step", "i8"), ("ref_step", "i8"), ("ref_frac", "f8")])
@@ -96,6 +101,27 @@ def _exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t start, P
     cdef int rc
     with nogil:
         rc = clif__exponentials_isa(isa, seed, stream, start, <size_t>n, ptr)
+    return None if rc else out
+
+
+def _expm1(int isa, x):
+    """Test hook: clif's expm1 (src_c/expm1.c) of each value of x, on code
+    path isa (0 portable, i.e. the scalar clif__expm1; 1 AVX2; 2 AVX-512;
+    -1 the dispatching clif__expm1_batch); None where this CPU or build
+    lacks the path."""
+    xa = np.ascontiguousarray(x, dtype=np.float64)
+    cdef Py_ssize_t n = xa.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef const double[::1] xv = xa
+    cdef double[::1] o = out
+    cdef int rc = 0
+    if n == 0:
+        return out
+    with nogil:
+        if isa == -1:
+            clif__expm1_batch(&xv[0], <size_t>n, &o[0])
+        else:
+            rc = clif__expm1_batch_isa(isa, &xv[0], <size_t>n, &o[0])
     return None if rc else out
 
 
