@@ -54,7 +54,10 @@ static clif_status make_prop(const clif_params *p, const clif_drive *d, prop *pr
     pr->V_reset = p->V_reset;
     pr->T_free = NAN;
     if (pr->w == 0.0 || d->I0 == 0.0) {
-        double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * sin(d->phase) : 0.0);
+        /* sin(+-0) is +-0 exactly: skip the call for phase 0 (a network
+         * calls this per neuron per window) */
+        double s0 = d->phase == 0.0 ? d->phase : sin(d->phase);
+        double Ic = d->I_dc + (pr->w == 0.0 ? d->I0 * s0 : 0.0);
         pr->V_inf = p->E_L + p->R_m * Ic;
         pr->above = fma(p->R_m, Ic, p->E_L - p->V_th);
         pr->A = 0.0;
