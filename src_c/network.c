@@ -72,6 +72,9 @@ typedef struct tstate {
     size_t q0;         /* first V sample not before the window */
     uint64_t syn_events, ext_events;
     clif_status status;
+    /* The threads' tstates lie side by side and are written per neuron
+     * (counters) and per window: keep them off each other's cache lines. */
+    char pad[128];
 } tstate;
 
 struct clif_net_sim {
