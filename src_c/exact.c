@@ -386,7 +386,8 @@ CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
             size_t k0 = k;
             for (; k < n_pulses; ++k) {
                 double tq = pulse_t[k], wq = pulse_w[k];
-                if (!(tq < t_end) || !(tq >= tn) || !isfinite(wq) || (V0 >= V_th && tq > tn))
+                if (!(tq < t_end) || !(tq >= tn) || !(tq >= 0.0) || !isfinite(wq)
+                    || (V0 >= V_th && tq > tn))
                     break;
                 /* pulse_e[k] is this very expm1 when t0 is the previous
                  * pulse's time (the same argument, so the same bits) */
@@ -519,7 +520,8 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
         tau[j] = pr.tau;
     }
 #define CLIF_FAST_STOP(j, tq, wq) \
-    (!((tq) < t_end) || !((tq) >= tn[j]) || !isfinite(wq) || (V[j] >= Vth[j] && (tq) > tn[j]))
+    (!((tq) < t_end) || !((tq) >= tn[j]) || !((tq) >= 0.0) || !isfinite(wq) \
+     || (V[j] >= Vth[j] && (tq) > tn[j]))
 #define CLIF_FAST_E(j, tq) \
     (pe[j] && k[j] && t0[j] == pt[j][k[j] - 1] ? pe[j][k[j]] : clif__expm1(-((tq) - t0[j]) / tau[j]))
     while (k[0] < m[0] && k[1] < m[1]) {
