@@ -73,6 +73,22 @@ def _real_array(name, x, ndim=1):
     return a
 
 
+def _pulse_order(pt, tg):
+    """The permutation putting pulses in (target, time) order, stable for
+    ties (as ``np.lexsort((pt, tg))``), or None when they already are.  The
+    sort dominated a pulse-driven run (~170 ns per pulse against a few ns in
+    the kernel); inputs that are already grouped by target, or sorted by
+    time, are common and need at most a stable sort by target."""
+    if pt.size < 2:
+        return None
+    dtg = np.diff(tg)
+    if np.all(dtg >= 0) and np.all((dtg > 0) | (np.diff(pt) >= 0)):
+        return None
+    if np.all(np.diff(pt) >= 0):
+        return np.argsort(tg, kind="stable")  # keeps time order within a target
+    return np.lexsort((pt, tg))
+
+
 def _times(name, x, t, until, closed=False):
     """Sorted, finite times in [t, until) (or [t, until] with ``closed``)."""
     a = _real_array(name, x)
@@ -369,12 +385,16 @@ class Population:
                                  f"{int(tg.min()) if tg.min() < 0 else int(tg.max())}")
             if not np.all(np.isfinite(pw)):
                 raise ValueError("pulse weights must be finite (mV)")
-            by_target = np.lexsort((pt, tg))  # by target, then time; stable for ties
+            by_target = _pulse_order(pt, tg)
             n_pulses = np.bincount(tg, minlength=n).astype(np.int64)
             off = np.zeros(n + 1, dtype=np.uintp)
             np.cumsum(n_pulses, out=off[1:])
-            kw.update(pulse_off=off, pulse_t=np.ascontiguousarray(pt[by_target]),
-                      pulse_w=np.ascontiguousarray(pw[by_target]))
+            if by_target is None:
+                kw.update(pulse_off=off, pulse_t=np.ascontiguousarray(pt),
+                          pulse_w=np.ascontiguousarray(pw))
+            else:
+                kw.update(pulse_off=off, pulse_t=np.ascontiguousarray(pt[by_target]),
+                          pulse_w=np.ascontiguousarray(pw[by_target]))
         extra = {"neuron_offset": self.neuron_offset, "order": order}
         if sample_times is not None:
             st = _sorted("sample_times", _times("sample_times", sample_times, t, until,

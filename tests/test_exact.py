@@ -439,3 +439,23 @@ def test_order_neuron_and_time_merge(n_threads):
 def test_order_bad_value():
     with pytest.raises(ValueError, match="order"):
         clif.simulate(10.0, order="sender")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 0.5, 1.0, 2.5, 7.0])),
+                max_size=30),
+       st.sampled_from(["as is", "by target", "by time"]))
+def test_pulse_order_equals_lexsort(pairs, arrange):
+    from clif.simulate import _pulse_order
+    tg = np.array([p[0] for p in pairs], dtype=np.int64)
+    pt = np.array([p[1] for p in pairs], dtype=float)
+    if arrange == "by target":
+        o = np.lexsort((pt, tg))
+    elif arrange == "by time":
+        o = np.argsort(pt, kind="stable")
+    else:
+        o = np.arange(tg.size)
+    tg, pt = tg[o], pt[o]
+    got = _pulse_order(pt, tg)
+    ref = np.lexsort((pt, tg))
+    np.testing.assert_array_equal(np.arange(tg.size) if got is None else got, ref)
