@@ -7,7 +7,7 @@ per neuron.  Each simulator runs in its own subprocess (separate memory and
 threads); build time and simulate time are reported separately.
 
     python bench/bench_network.py [--N 10000] [--T 1000] [--configs "5,2;6,1.5"] [--no-peers]
-    python bench/bench_network.py --connectome [--N 200000 --K 2615]
+    python bench/bench_network.py --connectome [--N 200000 --K 2615 --T 200]
 
 NEST works on a 0.1 ms grid (spike times rounded to it); Brian2 too (dt =
 0.1 ms, exact linear integration); clif's spike times are exact.
@@ -137,7 +137,8 @@ def run_connectome(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--N", type=int, default=10000)
+    ap.add_argument("--N", type=int, default=None,
+                    help="neurons (default 10000; 200000 with --connectome)")
     ap.add_argument("--epsilon", type=float, default=0.1)
     ap.add_argument("--g", type=float, default=5.0)
     ap.add_argument("--eta", type=float, default=2.0)
@@ -154,6 +155,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="N = 2000, 200 ms, clif only")
     ap.add_argument("--connectome", action="store_true")
     a = ap.parse_args()
+    if a.N is None:
+        a.N = 200000 if (a.connectome or a.one == "connectome") else 10000
     if a.quick:
         a.N, a.T, a.no_peers = 2000, 200.0, True
     if a.one:
