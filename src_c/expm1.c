@@ -25,12 +25,8 @@ static double expm1_wide(double x)
     const size_t j = (size_t)(u & (CLIF__EXPM1_N - 1));
     const double A = clif__expm1_dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH)
                                      - (1ULL << 52));
-    const double d = clif__expm1_dbl(clif__expm1_tab.d[j]);
-    const double R1 = x - kd * CLIF__EXPM1_L1;
-    const double kl = kd * CLIF__EXPM1_L2 + d;
-    const double r = R1 - kl;
-    const double rh = clif__expm1_dbl(clif__expm1_bits(R1) & CLIF__EXPM1_SPLIT_MASK);
-    const double rt = (R1 - rh) - kl;
+    double r, rh, rt;
+    clif__expm1_reduce(x, kd, j, &r, &rh, &rt);
     const double H = A - 0.5;
     const double bv = H - A;
     const double eH = (A - (H - bv)) + (-0.5 - bv);

@@ -110,6 +110,20 @@ CLIF__EXPM1_INLINE double clif__expm1_dbl(uint64_t b)
     return x;
 }
 
+/* The reduced argument of x = k L + x_j + r (k = kd, table entry j) shared
+ * by the inline and the wide path: r, and r = rh + rt with rh of 26 bits so
+ * that A rh is exact. */
+CLIF__EXPM1_INLINE void clif__expm1_reduce(double x, double kd, size_t j, double *r,
+                                           double *rh, double *rt)
+{
+    const double d = clif__expm1_dbl(clif__expm1_tab.d[j]);
+    const double R1 = x - kd * CLIF__EXPM1_L1;
+    const double kl = kd * CLIF__EXPM1_L2 + d;
+    *r = R1 - kl;
+    *rh = clif__expm1_dbl(clif__expm1_bits(R1) & CLIF__EXPM1_SPLIT_MASK);
+    *rt = (R1 - *rh) - kl;
+}
+
 /* e^x - 1 within 0.52 ulp, for every double.  The vector paths of expm1.c
  * do these operations in this order: change one, change them. */
 CLIF__EXPM1_INLINE double clif__expm1(double x)
@@ -124,12 +138,8 @@ CLIF__EXPM1_INLINE double clif__expm1(double x)
     const size_t j = (size_t)(u & (CLIF__EXPM1_N - 1));
     /* bits(shift) << 44 vanishes mod 2^64: this puts m in the exponent */
     const double A = clif__expm1_dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH));
-    const double d = clif__expm1_dbl(clif__expm1_tab.d[j]);
-    const double R1 = x - kd * CLIF__EXPM1_L1;
-    const double kl = kd * CLIF__EXPM1_L2 + d;
-    const double r = R1 - kl;
-    const double rh = clif__expm1_dbl(clif__expm1_bits(R1) & CLIF__EXPM1_SPLIT_MASK);
-    const double rt = (R1 - rh) - kl;
+    double r, rh, rt;
+    clif__expm1_reduce(x, kd, j, &r, &rh, &rt);
     const double nH = 1.0 - A;
     const double P1 = A * rh;
     const double S = P1 - nH;
