@@ -57,6 +57,13 @@ def _args(size, stream, start):
     return size, stream, start
 
 
+def _fill(kind, size, seed, stream, start):
+    if seed is None:
+        raise TypeError("seed is required (an int, SeedSequence or Generator)")
+    size, stream, start = _args(size, stream, start)
+    return _noise.rng_fill(kind, resolve_seed(seed), stream, start, size)
+
+
 def normal(size, seed, stream=0, start=0):
     """Standard normal numbers ``start .. start+size-1`` of a stream.
 
@@ -76,18 +83,12 @@ def normal(size, seed, stream=0, start=0):
     -------
     ndarray of float64
     """
-    if seed is None:
-        raise TypeError("seed is required (an int, SeedSequence or Generator)")
-    size, stream, start = _args(size, stream, start)
-    return _noise.rng_fill("normal", resolve_seed(seed), stream, start, size)
+    return _fill("normal", size, seed, stream, start)
 
 
 def uniform(size, seed, stream=0, start=0):
     """Uniform numbers on (0, 1), midpoints of a 2**-53 grid; as :func:`normal`."""
-    if seed is None:
-        raise TypeError("seed is required (an int, SeedSequence or Generator)")
-    size, stream, start = _args(size, stream, start)
-    return _noise.rng_fill("uniform", resolve_seed(seed), stream, start, size)
+    return _fill("uniform", size, seed, stream, start)
 
 
 def exponential(size, seed, stream=0, start=0):
@@ -124,10 +125,7 @@ def exponential(size, seed, stream=0, start=0):
     each value is within 1 ulp of the correctly rounded ``-log(u)`` (it may
     differ from ``-np.log(u)`` in the last bit).
     """
-    if seed is None:
-        raise TypeError("seed is required (an int, SeedSequence or Generator)")
-    size, stream, start = _args(size, stream, start)
-    return _noise.rng_fill("exponential", resolve_seed(seed), stream, start, size)
+    return _fill("exponential", size, seed, stream, start)
 
 
 def philox4x32_10(counter, key):
