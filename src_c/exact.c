@@ -498,7 +498,7 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
 void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
-                       size_t next[2])
+                       size_t next[2], int trusted)
 {
     double V[2] = {0.0, 0.0}, t0[2] = {0.0, 0.0}, tn[2] = {0.0, 0.0}, Vth[2] = {0.0, 0.0};
     double Vinf[2] = {0.0, 0.0}, tau[2] = {1.0, 1.0};
@@ -524,19 +524,67 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
      || (V[j] >= Vth[j] && (tq) > tn[j]))
 #define CLIF_FAST_E(j, tq) \
     (pe[j] && k[j] && t0[j] == pt[j][k[j] - 1] ? pe[j][k[j]] : clif__expm1(-((tq) - t0[j]) / tau[j]))
-    while (k[0] < m[0] && k[1] < m[1]) {
+    /* The first event of each lane with every check; it also makes
+     * t0 == pt[k - 1] for the rest, so pe applies from there on. */
+    if (k[0] < m[0] && k[1] < m[1]) {
         double ta = pt[0][k[0]], wa = pw[0][k[0]], tb = pt[1][k[1]], wb = pw[1][k[1]];
-        if (CLIF_FAST_STOP(0, ta, wa) || CLIF_FAST_STOP(1, tb, wb))
-            break;
-        double ea = CLIF_FAST_E(0, ta), eb = CLIF_FAST_E(1, tb);
-        V[0] = V[0] + (V[0] - Vinf[0]) * ea + wa;
-        V[1] = V[1] + (V[1] - Vinf[1]) * eb + wb;
-        t0[0] = tn[0] = ta;
-        t0[1] = tn[1] = tb;
-        ++k[0];
-        ++k[1];
+        if (!CLIF_FAST_STOP(0, ta, wa) && !CLIF_FAST_STOP(1, tb, wb)) {
+            double ea = CLIF_FAST_E(0, ta), eb = CLIF_FAST_E(1, tb);
+            V[0] = V[0] + (V[0] - Vinf[0]) * ea + wa;
+            V[1] = V[1] + (V[1] - Vinf[1]) * eb + wb;
+            t0[0] = tn[0] = ta;
+            t0[1] = tn[1] = tb;
+            ++k[0];
+            ++k[1];
+        }
+    }
+    /* With trusted set, the caller vouches that each lane's events from
+     * next[j] on are in order, in [s->t, t_end), non-negative and of finite
+     * weight, and that pe is given (the network gathers them so): after
+     * the first event a step needs only the threshold test. */
+    int trust[2];
+    for (int j = 0; j < 2; ++j)
+        trust[j] = trusted && pe[j] != NULL && k[j] > next[j];
+#define CLIF_LEAN_STOP(j, tq) (V[j] >= Vth[j] && (tq) > tn[j])
+    if (trust[0] && trust[1]) {
+        while (k[0] < m[0] && k[1] < m[1]) {
+            double ta = pt[0][k[0]], wa = pw[0][k[0]], tb = pt[1][k[1]], wb = pw[1][k[1]];
+            if (CLIF_LEAN_STOP(0, ta) || CLIF_LEAN_STOP(1, tb))
+                break;
+            V[0] = V[0] + (V[0] - Vinf[0]) * pe[0][k[0]] + wa;
+            V[1] = V[1] + (V[1] - Vinf[1]) * pe[1][k[1]] + wb;
+            tn[0] = ta;
+            tn[1] = tb;
+            ++k[0];
+            ++k[1];
+        }
+        t0[0] = tn[0];
+        t0[1] = tn[1];
+    } else {
+        while (k[0] < m[0] && k[1] < m[1]) {
+            double ta = pt[0][k[0]], wa = pw[0][k[0]], tb = pt[1][k[1]], wb = pw[1][k[1]];
+            if (CLIF_FAST_STOP(0, ta, wa) || CLIF_FAST_STOP(1, tb, wb))
+                break;
+            double ea = CLIF_FAST_E(0, ta), eb = CLIF_FAST_E(1, tb);
+            V[0] = V[0] + (V[0] - Vinf[0]) * ea + wa;
+            V[1] = V[1] + (V[1] - Vinf[1]) * eb + wb;
+            t0[0] = tn[0] = ta;
+            t0[1] = tn[1] = tb;
+            ++k[0];
+            ++k[1];
+        }
     }
     for (int j = 0; j < 2; ++j) {
+        if (trust[j]) {
+            for (; k[j] < m[j]; ++k[j]) {
+                double tq = pt[j][k[j]];
+                if (CLIF_LEAN_STOP(j, tq))
+                    break;
+                V[j] = V[j] + (V[j] - Vinf[j]) * pe[j][k[j]] + pw[j][k[j]];
+                tn[j] = tq;
+            }
+            t0[j] = tn[j];
+        }
         for (; k[j] < m[j]; ++k[j]) {
             double tq = pt[j][k[j]], wq = pw[j][k[j]];
             if (CLIF_FAST_STOP(j, tq, wq))
@@ -552,6 +600,7 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
             next[j] = k[j];
         }
     }
+#undef CLIF_LEAN_STOP
 #undef CLIF_FAST_E
 #undef CLIF_FAST_STOP
 }

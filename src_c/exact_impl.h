@@ -24,6 +24,6 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
 void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
-                       size_t next[2]);
+                       size_t next[2], int trusted);
 
 #endif

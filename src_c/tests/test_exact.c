@@ -1,6 +1,8 @@
 /* C-level tests of exact.c, run under ASan/UBSan. */
 #include "clif.h"
 #include "ctest.h"
+#include "exact_impl.h"
+#include "expm1_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -341,8 +343,72 @@ static void test_spike_merge(void)
           == CLIF_E_SIZE);
 }
 
+
+/* clif__exact_fast2 (trusted or not) and then clif__exact_advance_trusted
+ * per lane give clif_exact_advance's spikes and state bit for bit: random
+ * pulse trains, mostly subthreshold, some crossing V_th, some with
+ * coincident pulses, lanes of different lengths. */
+static void test_fast2(void)
+{
+    enum { NP = 64 };
+    uint64_t r = 12345;
+    int ok = 1, stepped = 0;
+    for (int rep = 0; rep < 400; ++rep) {
+        clif_params p[2] = {DEF, DEF};
+        p[1].tau_m = 10.0 + (double)(rep % 7);
+        clif_drive d[2] = {NODRIVE, NODRIVE};
+        d[1].I_dc = 0.3 * (double)(rep % 3); /* V_inf below threshold */
+        double t[2][NP], w[2][NP], e[2][NP];
+        size_t n[2];
+        for (int j = 0; j < 2; ++j) {
+            n[j] = (size_t)(rep * (j + 3)) % NP;
+            double tt = 0.5;
+            for (size_t q = 0; q < n[j]; ++q) {
+                r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+                double u = (double)(r >> 11) * 0x1p-53;
+                tt += (rep % 5 == 0 && q % 3 == 1) ? 0.0 : 0.2 * u; /* some ties */
+                t[j][q] = tt;
+                w[j][q] = (u - 0.45) * (rep % 4 == 0 ? 12.0 : 3.0);
+                e[j][q] = q ? clif__expm1(-(t[j][q] - t[j][q - 1]) / p[j].tau_m) : 0.0;
+            }
+        }
+        double t_end = 30.0;
+        for (int trusted = 0; trusted < 2; ++trusted) {
+            clif_exact_state a[2], b[2];
+            double sa[NP], sb[NP];
+            for (int j = 0; j < 2; ++j) {
+                clif_exact_init(&a[j], 0.0, -65.0 + (double)j);
+                b[j] = a[j];
+            }
+            const clif_params *pp[2] = {&p[0], &p[1]};
+            const clif_drive *dd[2] = {&d[0], &d[1]};
+            clif_exact_state *ss[2] = {&b[0], &b[1]};
+            const double *tt[2] = {t[0], t[1]}, *ww[2] = {w[0], w[1]}, *ee[2] = {e[0], e[1]};
+            size_t nx[2] = {0, 0};
+            clif__exact_fast2(pp, dd, ss, t_end, tt, ww, ee, n, nx, trusted);
+            for (int j = 0; j < 2; ++j) {
+                stepped += nx[j] > 0;
+                size_t ka = 0, kb = nx[j], na = 0, nb = 0;
+                clif_status s1 = clif_exact_advance(&p[j], &d[j], &a[j], t_end, t[j], w[j], n[j],
+                                                    &ka, 0, sa, NP, &na);
+                clif_status s2 = clif__exact_advance_trusted(&p[j], &d[j], &b[j], t_end, t[j],
+                                                             w[j], e[j], n[j], &kb, 0, sb, NP,
+                                                             &nb);
+                ok &= s1 == s2 && ka == kb && na == nb && a[j].V0 == b[j].V0
+                      && a[j].t0 == b[j].t0 && a[j].t == b[j].t
+                      && a[j].t_ref_end == b[j].t_ref_end;
+                for (size_t q = 0; q < na && q < nb; ++q)
+                    ok &= sa[q] == sb[q];
+            }
+        }
+    }
+    CHECK(ok);
+    CHECK(stepped > 100); /* the fast path did run */
+}
+
 int main(void)
 {
+    test_fast2();
     test_periodic_fast_path();
     test_spike_merge();
     test_spike_sort();
