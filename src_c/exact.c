@@ -498,11 +498,12 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
 void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
-                       size_t next[2], int trusted)
+                       size_t next[2], int trusted, int done[2])
 {
     double V[2] = {0.0, 0.0}, t0[2] = {0.0, 0.0}, tn[2] = {0.0, 0.0}, Vth[2] = {0.0, 0.0};
     double Vinf[2] = {0.0, 0.0}, tau[2] = {1.0, 1.0};
     size_t k[2], m[2];
+    int elig[2] = {0, 0};
     for (int j = 0; j < 2; ++j) {
         prop pr;
         k[j] = next[j];
@@ -511,6 +512,7 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
             || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
             || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end)
             continue;
+        elig[j] = 1;
         m[j] = n[j];
         V[j] = s[j]->V0;
         t0[j] = s[j]->t0;
@@ -599,6 +601,12 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
             s[j]->t = tn[j];
             next[j] = k[j];
         }
+        /* Every event stepped and V below threshold: all the advance call
+         * would do is move t to t_end (no crossing under subthreshold
+         * drive), so do that here and spare the call. */
+        done[j] = elig[j] && k[j] == n[j] && !(V[j] >= Vth[j]);
+        if (done[j])
+            s[j]->t = t_end;
     }
 #undef CLIF_LEAN_STOP
 #undef CLIF_FAST_E

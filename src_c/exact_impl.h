@@ -19,11 +19,16 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
 
 /* The subthreshold fast path of clif_exact_advance for two neurons side by
  * side (see exact.c); a clif__exact_advance_trusted call per neuron, from
- * next[j], then finishes the advance to t_end.  Only a speed-up: the result
- * is that of the two advance calls alone, bit for bit. */
+ * next[j], then finishes the advance to t_end, unless done[j] says the
+ * neuron is already there (every event stepped, no spike).  Only a
+ * speed-up: the result is that of the two advance calls alone, bit for
+ * bit.  trusted: the caller vouches that the events from next[j] on are in
+ * order, in [s[j]->t, t_end), non-negative, of finite weight, and that pe[j]
+ * holds the expm1s (see clif__exact_advance_trusted); then a step after the
+ * first tests only the threshold. */
 void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
-                       size_t next[2], int trusted);
+                       size_t next[2], int trusted, int done[2]);
 
 #endif

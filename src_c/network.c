@@ -750,13 +750,17 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                 const double *tt[2] = {mt + a, mt + b}, *ww[2] = {mw + a, mw + b};
                 const double *ee[2] = {(me ? me + a : NULL), (me ? me + b : NULL)};
                 size_t nn[2] = {np, nb}, nx[2] = {0, 0};
-                clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx, th->trusted);
+                int done[2];
+                clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx, th->trusted, done);
                 next = nx[0];
-                if ((st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np, &next))
-                    != CLIF_OK)
+                if (!done[0]
+                    && (st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np,
+                                     &next)) != CLIF_OK)
                     return st;
                 ++i;
                 next = nx[1];
+                if (done[1])
+                    continue;
                 if ((st = advance(s, th, i, &d2, t_hi, mt + b, mw + b, (me ? me + b : NULL), nb, &next))
                     != CLIF_OK)
                     return st;
