@@ -554,7 +554,12 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslo
     if (b) {
         double *t = src->t + ri * src->cap;
         float *w = src->w + ri * src->cap;
-        if (a == 0 && b > 1) { /* first use in this window */
+        /* First use in this window: sort.  With one delay a run is in
+         * order already (arrival = spike time + the delay, nudged up to
+         * the window start, pushed in spike order), so no check; were it
+         * not, the sign test on the decay arguments below would see it and
+         * the kernel would reject the pulses as unsorted. */
+        if (a == 0 && b > 1 && net->n_delays > 1) {
             if (!grow2((void **)&th->tt, (void **)&th->tw, &th->cap_tt, b, sizeof(double),
                        sizeof(float)))
                 return CLIF_E_NOMEM;
@@ -913,19 +918,19 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
             const double ta = th->arr[x];
             for (; e < r1 && target[e] < b_hi; ++e) {
                 float w = weight[e];
-                if (w == 0.0f)
-                    continue;
                 size_t li = (size_t)(target[e] - f_lo);
                 uint32_t c = fr->n[li];
                 if (c == fr->cap) {
-                    if ((st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
+                    if (w != 0.0f && (st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
                         return st;
                     continue;
                 }
+                /* A zero weight is written but not counted (overwritten
+                 * by the next pulse): no branch on it. */
                 size_t o = li * fr->cap + c;
                 fr->t[o] = ta;
                 fr->w[o] = w;
-                fr->n[li] = c + 1;
+                fr->n[li] = c + (w != 0.0f);
             }
         } else if (nd <= 64) {
             const double *arr = th->arr + x * nd;
