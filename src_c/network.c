@@ -27,14 +27,16 @@
 #include "exact_impl.h"
 #include "rng_impl.h"
 #include "expm1_impl.h"
+#include "network_impl.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* One ring slot of one thread: the pulses that arrive in one window, as a
- * run per owned target (li = target - lo) in push order. */
+/* One ring slot of one block of targets: the pulses that arrive in one
+ * window, as a run per target (li = target - block start) in push order. */
 typedef struct tslot {
     double *t;   /* arrival times [ms]: run li is t[li * cap .. li * cap + n[li]) */
     float *w;    /* weights [mV], same layout */
@@ -43,9 +45,9 @@ typedef struct tslot {
 } tslot;
 
 typedef struct tstate {
-    size_t lo, hi;
-    tslot *ring;       /* R slots */
-    uint32_t *cur;     /* next pulse per neuron in the current window's run */
+    size_t lo, hi;     /* this window's neurons: whole blocks (s->bb) */
+    double busy;       /* seconds of work in the last window (balancing) */
+    double speed;      /* its blocks per second, smoothed */
     double *tt;        /* sort scratch */
     float *tw;
     size_t cap_tt;
@@ -91,6 +93,11 @@ struct clif_net_sim {
     int64_t *wi;
     size_t wn, wcap;
     size_t blk;  /* phase C target block (above) */
+    size_t nb;   /* blocks: neurons [b blk, min(n, (b + 1) blk)) */
+    tslot *ring; /* R slots per block: ring[b R + r] */
+    uint32_t *cur; /* next pulse per neuron in the current window's run */
+    size_t *bb;  /* thread j owns blocks [bb[j], bb[j + 1]) this window */
+    uint64_t jitter; /* tests: nonzero moves the boundaries at random */
     clif_spike *work;
     size_t workcap;
     size_t *bins;
@@ -230,14 +237,14 @@ static clif_status check_net(const clif_net *net, size_t *bad)
     return CLIF_OK;
 }
 
-static void free_ring(tstate *t, size_t R)
+static void free_ring(clif_net_sim *s)
 {
-    if (!t->ring)
+    if (!s->ring)
         return;
-    for (size_t r = 0; r < R; ++r) {
-        free(t->ring[r].t); free(t->ring[r].w); free(t->ring[r].n);
+    for (size_t r = 0; r < s->nb * s->R; ++r) {
+        free(s->ring[r].t); free(s->ring[r].w); free(s->ring[r].n);
     }
-    free(t->ring);
+    free(s->ring);
 }
 
 void clif_net_sim_free(clif_net_sim *s)
@@ -247,20 +254,99 @@ void clif_net_sim_free(clif_net_sim *s)
     if (s->th) {
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
-            free_ring(t, s->R);
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
-            free(t->cur); free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
+            free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
             free(t->ma); free(t->me); free(t->moff);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end);
         }
         free(s->th);
     }
+    free_ring(s);
+    free(s->cur); free(s->bb);
     free(s->s); free(s->ext_next); free(s->ext_ctr);
     free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);
+}
+
+/* Neurons in the block starting at neuron b0. */
+static size_t block_size(const clif_net_sim *s, size_t b0)
+{
+    return s->net.n - b0 < s->blk ? s->net.n - b0 : s->blk;
+}
+
+/* Each thread's neurons from the block boundaries. */
+static void set_ranges(clif_net_sim *s)
+{
+    for (size_t j = 0; j < s->T; ++j) {
+        size_t lo = s->bb[j] * s->blk, hi = s->bb[j + 1] * s->blk;
+        s->th[j].lo = lo < s->net.n ? lo : s->net.n;
+        s->th[j].hi = hi < s->net.n ? hi : s->net.n;
+    }
+}
+
+/* Between windows (thread 0, the others wait): move the block boundaries
+ * so that each thread's share follows its measured speed (blocks per second
+ * of work, smoothed), which evens out the time the threads wait at the
+ * barrier when the cores run at different speeds or the work is uneven.
+ * The data of a block (its ring slots, cur) belong to the block, so moving
+ * a boundary copies nothing, and the results do not depend on it. */
+static void rebalance(clif_net_sim *s)
+{
+    const size_t T = s->T, nb = s->nb;
+    if (T == 1 || nb <= T)
+        return;
+    if (s->jitter) { /* tests: boundaries at random, at least a block each */
+        size_t acc = 0;
+        for (size_t j = 0; j < T; ++j) {
+            s->jitter = s->jitter * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t left = nb - acc - (T - j - 1);
+            size_t take = j + 1 == T ? left : 1 + (size_t)((s->jitter >> 33) % left);
+            s->bb[j] = acc;
+            acc += take;
+        }
+        s->bb[T] = nb;
+        set_ranges(s);
+        return;
+    }
+    double total = 0.0;
+    for (size_t j = 0; j < T; ++j) {
+        tstate *t = &s->th[j];
+        size_t blocks = s->bb[j + 1] - s->bb[j];
+        if (!(t->busy > 0.0))
+            return; /* no timing (a clock without resolution): keep the split */
+        double v = (double)blocks / t->busy;
+        t->speed = t->speed > 0.0 ? 0.75 * t->speed + 0.25 * v : v;
+        total += t->speed;
+    }
+    double acc = 0.0;
+    for (size_t j = 1; j < T; ++j) {
+        acc += s->th[j - 1].speed;
+        double want = floor((double)nb * acc / total + 0.5);
+        size_t b = want < 1.0 ? 1 : (size_t)want;
+        if (b < s->bb[j - 1] + 1)
+            b = s->bb[j - 1] + 1;
+        if (b > nb - (T - j))
+            b = nb - (T - j);
+        s->bb[j] = b;
+    }
+    set_ranges(s);
+}
+
+void clif__net_sim_jitter(clif_net_sim *s, uint64_t seed)
+{
+    if (s)
+        s->jitter = seed;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
@@ -315,21 +401,27 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         s->ext_next = malloc(n * sizeof *s->ext_next);
         s->ext_ctr = calloc(n, sizeof *s->ext_ctr);
     }
-    int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr));
+    s->nb = (n + s->blk - 1) / s->blk;
+    s->ring = calloc(s->nb * s->R, sizeof *s->ring);
+    s->cur = calloc(n, sizeof *s->cur);
+    s->bb = malloc((s->T + 1) * sizeof *s->bb);
+    int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr))
+             && s->ring && s->cur && s->bb;
+    /* Runs get their storage with their first pulse (cap 0 until then). */
+    for (size_t b = 0; ok && b < s->nb; ++b)
+        for (size_t r = 0; ok && r < s->R; ++r)
+            ok = (s->ring[b * s->R + r].n = calloc(block_size(s, b * s->blk),
+                                                   sizeof *s->ring[0].n)) != NULL;
+    for (size_t j = 0; ok && j <= s->T; ++j)
+        s->bb[j] = s->nb * j / s->T;
     for (size_t j = 0; ok && j < s->T; ++j) {
         tstate *t = &s->th[j];
-        t->lo = n * j / s->T;
-        t->hi = n * (j + 1) / s->T;
-        size_t nl = t->hi - t->lo;
-        t->cur = calloc(nl, sizeof *t->cur);
-        t->ring = calloc(s->R, sizeof *t->ring);
         t->fresh.n = calloc(s->blk, sizeof *t->fresh.n);
         t->moff = malloc((s->blk + 1) * sizeof *t->moff);
-        ok = t->cur && t->ring && t->fresh.n && t->moff;
-        /* Runs get their storage with their first pulse (cap 0 until then). */
-        for (size_t r = 0; ok && r < s->R; ++r)
-            ok = (t->ring[r].n = calloc(nl, sizeof *t->ring[r].n)) != NULL;
+        ok = t->fresh.n && t->moff;
     }
+    if (ok)
+        set_ranges(s);
     if (!ok) {
         *status = CLIF_E_NOMEM;
         clif_net_sim_free(s);
@@ -525,12 +617,12 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
  * th->mt/mw at *o (advanced): its unread run in the window's slot sl, or in
  * the fresh runs fr at fi (see phase_a), merged with its external events;
  * and at th->me the kernel's expm1 between successive events. */
-static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslot *fr,
-                          size_t fi, int last, double t_hi, size_t *o)
+static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size_t b0,
+                          tslot *fr, size_t fi, int last, double t_hi, size_t *o)
 {
     clif_status st;
     const clif_net *net = &s->net;
-    size_t li = i - th->lo;
+    size_t li = i - b0;
     if (fr && fr->n[fi] && (!last || sl->n[li])) {
         /* Both kinds, or a window that does not end here: append the
          * fresh run to the slot's (keeping push order), use that. */
@@ -538,7 +630,7 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslo
         const float *fw = fr->w + fi * fr->cap;
         size_t nf = fr->n[fi];
         for (size_t q = 0; q < nf; ++q)
-            if ((st = put(sl, th->hi - th->lo, li, ft[q], fw[q])) != CLIF_OK)
+            if ((st = put(sl, block_size(s, b0), li, ft[q], fw[q])) != CLIF_OK)
                 return st;
         fr->n[fi] = 0;
     }
@@ -548,7 +640,7 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslo
         src = fr;
         ri = fi;
     }
-    size_t a = src == sl ? th->cur[li] : 0, b = src->n[ri], e = a;
+    size_t a = src == sl ? s->cur[i] : 0, b = src->n[ri], e = a;
     const double *rt = NULL; /* the unread part of the run */
     const float *rw = NULL;
     if (b) {
@@ -575,10 +667,10 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, tslo
     }
     th->syn_events += e - a;
     if (last) {
-        th->cur[li] = 0;
+        s->cur[i] = 0;
         src->n[ri] = 0; /* its pulses are copied below, before any push */
     } else {
-        th->cur[li] = (uint32_t)e; /* src is sl here */
+        s->cur[i] = (uint32_t)e; /* src is sl here */
     }
     size_t np = e - a;
     if (net->ext_rate && s->ext_next[i] < t_hi) {
@@ -707,7 +799,7 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
 {
     clif_status st;
     const clif_net *net = &s->net;
-    tslot *sl = &th->ring[(size_t)(k % (int64_t)s->R)];
+    const size_t rs = (size_t)(k % (int64_t)s->R);
     /* The window ends here: its runs are spent (every pulse of slot k
      * arrives before (k + 1) d_min), so the slot is emptied for reuse. */
     const int last = t_hi == win_start(s, k + 1);
@@ -719,10 +811,12 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
         th->q0++;
     for (size_t c0 = i0; c0 < i1; c0 += s->blk) {
         size_t c1 = i1 - c0 > s->blk ? c0 + s->blk : i1, o = 0;
+        /* chunks are blocks (i0 is a block start) */
+        tslot *sl = &s->ring[(c0 / s->blk) * s->R + rs];
         th->trusted = 1;
         for (size_t i = c0; i < c1; ++i) {
             th->moff[i - c0] = o;
-            if ((st = gather(s, th, i, sl, fr, i - i0, last, t_hi, &o)) != CLIF_OK)
+            if ((st = gather(s, th, i, sl, c0, fr, i - i0, last, t_hi, &o)) != CLIF_OK)
                 return st;
         }
         th->moff[c1 - c0] = o;
@@ -899,12 +993,13 @@ static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
 /* The window's pulses onto the owned targets below b_hi (from where the
  * previous block stopped).  Pulses arriving in ring slot fslot go to the
  * fresh runs fr (run: target - f_lo) when fr is given. */
-static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t b_hi,
-                                 tslot *fr, size_t fslot, int32_t f_lo)
+static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t f_lo,
+                                 int32_t b_hi, tslot *fr, size_t fslot)
 {
     const clif_net *net = &s->net;
-    const int32_t lo = (int32_t)th->lo;
-    const size_t nl = th->hi - th->lo, nd = net->n_delays;
+    const int32_t lo = f_lo;
+    const size_t nl = block_size(s, (size_t)f_lo), nd = net->n_delays;
+    tslot *ring = &s->ring[((size_t)f_lo / s->blk) * s->R];
     const int32_t *target = net->target;
     const float *weight = net->weight;
     const uint16_t *delay = net->delay;
@@ -940,7 +1035,7 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                 if (w == 0.0f)
                     continue;
                 uint16_t d = delay[e];
-                tslot *sl = &th->ring[slot[d]];
+                tslot *sl = &ring[slot[d]];
                 size_t li = (size_t)(target[e] - lo), n = nl;
                 if (fr && slot[d] == fslot) {
                     sl = fr;
@@ -969,7 +1064,7 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                 if (fr && sl == fslot)
                     st = put(fr, s->blk, (size_t)(target[e] - f_lo), a, weight[e]);
                 else
-                    st = put(&th->ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]);
+                    st = put(&ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]);
                 if (st != CLIF_OK)
                     return st;
             }
@@ -984,8 +1079,9 @@ static clif_status phase_c(clif_net_sim *s, tstate *th, int64_t k)
 {
     clif_status st = phase_c_prepare(s, th, k);
     for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
+        int32_t b0 = b;
         b = (size_t)(hi - b) > s->blk ? b + (int32_t)s->blk : hi;
-        st = phase_c_block(s, th, k, b, NULL, 0, 0);
+        st = phase_c_block(s, th, k, b0, b, NULL, 0);
     }
     return st;
 }
@@ -1002,7 +1098,7 @@ static clif_status phase_ca(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
     for (int32_t b = (int32_t)th->lo, hi = (int32_t)th->hi; st == CLIF_OK && b < hi;) {
         int32_t b0 = b;
         b = (size_t)(hi - b) > s->blk ? b + (int32_t)s->blk : hi;
-        if ((st = phase_c_block(s, th, k, b, &th->fresh, fslot, b0)) != CLIF_OK)
+        if ((st = phase_c_block(s, th, k, b0, b, &th->fresh, fslot)) != CLIF_OK)
             break;
         st = phase_a(s, th, k + 1, t_lo, t_hi, rec, (size_t)b0, (size_t)b, &th->fresh);
     }
@@ -1032,6 +1128,7 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
         int64_t k = s->k;
         double t_lo = s->t, t_next = win_start(s, k + 1);
         double t_hi = fmin(t_next, t_stop);
+        double w0 = now_s();
         if (pend) {
             th->status = phase_ca(s, th, kc, t_lo, t_hi, rec);
         } else {
@@ -1039,6 +1136,7 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
             th->status = phase_a(s, th, k, t_lo, t_hi, rec, th->lo, th->hi, NULL);
         }
         pend = 0;
+        th->busy = now_s() - w0;
         barrier(s);
         if (tid == 0) {
             clif_status st = CLIF_OK;
@@ -1050,6 +1148,8 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
             s->t = t_hi;
             if (t_hi == t_next)
                 s->k = k + 1;
+            if (st == CLIF_OK)
+                rebalance(s);
         }
         barrier(s);
         if (s->status != CLIF_OK)

@@ -1,7 +1,9 @@
 /* C tests of src_c/network.c: a 2-neuron chain against the closed form, CSR
- * building, bad input, and 1 vs 2 threads bit for bit. */
+ * building, bad input, and 1 vs 2 threads bit for bit (and 3 threads whose
+ * block boundaries move at random every window). */
 #include "clif.h"
 #include "ctest.h"
+#include "network_impl.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -133,8 +135,83 @@ static void threads(void)
     CHECK(memcmp(t1, t2, n1 * sizeof *t1) == 0 && memcmp(i1, i2, n1 * sizeof *i1) == 0);
 }
 
+/* Run net on T threads to t_mid, then to t_end; spikes into (t, i). */
+static size_t run_split(const clif_net *net, size_t T, uint64_t jitter, double t_mid,
+                        double t_end, double *t, int64_t *i, size_t cap)
+{
+    clif_net_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.record_spikes = 1;
+    rec.max_spikes = cap;
+    clif_status st;
+    size_t bad;
+    clif_net_sim *sim = clif_net_sim_create(net, T, NULL, &st, &bad);
+    CHECK(sim != NULL);
+    if (!sim)
+        return 0;
+    clif__net_sim_jitter(sim, jitter);
+    pthread_t th[8];
+    job jobs[8];
+    for (int r = 0; r < 2; ++r) {
+        for (size_t k = 0; k < T; ++k) {
+            jobs[k].sim = sim;
+            jobs[k].tid = k;
+            jobs[k].t = r ? t_end : t_mid;
+            jobs[k].rec = &rec;
+            pthread_create(&th[k], NULL, run_thread, &jobs[k]);
+        }
+        for (size_t k = 0; k < T; ++k) {
+            pthread_join(th[k], NULL);
+            CHECK(jobs[k].st == CLIF_OK);
+        }
+    }
+    size_t n = clif_net_sim_n_spikes(sim);
+    CHECK(n <= cap);
+    clif_net_sim_spikes(sim, t, i, 1);
+    clif_net_sim_free(sim);
+    return n;
+}
+
+/* One delay, many blocks of targets: 3 threads whose boundaries jump at
+ * random every window give the 1-thread spikes bit for bit. */
+#define NJ 3000
+#define MJ 90000
+static void jittered(void)
+{
+    static clif_params ps[NJ];
+    static double I[NJ], rate[NJ], wext[NJ], table[1] = {1.5};
+    static int32_t pre[MJ], post[MJ], tgt[MJ];
+    static float w[MJ], wo[MJ];
+    static uint16_t d[MJ], dout[MJ];
+    static uint64_t row[NJ + 1], work[2 * MJ + NJ + 1];
+    uint32_t x = 777;
+    for (size_t k = 0; k < NJ; ++k) {
+        ps[k] = P;
+        I[k] = 0.0;
+        rate[k] = 3000.0;
+        wext[k] = 0.6;
+    }
+    for (size_t e = 0; e < MJ; ++e) {
+        x = x * 1664525u + 1013904223u; pre[e] = (int32_t)((x >> 8) % NJ);
+        x = x * 1664525u + 1013904223u; post[e] = (int32_t)((x >> 8) % NJ);
+        w[e] = pre[e] < 2400 ? 0.3f : -1.2f;
+        d[e] = 0;
+    }
+    size_t bad;
+    CHECK(clif_net_csr_from_coo(NJ, MJ, pre, post, w, d, row, tgt, wo, dout, work, &bad)
+          == CLIF_OK);
+    clif_net net = {NJ, ps, I, rate, wext, row, tgt, wo, dout, table, 1, 1.5, 0, 7};
+    static double t1[200000], t2[200000];
+    static int64_t i1[200000], i2[200000];
+    size_t n1 = run_split(&net, 1, 0, 31.1, 120.0, t1, i1, 200000);
+    size_t n2 = run_split(&net, 3, 99, 31.1, 120.0, t2, i2, 200000);
+    CHECK(n1 > 1000 && n1 == n2);
+    CHECK(memcmp(t1, t2, n1 * sizeof *t1) == 0 && memcmp(i1, i2, n1 * sizeof *i1) == 0);
+}
+
 int main(void)
 {
+    jittered();
     chain();
     threads();
     CTEST_END();
