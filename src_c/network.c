@@ -1,7 +1,8 @@
 /* Networks of exact LIF neurons with delayed delta synapses (declarations
  * and semantics in clif_network.h).
  *
- * One window, per thread (neurons [lo, hi)):
+ * One window, per thread (neurons [lo, hi): whole blocks of targets, the
+ * boundaries moved between windows to even out the threads' times):
  *   A  every owned neuron is advanced with the exact kernel over its pulses
  *      of this window (its run in the window's ring slot, stably sorted by
  *      time on first use) merged with its external events.
@@ -13,11 +14,12 @@
  * Barriers separate A|B and B|C; C of one window and A of the next touch
  * only the thread's own buffers, so they need none.
  *
- * A ring slot holds one fixed-capacity run per target (times and weights in
- * two arrays, run li at li * cap), so a pulse is written once, where its
- * target will read it: no partition pass.  A full run doubles the slot's
- * capacity (all runs move; amortised).  The memory of a slot is thus
- * (targets) x (largest run of any target in one window) x 12 bytes.
+ * A ring slot (R per block of targets) holds one fixed-capacity run per
+ * target (times and weights in two arrays, run li at li * cap), so a pulse
+ * is written once, where its target will read it: no partition pass.  A
+ * full run doubles its slot's capacity (the block's runs move; amortised).
+ * The memory of a slot is thus (targets of the block) x (largest run of any
+ * of them in one window) x 12 bytes.
  *
  * The only allocations are at creation and geometric growth of buffers
  * when they fill (amortised, not per event); failures are CLIF_E_NOMEM.
