@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One ring slot of one block of targets: the pulses that arrive in one
  * window, as a run per target (li = target - block start) in push order. */
@@ -111,6 +112,7 @@ struct clif_net_sim {
     pthread_cond_t cv;
     size_t count;
     unsigned gen;
+    int spin;    /* barrier: spin before sleeping (T <= CPUs) */
 };
 
 /* Phase C goes over the window's spikes once per block of s->blk owned
@@ -164,10 +166,56 @@ static int grow2(void **a, void **b, size_t *cap, size_t need, size_t sa, size_t
     return 1;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CLIF_CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define CLIF_CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CLIF_CPU_RELAX() ((void)0)
+#endif
+
 static void barrier(clif_net_sim *s)
 {
     if (s->T == 1)
         return;
+#if defined(__GNUC__)
+    /* Spin a little (up to ~100 us) before sleeping: the windows are short
+     * (a few ms) and the threads arrive close together, and waking a
+     * sleeping thread costs tens of microseconds (more under a hypervisor),
+     * twice per window (Brunel 16 Hz, 2 threads: 6% of the run).  No
+     * spinning when there are more threads than CPUs. */
+    unsigned gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(&s->count, 1, __ATOMIC_ACQ_REL) == s->T) {
+        __atomic_store_n(&s->count, 0, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&s->mu);
+        __atomic_store_n(&s->gen, gen + 1, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    if (s->spin) {
+        double until = now_s() + 1e-4;
+        for (unsigned k = 1;; ++k) {
+            if (__atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen)
+                return;
+            CLIF_CPU_RELAX();
+            if (k % 64 == 0 && now_s() > until)
+                break;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    while (__atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) == gen)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+#else
     pthread_mutex_lock(&s->mu);
     unsigned gen = s->gen;
     if (++s->count == s->T) {
@@ -179,6 +227,7 @@ static void barrier(clif_net_sim *s)
             pthread_cond_wait(&s->cv, &s->mu);
     }
     pthread_mutex_unlock(&s->mu);
+#endif
 }
 
 static double win_start(const clif_net_sim *s, int64_t k) { return (double)k * s->net.d_min; }
@@ -343,14 +392,6 @@ void clif__net_sim_jitter(clif_net_sim *s, uint64_t seed)
         s->jitter = seed;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0.0;
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const double *V0,
                                   clif_status *status, size_t *bad)
 {
@@ -376,6 +417,10 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     pthread_cond_init(&s->cv, NULL);
     s->net = *net;
     s->T = n_threads;
+    {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        s->spin = ncpu > 0 && n_threads <= (size_t)ncpu;
+    }
     double dmax = net->d_min;
     for (size_t d = 0; d < net->n_delays; ++d)
         dmax = fmax(dmax, net->delay_table[d]);
