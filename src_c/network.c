@@ -33,6 +33,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,7 +58,9 @@ typedef struct tstate {
     double *mt, *mw;   /* merged synaptic + external pulses of a chunk of neurons */
     size_t cap_m;
     size_t *moff;      /* their offsets (blk + 1) */
-    double *xt;        /* external event times of one neuron */
+    double *xt;        /* external event times of one neuron (from xt[1]) */
+    double *ra, *rd;   /* a run's times and weights between sentinels (merge) */
+    size_t cap_r;
     size_t cap_x;
     double *xe;        /* a batch of its unit exponential intervals */
     size_t cap_xe;
@@ -307,7 +310,7 @@ void clif_net_sim_free(clif_net_sim *s)
             tstate *t = &s->th[j];
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
             free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
-            free(t->ma); free(t->me); free(t->moff);
+            free(t->ma); free(t->me); free(t->moff); free(t->ra); free(t->rd);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end);
         }
@@ -738,13 +741,13 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
                 return CLIF_E_SIZE; /* 2^52 events of one neuron */
             if (want > CLIF_RNG_INDEX_LIMIT - c)
                 want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
-            if (!grow((void **)&th->xt, &th->cap_x, nx + want, sizeof(double))
+            if (!grow((void **)&th->xt, &th->cap_x, nx + want + 2, sizeof(double))
                 || !grow((void **)&th->xe, &th->cap_xe, want, sizeof(double)))
                 return CLIF_E_NOMEM;
             clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe);
             size_t j = 0;
             for (; j < want && x < t_hi; ++j) {
-                th->xt[nx++] = x;
+                th->xt[1 + nx++] = x; /* xt[0]: a sentinel (below) */
                 x += th->xe[j] * scale;
             }
             c += j;
@@ -759,38 +762,53 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
          * events from the front and, in the same loop, the largest from
          * the back (ties: external last), two independent chains.  The
          * streams interleave at random, so a branch would mispredict
-         * about every other event: select on the bits instead. */
-        const double wx = net->ext_weight[i], *xt = th->xt;
+         * about every other event: select instead.  Both streams sit
+         * between sentinels -inf and +inf (the run copied, with its
+         * weights widened), so no index needs a bounds test. */
+        const double wx = net->ext_weight[i];
         double *mt = th->mt + *o, *mw = th->mw + *o;
         size_t o = np + nx;
+        double *xs = th->xt;
+        xs[0] = -INFINITY;
+        xs[nx + 1] = INFINITY;
         if (np == 0) {
             for (size_t v = 0; v < nx; ++v) {
-                mt[v] = xt[v];
+                mt[v] = xs[v + 1];
                 mw[v] = wx;
             }
         } else {
-            size_t u = 0, v = 0, ub = np, vb = nx, h = o / 2;
+            if (!grow2((void **)&th->ra, (void **)&th->rd, &th->cap_r, np + 2, sizeof(double),
+                       sizeof(double)))
+                return CLIF_E_NOMEM;
+            double *ra = th->ra, *rd = th->rd;
+            ra[0] = -INFINITY;
+            ra[np + 1] = INFINITY;
+            for (size_t u = 0; u < np; ++u) {
+                ra[u + 1] = rt[u];
+                rd[u + 1] = (double)rw[u];
+            }
+            const double *A = ra + 1, *AW = rd + 1, *B = xs + 1;
+            size_t u = 0, v = 0, h = o / 2;
+            ptrdiff_t ub = (ptrdiff_t)np - 1, vb = (ptrdiff_t)nx - 1; /* back heads */
             for (size_t q = 0; q < h; ++q) {
-                /* front: indices clamped so the loads stay in bounds */
-                double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
-                size_t f = u < np && (v >= nx || ta <= tb);
+                double ta = A[u], tb = B[v];
+                size_t f = ta <= tb;
                 mt[q] = sel(f, ta, tb);
-                mw[q] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+                mw[q] = sel(f, AW[u], wx);
                 u += f;
                 v += 1 - f;
-                /* back */
-                double sa = rt[ub ? ub - 1 : 0], sb = xt[vb ? vb - 1 : 0];
-                size_t g = vb > 0 && (ub == 0 || sb >= sa);
+                double sa = A[ub], sb = B[vb];
+                size_t g = sb >= sa;
                 mt[o - 1 - q] = sel(g, sb, sa);
-                mw[o - 1 - q] = sel(g, wx, (double)rw[ub ? ub - 1 : 0]);
-                ub -= 1 - g;
-                vb -= g;
+                mw[o - 1 - q] = sel(g, wx, AW[ub]);
+                ub -= (ptrdiff_t)(1 - g);
+                vb -= (ptrdiff_t)g;
             }
             if (o & 1) { /* the middle one */
-                double ta = rt[u < np ? u : np - 1], tb = xt[v < nx ? v : nx - 1];
-                size_t f = u < np && (v >= nx || ta <= tb);
+                double ta = A[u], tb = B[v];
+                size_t f = ta <= tb;
                 mt[h] = sel(f, ta, tb);
-                mw[h] = sel(f, (double)rw[u < np ? u : np - 1], wx);
+                mw[h] = sel(f, AW[u], wx);
             }
         }
         np = np + nx;
