@@ -185,6 +185,12 @@ static double now_s(void)
 #define CLIF_CPU_RELAX() ((void)0)
 #endif
 
+#if defined(__GNUC__)
+#define CLIF_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CLIF_PREFETCH(p) ((void)0)
+#endif
+
 static void barrier(clif_net_sim *s)
 {
     if (s->T == 1)
@@ -1071,6 +1077,14 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
     clif_status st;
     for (size_t x = 0; x < s->wn; ++x) {
         size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
+        /* Each spike's segment of the block starts on a line not yet in
+         * cache (the ~200 rows are too many streams for the hardware
+         * prefetcher): ask for the segment 8 spikes ahead (Brunel 16 Hz,
+         * 2 threads: ~5%). */
+        if (x + 8 < s->wn) {
+            CLIF_PREFETCH(&target[th->pos[x + 8]]);
+            CLIF_PREFETCH(&weight[th->pos[x + 8]]);
+        }
         /* The appends below spell out put() (which they call only to grow):
          * calling it for every pulse measured 10-25% slower on Brunel. */
         if (nd == 1 && fr && th->slot[x] == fslot) {
