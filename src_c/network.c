@@ -535,6 +535,33 @@ void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
 
 /* ---- phase A ---------------------------------------------------------- */
 
+/* Stable rank sort of (t, w)[0..n) into (tt, tw): each element's rank
+ * counted with compares (elements before it count when <=, after it when
+ * <, so equal times keep their order).  Short runs with several delays are
+ * pulses of several source windows in random order; insertion sort lost a
+ * mispredicted branch per element there, these compares have no branch and
+ * vectorise (AVX2: 2x faster than insertion sort for 12-48 elements). */
+#define RANK_SORT_BODY                                                          \
+    for (size_t q = 0; q < n; ++q) {                                            \
+        const double a = t[q];                                                  \
+        size_t r = 0;                                                           \
+        for (size_t j = 0; j < q; ++j)                                          \
+            r += t[j] <= a;                                                     \
+        for (size_t j = q + 1; j < n; ++j)                                      \
+            r += t[j] < a;                                                      \
+        tt[r] = a;                                                              \
+        tw[r] = w[q];                                                           \
+    }
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
+#define CLIF_RANK_AVX2 1
+__attribute__((target("avx2"))) static void rank_sort_avx2(const double *t, const float *w,
+                                                            size_t n, double *tt, float *tw)
+{
+    RANK_SORT_BODY
+}
+#endif
+#undef RANK_SORT_BODY
+
 /* Stable sort of the run (t, w)[0..n) by t; (tt, tw) hold n. */
 static void sort_run(double *t, float *w, size_t n, double *tt, float *tw)
 {
@@ -543,6 +570,14 @@ static void sort_run(double *t, float *w, size_t n, double *tt, float *tw)
         ;
     if (i >= n)
         return;
+#ifdef CLIF_RANK_AVX2
+    if (n <= 48 && __builtin_cpu_supports("avx2")) {
+        rank_sort_avx2(t, w, n, tt, tw);
+        memcpy(t, tt, n * sizeof *t);
+        memcpy(w, tw, n * sizeof *w);
+        return;
+    }
+#endif
     if (n <= 32) {
         for (; i < n; ++i) {
             double a = t[i];
