@@ -7,7 +7,13 @@ per neuron.  Each simulator runs in its own subprocess (separate memory and
 threads); build time and simulate time are reported separately.
 
     python bench/bench_network.py [--N 10000] [--T 1000] [--configs "5,2;6,1.5"] [--no-peers]
-    python bench/bench_network.py --connectome [--N 200000 --K 2615 --T 200]
+                                  [--repeat 3]
+    python bench/bench_network.py --connectome [--N 200000 --K 2615 --T 1000 --g 6]
+
+--repeat R runs R rounds over all simulators in turn and keeps each one's
+least time (all times are in simulate_s_all): on a shared machine a slow
+spell then costs every simulator alike.  The connectome runs at g = 6 by
+default, about 4 Hz ("a few Hz").
 
 NEST works on a 0.1 ms grid (spike times rounded to it); Brian2 too (dt =
 0.1 ms, exact linear integration); clif's spike times are exact.
@@ -140,7 +146,8 @@ def main():
     ap.add_argument("--N", type=int, default=None,
                     help="neurons (default 10000; 200000 with --connectome)")
     ap.add_argument("--epsilon", type=float, default=0.1)
-    ap.add_argument("--g", type=float, default=5.0)
+    ap.add_argument("--g", type=float, default=None,
+                    help="relative inhibition (default 5; 6 with --connectome)")
     ap.add_argument("--eta", type=float, default=2.0)
     ap.add_argument("--configs", default="5,2;6,1.5",
                     help="';'-separated 'g,eta' pairs (default: Brunel's AI state, ~43 Hz, "
@@ -154,9 +161,13 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="clif only (NEST/Brian2 skipped)")
     ap.add_argument("--quick", action="store_true", help="N = 2000, 200 ms, clif only")
     ap.add_argument("--connectome", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds over all simulators; each one's least time is kept")
     a = ap.parse_args()
     if a.N is None:
         a.N = 200000 if (a.connectome or a.one == "connectome") else 10000
+    if a.g is None:
+        a.g = 6.0 if (a.connectome or a.one == "connectome") else 5.0
     if a.quick:
         a.N, a.T, a.no_peers = 2000, 200.0, True
     if a.one:
@@ -183,17 +194,26 @@ def main():
             if not a.no_peers:
                 jobs += [("nest", 1), ("nest", 2), ("brian2", 1)]
         runs = []
-        for sim, th in jobs:
-            p = subprocess.run(base + [f"--one={sim}", f"--threads={th}"], capture_output=True,
-                               text=True)
-            line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
-            if not line:
-                print(f"{sim} x{th} failed:\n{p.stderr[-2000:]}")
-                continue
-            r = json.loads(line[0][7:])
-            r.update(g=g, eta=eta)
-            runs.append(r)
-            print(json.dumps(r), flush=True)
+        # Rounds of all jobs in turn, each job's best (least) time kept: a
+        # shared machine's slow spells then hit every simulator alike.
+        best = {}
+        for rnd in range(a.repeat):
+            for sim, th in jobs:
+                p = subprocess.run(base + [f"--one={sim}", f"--threads={th}"],
+                                   capture_output=True, text=True)
+                line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
+                if not line:
+                    print(f"{sim} x{th} failed:\n{p.stderr[-2000:]}")
+                    continue
+                r = json.loads(line[0][7:])
+                r.update(g=g, eta=eta)
+                print(json.dumps(r), flush=True)
+                old = best.get((sim, th))
+                times = (old["simulate_s_all"] if old else []) + [r["simulate_s"]]
+                if old is None or r["simulate_s"] < old["simulate_s"]:
+                    best[(sim, th)] = r
+                best[(sim, th)]["simulate_s_all"] = times
+        runs = [best[j] for j in jobs if j in best]
         results += runs
         clif_t = {r["threads"]: r for r in runs if r.get("sim") == "clif"}
         if not clif_t:
