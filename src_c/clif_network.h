@@ -32,9 +32,13 @@
  *
  * Threads.  clif_net_run is called concurrently by n_threads host threads
  * (tid 0..n_threads-1, the n_threads given to clif_net_sim_create); they
- * synchronise with a barrier inside the sim (pthreads).  Thread tid owns the
- * neurons (targets) [lo_tid, hi_tid): it integrates them and writes the
- * pulses addressed to them, so no two threads write the same memory.
+ * synchronise with a barrier inside the sim (pthreads; it spins up to
+ * ~100 us before sleeping when n_threads <= CPUs).  In each window thread
+ * tid owns a contiguous range of whole blocks of neurons (targets): it
+ * integrates them and writes the pulses addressed to them, so no two
+ * threads write the same memory.  Between windows the ranges move to follow
+ * each thread's measured speed; a block's pulse buffers belong to the block,
+ * so nothing is copied, and the results do not depend on the ranges.
  *
  * Memory.  The sim allocates (malloc) its state at creation and grows its
  * pulse and spike buffers geometrically between events when they fill; a
@@ -42,9 +46,9 @@
  * caller's (read only).  Per synapse: int32 target, float32 weight, uint16
  * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.  Pulses
  * in flight: one run per neuron per ring slot (floor(max delay / d_min) + 3
- * slots), 12 bytes per pulse, each slot sized by its longest run:
- * about 12 x N x slots x (largest number of pulses one neuron receives in
- * one window) bytes.
+ * slots), 12 bytes per pulse, the runs of a block of neurons (64-4096) in a
+ * slot sized by the block's longest: about 12 x N x slots x (typical most
+ * pulses one neuron of a block receives in one window) bytes.
  */
 #ifndef CLIF_NETWORK_H
 #define CLIF_NETWORK_H
