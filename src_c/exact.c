@@ -526,27 +526,14 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
      || (V[j] >= Vth[j] && (tq) > tn[j]))
 #define CLIF_FAST_E(j, tq) \
     (pe[j] && k[j] && t0[j] == pt[j][k[j] - 1] ? pe[j][k[j]] : clif__expm1(-((tq) - t0[j]) / tau[j]))
-    /* The first event of each lane with every check; it also makes
-     * t0 == pt[k - 1] for the rest, so pe applies from there on. */
-    if (k[0] < m[0] && k[1] < m[1]) {
-        double ta = pt[0][k[0]], wa = pw[0][k[0]], tb = pt[1][k[1]], wb = pw[1][k[1]];
-        if (!CLIF_FAST_STOP(0, ta, wa) && !CLIF_FAST_STOP(1, tb, wb)) {
-            double ea = CLIF_FAST_E(0, ta), eb = CLIF_FAST_E(1, tb);
-            V[0] = V[0] + (V[0] - Vinf[0]) * ea + wa;
-            V[1] = V[1] + (V[1] - Vinf[1]) * eb + wb;
-            t0[0] = tn[0] = ta;
-            t0[1] = tn[1] = tb;
-            ++k[0];
-            ++k[1];
-        }
-    }
     /* With trusted set, the caller vouches that each lane's events from
      * next[j] on are in order, in [s->t, t_end), non-negative and of finite
-     * weight, and that pe is given (the network gathers them so): after
-     * the first event a step needs only the threshold test. */
+     * weight, and that pe[j][k] holds the step's expm1 from k = next[j] on
+     * (for the first, from s->t0; the network gathers them so): then a
+     * step needs only the threshold test. */
     int trust[2];
     for (int j = 0; j < 2; ++j)
-        trust[j] = trusted && pe[j] != NULL && k[j] > next[j];
+        trust[j] = trusted && pe[j] != NULL;
 #define CLIF_LEAN_STOP(j, tq) (V[j] >= Vth[j] && (tq) > tn[j])
     if (trust[0] && trust[1]) {
         while (k[0] < m[0] && k[1] < m[1]) {

@@ -23,9 +23,10 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
  * neuron is already there (every event stepped, no spike).  Only a
  * speed-up: the result is that of the two advance calls alone, bit for
  * bit.  trusted: the caller vouches that the events from next[j] on are in
- * order, in [s[j]->t, t_end), non-negative, of finite weight, and that pe[j]
- * holds the expm1s (see clif__exact_advance_trusted); then a step after the
- * first tests only the threshold. */
+ * order, in [s[j]->t, t_end), non-negative, of finite weight, and that
+ * pe[j][k] = clif__expm1(-(pt[j][k] - pt[j][k - 1]) / tau_m) from k =
+ * next[j] on, with s[j]->t0 in place of pt[j][next[j] - 1]; then a step tests
+ * only the threshold. */
 void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],

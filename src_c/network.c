@@ -868,26 +868,27 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
          * finite times and weights (by construction; checked at creation). */
         const double *pt = th->mt + *o;
         unsigned bad = !(pt[0] >= s->s[i].t) | !(pt[np - 1] < t_hi);
-        if (np > 1) {
-            /* The kernel's decay factors between successive events, in
-             * bulk (vectorised); it uses them where it would compute them. */
-            if (!grow2((void **)&th->ma, (void **)&th->me, &th->cap_me, *o + np,
-                       sizeof(double), sizeof(double)))
-                return CLIF_E_NOMEM;
-            pt = th->mt + *o;
-            const double tau = net->params[i].tau_m;
-            double *ma = th->ma + *o;
-            uint64_t neg = ~(uint64_t)0;
-            for (size_t q = 1; q < np; ++q) {
-                double a = -(pt[q] - pt[q - 1]) / tau;
-                uint64_t u;
-                memcpy(&u, &a, 8);
-                ma[q] = a;
-                neg &= u; /* in order: every a is <= -0 (times are finite) */
-            }
-            bad |= !(neg >> 63);
-            clif__expm1_batch(ma + 1, np - 1, th->me + *o + 1);
+        /* The kernel's decay factors between successive events, and from
+         * the neuron's anchor t0 to the first, in bulk (vectorised); it
+         * uses them where it would compute them (the same argument, so the
+         * same bits). */
+        if (!grow2((void **)&th->ma, (void **)&th->me, &th->cap_me, *o + np, sizeof(double),
+                   sizeof(double)))
+            return CLIF_E_NOMEM;
+        pt = th->mt + *o;
+        const double tau = net->params[i].tau_m;
+        double *ma = th->ma + *o;
+        ma[0] = -(pt[0] - s->s[i].t0) / tau;
+        uint64_t neg = ~(uint64_t)0;
+        for (size_t q = 1; q < np; ++q) {
+            double a = -(pt[q] - pt[q - 1]) / tau;
+            uint64_t u;
+            memcpy(&u, &a, 8);
+            ma[q] = a;
+            neg &= u; /* in order: every a is <= -0 (times are finite) */
         }
+        bad |= !(neg >> 63);
+        clif__expm1_batch(ma, np, th->me + *o);
         th->trusted &= !bad;
     }
     *o += np;

@@ -369,7 +369,8 @@ static void test_fast2(void)
                 tt += (rep % 5 == 0 && q % 3 == 1) ? 0.0 : 0.2 * u; /* some ties */
                 t[j][q] = tt;
                 w[j][q] = (u - 0.45) * (rep % 4 == 0 ? 12.0 : 3.0);
-                e[j][q] = q ? clif__expm1(-(t[j][q] - t[j][q - 1]) / p[j].tau_m) : 0.0;
+                /* the first from the anchor t0 = 0 (clif_exact_init below) */
+                e[j][q] = clif__expm1(-(t[j][q] - (q ? t[j][q - 1] : 0.0)) / p[j].tau_m);
             }
         }
         double t_end = 30.0;
