@@ -600,6 +600,64 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
 #undef CLIF_FAST_STOP
 }
 
+/* Four neurons side by side over their common prefix of events, as the
+ * trusted lean path of clif__exact_fast2 (see exact_impl.h): a step is
+ * V + (V - V_inf) e + w, a chain of ~16 cycles of latency, so four
+ * independent chains keep the core busy where two left it half idle.  It
+ * stops at the shortest lane's end or at a threshold stop in any lane, and
+ * leaves the rest (and every lane, if one is not on the fast path) to
+ * clif__exact_fast2 from next[j]. */
+void clif__exact_lean4(const clif_params *const p[4], const clif_drive *const d[4],
+                       clif_exact_state *const s[4], double t_end, const double *const pt[4],
+                       const double *const pw[4], const double *const pe[4], const size_t n[4],
+                       size_t next[4])
+{
+    double V[4], tn[4], Vth[4], Vinf[4];
+    size_t steps = SIZE_MAX;
+    for (int j = 0; j < 4; ++j) {
+        prop pr;
+        if (!pe[j] || make_prop(p[j], d[j], &pr) != CLIF_OK || pr.A != 0.0 || pr.above > 0.0
+            || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
+            || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end || next[j] > n[j])
+            return;
+        V[j] = s[j]->V0;
+        tn[j] = s[j]->t;
+        Vth[j] = p[j]->V_th;
+        Vinf[j] = pr.V_inf;
+        if (n[j] - next[j] < steps)
+            steps = n[j] - next[j];
+    }
+    const double *t0 = pt[0] + next[0], *t1 = pt[1] + next[1], *t2 = pt[2] + next[2],
+                 *t3 = pt[3] + next[3];
+    const double *w0 = pw[0] + next[0], *w1 = pw[1] + next[1], *w2 = pw[2] + next[2],
+                 *w3 = pw[3] + next[3];
+    const double *e0 = pe[0] + next[0], *e1 = pe[1] + next[1], *e2 = pe[2] + next[2],
+                 *e3 = pe[3] + next[3];
+    size_t q = 0;
+    for (; q < steps; ++q) {
+        const double a = t0[q], b = t1[q], c = t2[q], e = t3[q];
+        if ((V[0] >= Vth[0] && a > tn[0]) | (V[1] >= Vth[1] && b > tn[1])
+            | (V[2] >= Vth[2] && c > tn[2]) | (V[3] >= Vth[3] && e > tn[3]))
+            break;
+        V[0] = V[0] + (V[0] - Vinf[0]) * e0[q] + w0[q];
+        V[1] = V[1] + (V[1] - Vinf[1]) * e1[q] + w1[q];
+        V[2] = V[2] + (V[2] - Vinf[2]) * e2[q] + w2[q];
+        V[3] = V[3] + (V[3] - Vinf[3]) * e3[q] + w3[q];
+        tn[0] = a;
+        tn[1] = b;
+        tn[2] = c;
+        tn[3] = e;
+    }
+    if (!q)
+        return;
+    for (int j = 0; j < 4; ++j) {
+        s[j]->V0 = V[j];
+        s[j]->t0 = tn[j];
+        s[j]->t = tn[j];
+        next[j] += q;
+    }
+}
+
 /* ---- population ------------------------------------------------------- */
 
 static clif_status run_impl(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,

@@ -32,4 +32,13 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
                        size_t next[2], int trusted, int done[2]);
 
+/* The trusted lean steps of clif__exact_fast2 for four neurons side by side
+ * over their common prefix of events (the same bits); pe[j] must be given,
+ * as for trusted.  Then clif__exact_fast2 (trusted) per pair, from next[j],
+ * goes on. */
+void clif__exact_lean4(const clif_params *const p[4], const clif_drive *const d[4],
+                       clif_exact_state *const s[4], double t_end, const double *const pt[4],
+                       const double *const pw[4], const double *const pe[4], const size_t n[4],
+                       size_t next[4]);
+
 #endif

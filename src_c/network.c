@@ -895,6 +895,37 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
     return CLIF_OK;
 }
 
+/* Neurons i and i + 1 of the chunk starting at c0 (gathered events at
+ * th->moff), from their events next0 and next1, to t_hi: side by side as
+ * far as the fast path goes, then each through the kernel. */
+static clif_status step_pair(clif_net_sim *s, tstate *th, size_t i, size_t c0, double t_hi,
+                             size_t next0, size_t next1)
+{
+    const clif_net *net = &s->net;
+    const double *mt = th->mt, *mw = th->mw, *me = th->me;
+    size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a;
+    size_t b = th->moff[i - c0 + 1], nb = th->moff[i - c0 + 2] - b;
+    clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0}, d2 = {net->I_e[i + 1], 0.0, 0.0, 0.0};
+    const clif_params *pp[2] = {&net->params[i], &net->params[i + 1]};
+    const clif_drive *dd[2] = {&d, &d2};
+    clif_exact_state *ss[2] = {&s->s[i], &s->s[i + 1]};
+    const double *tt[2] = {mt + a, mt + b}, *ww[2] = {mw + a, mw + b};
+    const double *ee[2] = {(me ? me + a : NULL), (me ? me + b : NULL)};
+    size_t nn[2] = {np, nb}, nx[2] = {next0, next1};
+    int done[2];
+    clif_status st;
+    clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx, th->trusted, done);
+    size_t next = nx[0];
+    if (!done[0] && (st = advance(s, th, i, &d, t_hi, mt + a, mw + a, ee[0], np, &next))
+                        != CLIF_OK)
+        return st;
+    next = nx[1];
+    if (!done[1] && (st = advance(s, th, i + 1, &d2, t_hi, mt + b, mw + b, ee[1], nb, &next))
+                        != CLIF_OK)
+        return st;
+    return CLIF_OK;
+}
+
 /* Advance the owned neurons [i0, i1) over [t_lo, t_hi) of window k.  Their
  * pulses are their runs in the window's ring slot and, when fr is given,
  * the fresh runs in fr (run i - i0; pushed after the slot's, in this
@@ -946,30 +977,37 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                                                                tq);
                 }
                 ++vr;
+            } else if (i + 3 < c1 && th->trusted && me
+                       && !(vr < nV && (size_t)rec->V_index[vr] <= i + 3)) {
+                /* i .. i + 3 side by side over their common events, then
+                 * as two pairs */
+                const clif_params *pp[4];
+                clif_drive dd4[4];
+                const clif_drive *dd[4];
+                clif_exact_state *ss[4];
+                const double *tt[4], *ww[4], *ee[4];
+                size_t nn[4], nx[4] = {0, 0, 0, 0};
+                for (int j = 0; j < 4; ++j) {
+                    size_t aj = th->moff[i - c0 + (size_t)j];
+                    pp[j] = &net->params[i + (size_t)j];
+                    dd4[j] = (clif_drive){net->I_e[i + (size_t)j], 0.0, 0.0, 0.0};
+                    dd[j] = &dd4[j];
+                    ss[j] = &s->s[i + (size_t)j];
+                    tt[j] = mt + aj;
+                    ww[j] = mw + aj;
+                    ee[j] = me + aj;
+                    nn[j] = th->moff[i - c0 + (size_t)j + 1] - aj;
+                }
+                clif__exact_lean4(pp, dd, ss, t_hi, tt, ww, ee, nn, nx);
+                if ((st = step_pair(s, th, i, c0, t_hi, nx[0], nx[1])) != CLIF_OK
+                    || (st = step_pair(s, th, i + 2, c0, t_hi, nx[2], nx[3])) != CLIF_OK)
+                    return st;
+                i += 3;
+                continue;
             } else if (i + 1 < c1 && !(vr < nV && (size_t)rec->V_index[vr] == i + 1)) {
-                /* i and i + 1 side by side as far as the fast path goes */
-                size_t b = th->moff[i - c0 + 1], nb = th->moff[i - c0 + 2] - b;
-                clif_drive d2 = {net->I_e[i + 1], 0.0, 0.0, 0.0};
-                const clif_params *pp[2] = {&net->params[i], &net->params[i + 1]};
-                const clif_drive *dd[2] = {&d, &d2};
-                clif_exact_state *ss[2] = {&s->s[i], &s->s[i + 1]};
-                const double *tt[2] = {mt + a, mt + b}, *ww[2] = {mw + a, mw + b};
-                const double *ee[2] = {(me ? me + a : NULL), (me ? me + b : NULL)};
-                size_t nn[2] = {np, nb}, nx[2] = {0, 0};
-                int done[2];
-                clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx, th->trusted, done);
-                next = nx[0];
-                if (!done[0]
-                    && (st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np,
-                                     &next)) != CLIF_OK)
+                if ((st = step_pair(s, th, i, c0, t_hi, 0, 0)) != CLIF_OK)
                     return st;
                 ++i;
-                next = nx[1];
-                if (done[1])
-                    continue;
-                if ((st = advance(s, th, i, &d2, t_hi, mt + b, mw + b, (me ? me + b : NULL), nb, &next))
-                    != CLIF_OK)
-                    return st;
                 continue;
             }
             if ((st = advance(s, th, i, &d, t_hi, mt + a, mw + a, (me ? me + a : NULL), np, &next))

@@ -410,8 +410,74 @@ static void test_fast2(void)
     CHECK(stepped > 100 && finished > 50); /* the fast path did run, and end runs */
 }
 
+/* clif__exact_lean4, then clif__exact_fast2 (trusted) per pair, then
+ * clif__exact_advance_trusted per lane (unless done) give
+ * clif_exact_advance's spikes and state bit for bit. */
+static void test_lean4(void)
+{
+    enum { NP = 64 };
+    uint64_t r = 999;
+    int ok = 1, stepped = 0;
+    for (int rep = 0; rep < 300; ++rep) {
+        clif_params p[4] = {DEF, DEF, DEF, DEF};
+        clif_drive d[4] = {NODRIVE, NODRIVE, NODRIVE, NODRIVE};
+        double t[4][NP], w[4][NP], e[4][NP];
+        size_t n[4];
+        for (int j = 0; j < 4; ++j) {
+            p[j].tau_m = 8.0 + (double)((rep + j) % 9);
+            d[j].I_dc = 0.25 * (double)((rep + j) % 3);
+            n[j] = (size_t)(rep * (j + 2) + 7) % NP;
+            double tt = 0.3 * (double)j;
+            for (size_t q = 0; q < n[j]; ++q) {
+                r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+                double u = (double)(r >> 11) * 0x1p-53;
+                tt += (rep % 6 == 0 && q % 4 == 2) ? 0.0 : 0.25 * u;
+                t[j][q] = tt;
+                w[j][q] = (u - 0.45) * (rep % 3 == 0 ? 14.0 : 3.0);
+                e[j][q] = clif__expm1(-(t[j][q] - (q ? t[j][q - 1] : 0.0)) / p[j].tau_m);
+            }
+        }
+        const double t_end = 25.0;
+        clif_exact_state a[4], b[4];
+        double sa[NP], sb[NP];
+        for (int j = 0; j < 4; ++j) {
+            clif_exact_init(&a[j], 0.0, -66.0 + (double)j);
+            b[j] = a[j];
+        }
+        const clif_params *pp[4] = {&p[0], &p[1], &p[2], &p[3]};
+        const clif_drive *dd[4] = {&d[0], &d[1], &d[2], &d[3]};
+        clif_exact_state *ss[4] = {&b[0], &b[1], &b[2], &b[3]};
+        const double *tt[4] = {t[0], t[1], t[2], t[3]}, *ww[4] = {w[0], w[1], w[2], w[3]};
+        const double *ee[4] = {e[0], e[1], e[2], e[3]};
+        size_t nx[4] = {0, 0, 0, 0};
+        clif__exact_lean4(pp, dd, ss, t_end, tt, ww, ee, n, nx);
+        stepped += nx[0] > 0;
+        for (int h = 0; h < 4; h += 2) {
+            int done[2];
+            clif__exact_fast2(pp + h, dd + h, ss + h, t_end, tt + h, ww + h, ee + h, n + h,
+                              nx + h, 1, done);
+            for (int j = h; j < h + 2; ++j) {
+                size_t ka = 0, kb = nx[j], na = 0, nb = 0;
+                clif_status s1 = clif_exact_advance(&p[j], &d[j], &a[j], t_end, t[j], w[j], n[j],
+                                                    &ka, 0, sa, NP, &na);
+                clif_status s2 = CLIF_OK;
+                if (!done[j - h])
+                    s2 = clif__exact_advance_trusted(&p[j], &d[j], &b[j], t_end, t[j], w[j],
+                                                     e[j], n[j], &kb, 0, sb, NP, &nb);
+                ok &= s1 == s2 && na == nb && a[j].V0 == b[j].V0 && a[j].t0 == b[j].t0
+                      && a[j].t == b[j].t && a[j].t_ref_end == b[j].t_ref_end;
+                for (size_t q = 0; q < na && q < nb; ++q)
+                    ok &= sa[q] == sb[q];
+            }
+        }
+    }
+    CHECK(ok);
+    CHECK(stepped > 100); /* the four-lane steps did run */
+}
+
 int main(void)
 {
+    test_lean4();
     test_fast2();
     test_periodic_fast_path();
     test_spike_merge();
