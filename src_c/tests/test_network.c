@@ -6,6 +6,7 @@
 #include "network_impl.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const clif_params P = {10.0, 10.0, -65.0, -50.0, -65.0, 2.0};
@@ -69,72 +70,6 @@ static void chain(void)
           == CLIF_E_TARGET && bad == 0);
 }
 
-#define N 200
-#define M 4000
-static void threads(void)
-{
-    static clif_params ps[N];
-    static double I[N], rate[N], wext[N], table[3] = {1.0, 1.5, 2.5};
-    static int32_t pre[M], post[M], tgt[M];
-    static float w[M], wo[M];
-    static uint16_t d[M], dout[M];
-    static uint64_t row[N + 1], work[2 * M + N + 1];
-    uint32_t x = 12345;
-    for (size_t k = 0; k < N; ++k) {
-        ps[k] = P;
-        I[k] = 1.0;
-        rate[k] = 800.0;
-        wext[k] = 1.0;
-    }
-    for (size_t e = 0; e < M; ++e) {
-        x = x * 1664525u + 1013904223u; pre[e] = (int32_t)((x >> 8) % N);
-        x = x * 1664525u + 1013904223u; post[e] = (int32_t)((x >> 8) % N);
-        x = x * 1664525u + 1013904223u; w[e] = (float)((x >> 8) % 100) * 0.05f - 1.5f;
-        x = x * 1664525u + 1013904223u; d[e] = (uint16_t)((x >> 8) % 3);
-    }
-    size_t bad;
-    CHECK(clif_net_csr_from_coo(N, M, pre, post, w, d, row, tgt, wo, dout, work, &bad) == CLIF_OK);
-    for (size_t j = 0; j < N; ++j)
-        for (uint64_t e = row[j] + 1; e < row[j + 1]; ++e)
-            CHECK(tgt[e - 1] <= tgt[e]);
-    clif_net net = {N, ps, I, rate, wext, row, tgt, wo, dout, table, 3, 1.0, 0, 42};
-    static double t1[100000], t2[100000];
-    static int64_t i1[100000], i2[100000];
-    size_t n1, n2;
-    clif_net_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.record_spikes = 1;
-    rec.max_spikes = 100000;
-    clif_status st;
-    clif_net_sim *a = clif_net_sim_create(&net, 1, NULL, &st, &bad);
-    CHECK(clif_net_run(a, 0, 200.0, &rec) == CLIF_OK);
-    n1 = clif_net_sim_n_spikes(a);
-    clif_net_sim_spikes(a, t1, i1, 1);
-    clif_net_sim_free(a);
-    /* 2 threads, split into two runs at 77.7 ms (mid-window) */
-    clif_net_sim *b = clif_net_sim_create(&net, 2, NULL, &st, &bad);
-    pthread_t th[2];
-    job jobs[2];
-    for (int r = 0; r < 2; ++r) {
-        for (size_t k = 0; k < 2; ++k) {
-            jobs[k].sim = b;
-            jobs[k].tid = k;
-            jobs[k].t = r ? 200.0 : 77.7;
-            jobs[k].rec = &rec;
-            pthread_create(&th[k], NULL, run_thread, &jobs[k]);
-        }
-        for (size_t k = 0; k < 2; ++k) {
-            pthread_join(th[k], NULL);
-            CHECK(jobs[k].st == CLIF_OK);
-        }
-    }
-    n2 = clif_net_sim_n_spikes(b);
-    clif_net_sim_spikes(b, t2, i2, 1);
-    clif_net_sim_free(b);
-    CHECK(n1 > 100 && n1 == n2);
-    CHECK(memcmp(t1, t2, n1 * sizeof *t1) == 0 && memcmp(i1, i2, n1 * sizeof *i1) == 0);
-}
-
 /* Run net on T threads to t_mid, then to t_end; spikes into (t, i). */
 static size_t run_split(const clif_net *net, size_t T, uint64_t jitter, double t_mid,
                         double t_end, double *t, int64_t *i, size_t cap)
@@ -172,46 +107,100 @@ static size_t run_split(const clif_net *net, size_t T, uint64_t jitter, double t
     return n;
 }
 
-/* One delay, many blocks of targets: 3 threads whose boundaries jump at
- * random every window give the 1-thread spikes bit for bit. */
-#define NJ 3000
-#define MJ 90000
-static void jittered(void)
+/* A random test network: n neurons (P, drive I, external Poisson rate and
+ * weight), m synapses between uniform random pairs, weights uniform in
+ * [-1.5, 3.45) mV or, with ei, 0.3 mV from the first 80% and -1.2 mV from
+ * the rest, delays uniform over the nd of table.  Arrays malloc'd into *a
+ * (free_net). */
+typedef struct tnet {
+    clif_params *ps;
+    double *I, *rate, *wext;
+    int32_t *pre, *post, *tgt;
+    float *w, *wo;
+    uint16_t *d, *dout;
+    uint64_t *row, *work;
+} tnet;
+
+static clif_net random_net(tnet *a, size_t n, size_t m, uint32_t x, const double *table,
+                           size_t nd, double d_min, double I, double rate, double wext, int ei)
 {
-    static clif_params ps[NJ];
-    static double I[NJ], rate[NJ], wext[NJ], table[1] = {1.5};
-    static int32_t pre[MJ], post[MJ], tgt[MJ];
-    static float w[MJ], wo[MJ];
-    static uint16_t d[MJ], dout[MJ];
-    static uint64_t row[NJ + 1], work[2 * MJ + NJ + 1];
-    uint32_t x = 777;
-    for (size_t k = 0; k < NJ; ++k) {
-        ps[k] = P;
-        I[k] = 0.0;
-        rate[k] = 3000.0;
-        wext[k] = 0.6;
+    a->ps = malloc(n * sizeof *a->ps);
+    a->I = malloc(n * sizeof(double));
+    a->rate = malloc(n * sizeof(double));
+    a->wext = malloc(n * sizeof(double));
+    a->pre = malloc(m * sizeof(int32_t));
+    a->post = malloc(m * sizeof(int32_t));
+    a->tgt = malloc(m * sizeof(int32_t));
+    a->w = malloc(m * sizeof(float));
+    a->wo = malloc(m * sizeof(float));
+    a->d = malloc(m * sizeof(uint16_t));
+    a->dout = malloc(m * sizeof(uint16_t));
+    a->row = malloc((n + 1) * sizeof(uint64_t));
+    a->work = malloc((2 * m + n + 1) * sizeof(uint64_t));
+    for (size_t k = 0; k < n; ++k) {
+        a->ps[k] = P;
+        a->I[k] = I;
+        a->rate[k] = rate;
+        a->wext[k] = wext;
     }
-    for (size_t e = 0; e < MJ; ++e) {
-        x = x * 1664525u + 1013904223u; pre[e] = (int32_t)((x >> 8) % NJ);
-        x = x * 1664525u + 1013904223u; post[e] = (int32_t)((x >> 8) % NJ);
-        w[e] = pre[e] < 2400 ? 0.3f : -1.2f;
-        d[e] = 0;
+    for (size_t e = 0; e < m; ++e) {
+        x = x * 1664525u + 1013904223u; a->pre[e] = (int32_t)((x >> 8) % n);
+        x = x * 1664525u + 1013904223u; a->post[e] = (int32_t)((x >> 8) % n);
+        x = x * 1664525u + 1013904223u;
+        a->w[e] = ei ? ((size_t)a->pre[e] < n * 4 / 5 ? 0.3f : -1.2f)
+                     : (float)((x >> 8) % 100) * 0.05f - 1.5f;
+        x = x * 1664525u + 1013904223u; a->d[e] = (uint16_t)((x >> 8) % nd);
     }
     size_t bad;
-    CHECK(clif_net_csr_from_coo(NJ, MJ, pre, post, w, d, row, tgt, wo, dout, work, &bad)
-          == CLIF_OK);
-    clif_net net = {NJ, ps, I, rate, wext, row, tgt, wo, dout, table, 1, 1.5, 0, 7};
-    static double t1[200000], t2[200000];
-    static int64_t i1[200000], i2[200000];
-    size_t n1 = run_split(&net, 1, 0, 31.1, 120.0, t1, i1, 200000);
-    size_t n2 = run_split(&net, 3, 99, 31.1, 120.0, t2, i2, 200000);
-    CHECK(n1 > 1000 && n1 == n2);
+    CHECK(clif_net_csr_from_coo(n, m, a->pre, a->post, a->w, a->d, a->row, a->tgt, a->wo,
+                                a->dout, a->work, &bad) == CLIF_OK);
+    for (size_t j = 0; j < n; ++j)
+        for (uint64_t e = a->row[j] + 1; e < a->row[j + 1]; ++e)
+            CHECK(a->tgt[e - 1] <= a->tgt[e]);
+    clif_net net = {n, a->ps, a->I, a->rate, a->wext, a->row, a->tgt, a->wo, a->dout,
+                    table, nd, d_min, 0, 42};
+    return net;
+}
+
+static void free_net(tnet *a)
+{
+    free(a->ps); free(a->I); free(a->rate); free(a->wext); free(a->pre); free(a->post);
+    free(a->tgt); free(a->w); free(a->wo); free(a->d); free(a->dout); free(a->row);
+    free(a->work);
+}
+
+/* The network of random_net on 1 thread in one run and on T threads split
+ * at t_mid (jitter: boundaries moved at random every window) give the same
+ * spikes bit for bit, at least min_spikes of them. */
+static void same_spikes(size_t n, size_t m, uint32_t seed, const double *table, size_t nd,
+                        double d_min, double I, double rate, double wext, int ei, size_t T,
+                        uint64_t jitter, double t_mid, double t_end, size_t min_spikes)
+{
+    enum { CAP = 200000 };
+    static double t1[CAP], t2[CAP];
+    static int64_t i1[CAP], i2[CAP];
+    tnet a;
+    clif_net net = random_net(&a, n, m, seed, table, nd, d_min, I, rate, wext, ei);
+    size_t n1 = run_split(&net, 1, 0, t_end, t_end, t1, i1, CAP);
+    size_t n2 = run_split(&net, T, jitter, t_mid, t_end, t2, i2, CAP);
+    CHECK(n1 >= min_spikes && n1 == n2);
     CHECK(memcmp(t1, t2, n1 * sizeof *t1) == 0 && memcmp(i1, i2, n1 * sizeof *i1) == 0);
+    free_net(&a);
+}
+
+static void threads(void)
+{
+    /* several delays, one block; 2 threads, split mid-window */
+    static const double table3[3] = {1.0, 1.5, 2.5};
+    same_spikes(200, 4000, 12345, table3, 3, 1.0, 1.0, 800.0, 1.0, 0, 2, 0, 77.7, 200.0, 100);
+    /* one delay, many blocks of targets; 3 threads whose boundaries jump at
+     * random every window */
+    static const double table1[1] = {1.5};
+    same_spikes(3000, 90000, 777, table1, 1, 1.5, 0.0, 3000.0, 0.6, 1, 3, 99, 31.1, 120.0, 1000);
 }
 
 int main(void)
 {
-    jittered();
     chain();
     threads();
     CTEST_END();
