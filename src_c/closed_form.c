@@ -18,6 +18,7 @@
  * whole kernel is branch-free, so the compiler vectorises it.
  */
 #include "clif.h"
+#include "bits_impl.h"
 
 #include <fenv.h>
 #include <math.h>
@@ -36,32 +37,10 @@
 #define CLIF_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #endif
 
-/* The kernels must inline into the multiversioned loops, which GCC only does
- * across differing target options when told to. */
-#if defined(__GNUC__)
-#define CLIF_INLINE static inline __attribute__((always_inline))
-#else
-#define CLIF_INLINE static inline
-#endif
-
-CLIF_INLINE uint64_t as_bits(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-CLIF_INLINE double from_bits(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
 /* 2 atanh(s) = ln((1 + s) / (1 - s)) for |s| <= 0.172, as 2s + s R(s^2)
  * with fdlibm's minimax coefficients (the reduction in the header comment
  * guarantees the range). */
-CLIF_INLINE double two_atanh(double s)
+CLIF__INLINE double two_atanh(double s)
 {
     static const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                         Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
@@ -78,9 +57,9 @@ CLIF_INLINE double two_atanh(double s)
 
 /* The biased exponent of a positive double as an exact double (the 2^52
  * trick: AVX2 has no int64 -> double conversion). */
-CLIF_INLINE double biased_exponent(uint64_t bits)
+CLIF__INLINE double biased_exponent(uint64_t bits)
 {
-    return from_bits((bits >> 52) | 0x4330000000000000ULL) - 4503599627370496.0;
+    return clif__dbl((bits >> 52) | 0x4330000000000000ULL) - 4503599627370496.0;
 }
 
 #define MANTISSA 0x000fffffffffffffULL
@@ -88,7 +67,7 @@ CLIF_INLINE double biased_exponent(uint64_t bits)
 
 /* L = ln((a + b) / a) for a, b in the fast domain (see make_coef); both
  * arguments are pre-scaled by 2^-16 so that a + b cannot overflow. */
-CLIF_INLINE double log_ratio(double a, double b)
+CLIF__INLINE double log_ratio(double a, double b)
 {
     static const double ln2_hi = 6.93147180369123816490e-01;
     static const double ln2_lo = 1.90821492927058770002e-10;
@@ -96,11 +75,11 @@ CLIF_INLINE double log_ratio(double a, double b)
     const double A = a + b;
     const double bv = A - a;
     const double e = (a - (A - bv)) + (b - bv); /* a + b == A + e exactly */
-    const uint64_t ia = as_bits(a), iA = as_bits(A);
-    const double ma = from_bits((ia & MANTISSA) | ONE_BITS);
-    const double mA = from_bits((iA & MANTISSA) | ONE_BITS);
+    const uint64_t ia = clif__bits(a), iA = clif__bits(A);
+    const double ma = clif__dbl((ia & MANTISSA) | ONE_BITS);
+    const double mA = clif__dbl((iA & MANTISSA) | ONE_BITS);
     /* 2^-(kA) as a double, to bring e to mA's scale (exact: a power of 2). */
-    const double scale = from_bits((2046ULL - (iA >> 52)) << 52);
+    const double scale = clif__dbl((2046ULL - (iA >> 52)) << 52);
     const double k0 = biased_exponent(iA) - biased_exponent(ia);
     const int up = mA > sqrt2 * ma;
     const int dn = sqrt2 * mA < ma;
@@ -166,7 +145,7 @@ static inline isi_coef make_coef(const clif_params *p)
 /* V_inf - V_th.  fma plus the TwoSum residual keep it accurate: just above
  * rheobase it is a small difference and every bit of it matters, and its
  * sign decides "no spike at or below rheobase". */
-CLIF_INLINE double drive_margin(const isi_coef *k, double I)
+CLIF__INLINE double drive_margin(const isi_coef *k, double I)
 {
     return fma(k->R_m, I, k->c) + k->c_lo;
 }
@@ -176,7 +155,7 @@ CLIF_INLINE double drive_margin(const isi_coef *k, double I)
  * want_rate, 1000 / ISI [Hz] instead.  No select feeds the division:
  * otherwise the compiler pushes the division into every arm of the selects
  * and divides three times per element. */
-CLIF_INLINE double isi_or_rate_fast(const isi_coef *k, double I, int want_rate)
+CLIF__INLINE double isi_or_rate_fast(const isi_coef *k, double I, int want_rate)
 {
     const double a = drive_margin(k, I);
     /* Lanes with a <= 0, NaN or inf compute on a stand-in; the selects

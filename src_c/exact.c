@@ -17,6 +17,7 @@
  * caller's structs only, so separate neurons may run on separate threads.
  */
 #include "clif.h"
+#include "bits_impl.h"
 #include "exact_impl.h"
 #include "expm1_impl.h"
 
@@ -103,13 +104,7 @@ void clif_exact_init(clif_exact_state *s, double t, double V)
     s->t_ref_end = t;
 }
 
-#if defined(__GNUC__)
-#define CLIF_INLINE static inline __attribute__((always_inline))
-#else
-#define CLIF_INLINE static inline
-#endif
-
-CLIF_INLINE double potential(const clif_params *p, const prop *pr, const clif_exact_state *s,
+CLIF__INLINE double potential(const clif_params *p, const prop *pr, const clif_exact_state *s,
                              double t)
 {
     if (t < s->t_ref_end)
@@ -332,7 +327,7 @@ static clif_status check_pulse(double t_now, double tp, double w)
 
 /* The body of clif_exact_advance; checked = 0 skips the pointer and
  * parameter checks (the caller validated them), nothing else. */
-CLIF_INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
+CLIF__INLINE clif_status advance_impl(const clif_params *p, const clif_drive *d,
                                      clif_exact_state *s, double t_end, const double *pulse_t,
                                      const double *pulse_w, const double *pulse_e,
                                      size_t n_pulses, size_t *next, int refractory_input,

@@ -21,9 +21,9 @@ static double expm1_wide(double x)
     const double shift = 0x1.8p52;
     const double t = x * CLIF__EXPM1_INVL + shift;
     const double kd = t - shift;
-    const uint64_t u = clif__expm1_bits(t);
+    const uint64_t u = clif__bits(t);
     const size_t j = (size_t)(u & (CLIF__EXPM1_N - 1));
-    const double A = clif__expm1_dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH)
+    const double A = clif__dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH)
                                      - (1ULL << 52));
     double r, rh, rt;
     clif__expm1_reduce(x, kd, j, &r, &rh, &rt);
@@ -42,14 +42,14 @@ double clif__expm1_rare(double x)
 {
     if (x != x)
         return x + x;
-    const uint64_t ax = clif__expm1_bits(x) & 0x7fffffffffffffffULL;
+    const uint64_t ax = clif__bits(x) & 0x7fffffffffffffffULL;
     if (ax < CLIF__EXPM1_LO_BITS)
         return x; /* |x| < 2^-54, +-0 too: e^x - 1 = x (1 + x/2 + ...) rounds to x */
     if (x < -38.0)
         return -1.0; /* e^x < 2^-54: -1 + e^x rounds to -1 (-inf too) */
     if (x > 710.0)
         return HUGE_VAL; /* +inf, and the overflow of finite x */
-    const uint64_t u = clif__expm1_bits(x * CLIF__EXPM1_INVL + 0x1.8p52);
+    const uint64_t u = clif__bits(x * CLIF__EXPM1_INVL + 0x1.8p52);
     if (u - (CLIF__EXPM1_SHIFT_BITS - CLIF__EXPM1_KMAX) <= 2 * CLIF__EXPM1_KMAX)
         return clif__expm1(x); /* the inline path's own inputs (not from it) */
     return expm1_wide(x);
@@ -78,7 +78,7 @@ static void expm1_fix(const double *xv, unsigned m, double *out)
 }
 
 /* clif__expm1 on 8 lanes; *bad: the lanes its inline path leaves out. */
-CLIF__EXPM1_INLINE EXPM1_T512 __m512d expm1_512(__m512d x, __mmask8 *bad)
+CLIF__INLINE EXPM1_T512 __m512d expm1_512(__m512d x, __mmask8 *bad)
 {
     const __m512d shift = _mm512_set1_pd(0x1.8p52);
     const __m512d t = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(CLIF__EXPM1_INVL)), shift);
@@ -153,7 +153,7 @@ EXPM1_T512 static void expm1_batch_avx512(const double *x, size_t n, double *out
 }
 
 /* The same on 4 lanes. */
-CLIF__EXPM1_INLINE EXPM1_T256 __m256d expm1_256(__m256d x, unsigned *bad)
+CLIF__INLINE EXPM1_T256 __m256d expm1_256(__m256d x, unsigned *bad)
 {
     const __m256d shift = _mm256_set1_pd(0x1.8p52);
     const __m256d t = _mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(CLIF__EXPM1_INVL)), shift);

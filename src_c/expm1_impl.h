@@ -66,12 +66,7 @@
 #include <string.h>
 
 #include "expm1_table.h"
-
-#if defined(__GNUC__)
-#define CLIF__EXPM1_INLINE static inline __attribute__((always_inline))
-#else
-#define CLIF__EXPM1_INLINE static inline
-#endif
+#include "bits_impl.h"
 
 /* bits of 2^-54 (rare path: smaller |x| give x) */
 #define CLIF__EXPM1_LO_BITS 0x3c90000000000000ULL
@@ -96,48 +91,34 @@ void clif__expm1_batch(const double *x, size_t n, double *out);
  * CLIF__ISA_* in rng_impl.h); -1 where the CPU or the build lacks it. */
 int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out);
 
-CLIF__EXPM1_INLINE uint64_t clif__expm1_bits(double x)
-{
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return b;
-}
-
-CLIF__EXPM1_INLINE double clif__expm1_dbl(uint64_t b)
-{
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
 /* The reduced argument of x = k L + x_j + r (k = kd, table entry j) shared
  * by the inline and the wide path: r, and r = rh + rt with rh of 26 bits so
  * that A rh is exact. */
-CLIF__EXPM1_INLINE void clif__expm1_reduce(double x, double kd, size_t j, double *r,
+CLIF__INLINE void clif__expm1_reduce(double x, double kd, size_t j, double *r,
                                            double *rh, double *rt)
 {
-    const double d = clif__expm1_dbl(clif__expm1_tab.d[j]);
+    const double d = clif__dbl(clif__expm1_tab.d[j]);
     const double R1 = x - kd * CLIF__EXPM1_L1;
     const double kl = kd * CLIF__EXPM1_L2 + d;
     *r = R1 - kl;
-    *rh = clif__expm1_dbl(clif__expm1_bits(R1) & CLIF__EXPM1_SPLIT_MASK);
+    *rh = clif__dbl(clif__bits(R1) & CLIF__EXPM1_SPLIT_MASK);
     *rt = (R1 - *rh) - kl;
 }
 
 /* e^x - 1 within 0.52 ulp, for every double.  The vector paths of expm1.c
  * do these operations in this order: change one, change them. */
-CLIF__EXPM1_INLINE double clif__expm1(double x)
+CLIF__INLINE double clif__expm1(double x)
 {
     const double shift = 0x1.8p52;
     const double t = x * CLIF__EXPM1_INVL + shift;
-    const uint64_t u = clif__expm1_bits(t); /* bits(shift) + k for |k| < 2^51 */
+    const uint64_t u = clif__bits(t); /* bits(shift) + k for |k| < 2^51 */
     /* |k| > KMAX, or x infinite, NaN, huge: t is no shifted integer */
     if (u - (CLIF__EXPM1_SHIFT_BITS - CLIF__EXPM1_KMAX) > 2 * CLIF__EXPM1_KMAX)
         return clif__expm1_rare(x);
     const double kd = t - shift; /* k, exactly */
     const size_t j = (size_t)(u & (CLIF__EXPM1_N - 1));
     /* bits(shift) << 44 vanishes mod 2^64: this puts m in the exponent */
-    const double A = clif__expm1_dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH));
+    const double A = clif__dbl(clif__expm1_tab.th[j] + (u << CLIF__EXPM1_SH));
     double r, rh, rt;
     clif__expm1_reduce(x, kd, j, &r, &rh, &rt);
     const double nH = 1.0 - A;

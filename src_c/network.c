@@ -668,12 +668,8 @@ static inline clif_status put(tslot *sl, size_t nl, size_t li, double t, float w
 /* f ? a : b without a branch */
 static inline double sel(size_t f, double a, double b)
 {
-    uint64_t x, y, m = (uint64_t)0 - (uint64_t)f;
-    memcpy(&x, &a, 8);
-    memcpy(&y, &b, 8);
-    x = (x & m) | (y & ~m);
-    memcpy(&a, &x, 8);
-    return a;
+    uint64_t m = (uint64_t)0 - (uint64_t)f;
+    return clif__dbl((clif__bits(a) & m) | (clif__bits(b) & ~m));
 }
 
 /* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
@@ -882,10 +878,8 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
         uint64_t neg = ~(uint64_t)0;
         for (size_t q = 1; q < np; ++q) {
             double a = -(pt[q] - pt[q - 1]) / tau;
-            uint64_t u;
-            memcpy(&u, &a, 8);
             ma[q] = a;
-            neg &= u; /* in order: every a is <= -0 (times are finite) */
+            neg &= clif__bits(a); /* in order: every a is <= -0 (times are finite) */
         }
         bad |= !(neg >> 63);
         clif__expm1_batch(ma, np, th->me + *o);

@@ -3,6 +3,7 @@
  * numbers without a function call per number. */
 #include "clif.h"
 #include "rng_impl.h"
+#include "bits_impl.h"
 
 #include <string.h>
 
@@ -433,35 +434,15 @@ clif_status clif_rng_uniform(uint64_t seed, uint64_t stream, uint64_t start, siz
 static const double explog_nln2_hi = -6.93147180369123816490e-01; /* -ln2, 32 bits */
 static const double explog_nln2_lo = -1.90821492927058770002e-10;
 
-#if defined(__GNUC__)
-#define EXPLOG_INLINE static inline __attribute__((always_inline))
-#else
-#define EXPLOG_INLINE static inline
-#endif
-
-EXPLOG_INLINE uint64_t explog_bits(double x)
-{
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return b;
-}
-
-EXPLOG_INLINE double explog_double(uint64_t b)
-{
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
 /* -log(clif__u01(w)): the definition every vector path reproduces. */
-EXPLOG_INLINE double explog_scalar(uint64_t w)
+CLIF__INLINE double explog_scalar(uint64_t w)
 {
     const double u = clif__u01(w);
-    const uint64_t tmp = explog_bits(u) - CLIF_EXPLOG_OFF;
+    const uint64_t tmp = clif__bits(u) - CLIF_EXPLOG_OFF;
     const unsigned i = (unsigned)(tmp >> (52 - CLIF_EXPLOG_BITS)) & ((1u << CLIF_EXPLOG_BITS) - 1);
     /* k = tmp >> 52 as a signed 12-bit number, exactly as a double */
     const double kd = (double)((int)((tmp >> 52) ^ 0x800u) - 0x800);
-    const double z = explog_double((tmp & EXPLOG_MANT) + CLIF_EXPLOG_OFF);
+    const double z = clif__dbl((tmp & EXPLOG_MANT) + CLIF_EXPLOG_OFF);
     const double invc = clif_explog_invc[i], nlogc = clif_explog_nlogc[i];
     const double p = z * invc;
     const double plo = fma(z, invc, -p);
@@ -508,7 +489,7 @@ typedef struct {
     __m512d invc0, invc1, nlogc0, nlogc1;
 } explog512_tab;
 
-EXPLOG_INLINE EXPLOG_T512 explog512_tab explog512_load(void)
+CLIF__INLINE EXPLOG_T512 explog512_tab explog512_load(void)
 {
     explog512_tab t;
     t.invc0 = _mm512_loadu_pd(clif_explog_invc);
@@ -518,7 +499,7 @@ EXPLOG_INLINE EXPLOG_T512 explog512_tab explog512_load(void)
     return t;
 }
 
-EXPLOG_INLINE EXPLOG_T512 __m512d explog512(__m512i w, const explog512_tab *tb)
+CLIF__INLINE EXPLOG_T512 __m512d explog512(__m512i w, const explog512_tab *tb)
 {
     /* u 2^64 in one conversion: w with its low 11 bits replaced by 0x400 is
      * (2 (w >> 11) + 1) 2^10, and rounding that to a double is rounding
@@ -569,7 +550,7 @@ EXPLOG_T512 static void explog_words_avx512(const uint64_t *w, size_t n, double 
 /* Philox of G groups of 8 consecutive blocks from index idx, purpose
  * CLIF_P_UNIFORM, as the 2G vectors of their words in stream order (W[0] =
  * words 0..7, ...).  Same rounds as philox_words_avx512. */
-EXPLOG_INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint64_t stream,
+CLIF__INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint64_t stream,
                                                 const uint64_t *k0, const uint64_t *k1,
                                                 __m512i *W)
 {
@@ -616,7 +597,7 @@ typedef struct {
     int have_prev;
 } explog512_run;
 
-EXPLOG_INLINE EXPLOG_T512 int explog512_emit(explog512_run *s, __m512i v, const explog512_tab *tb)
+CLIF__INLINE EXPLOG_T512 int explog512_emit(explog512_run *s, __m512i v, const explog512_tab *tb)
 {
     const __m512d y = explog512(v, tb);
     const size_t left = s->n - s->pos;
@@ -630,7 +611,7 @@ EXPLOG_INLINE EXPLOG_T512 int explog512_emit(explog512_run *s, __m512i v, const 
 
 /* Takes the next word vector (words 8J .. 8J+7 of the call); returns
  * nonzero when the output is complete. */
-EXPLOG_INLINE EXPLOG_T512 int explog512_take(const int odd, explog512_run *s, __m512i W,
+CLIF__INLINE EXPLOG_T512 int explog512_take(const int odd, explog512_run *s, __m512i W,
                                              const explog512_tab *tb)
 {
     if (!odd)
@@ -646,7 +627,7 @@ EXPLOG_INLINE EXPLOG_T512 int explog512_take(const int odd, explog512_run *s, __
 }
 
 /* One chunk of 8G blocks; returns nonzero when the output is complete. */
-EXPLOG_INLINE EXPLOG_T512 int explog512_chunk(const int G, const int odd, explog512_run *s,
+CLIF__INLINE EXPLOG_T512 int explog512_chunk(const int G, const int odd, explog512_run *s,
                                               uint64_t idx, uint64_t stream, const uint64_t *k0,
                                               const uint64_t *k1, const explog512_tab *tb)
 {
@@ -662,7 +643,7 @@ EXPLOG_INLINE EXPLOG_T512 int explog512_chunk(const int G, const int odd, explog
     return 0;
 }
 
-EXPLOG_INLINE EXPLOG_T512 void exponentials_avx512_odd(const int odd, uint64_t seed,
+CLIF__INLINE EXPLOG_T512 void exponentials_avx512_odd(const int odd, uint64_t seed,
                                                        uint64_t stream, uint64_t k0, size_t n,
                                                        double *out)
 {
@@ -732,7 +713,7 @@ typedef struct {
     __m256d invc[4], nlogc[4];
 } explog256_tab;
 
-EXPLOG_INLINE EXPLOG_T256 explog256_tab explog256_load(void)
+CLIF__INLINE EXPLOG_T256 explog256_tab explog256_load(void)
 {
     explog256_tab t;
     for (int q = 0; q < 4; ++q) {
@@ -742,7 +723,7 @@ EXPLOG_INLINE EXPLOG_T256 explog256_tab explog256_load(void)
     return t;
 }
 
-EXPLOG_INLINE EXPLOG_T256 __m256d explog256_pick(const __m256d *T, __m256i i32, __m256d m2,
+CLIF__INLINE EXPLOG_T256 __m256d explog256_pick(const __m256d *T, __m256i i32, __m256d m2,
                                                  __m256d m3)
 {
     const __m256d a = _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(T[0]), i32));
@@ -752,7 +733,7 @@ EXPLOG_INLINE EXPLOG_T256 __m256d explog256_pick(const __m256d *T, __m256i i32, 
     return _mm256_blendv_pd(_mm256_blendv_pd(a, b, m2), _mm256_blendv_pd(c, d, m2), m3);
 }
 
-EXPLOG_INLINE EXPLOG_T256 __m256d explog256(__m256i w, const explog256_tab *tb)
+CLIF__INLINE EXPLOG_T256 __m256d explog256(__m256i w, const explog256_tab *tb)
 {
     /* u 2^53 without a 64-bit conversion: the low 52 bits of w >> 11, plus
      * 0.5, by the 2^52 trick (exact), then + 2^52 if bit 52 (= bit 63 of w)
@@ -803,7 +784,7 @@ EXPLOG_INLINE EXPLOG_T256 __m256d explog256(__m256i w, const explog256_tab *tb)
     return _mm256_add_pd(hi, _mm256_fmadd_pd(r2, _mm256_fmadd_pd(qo, r, qe), lo));
 }
 
-EXPLOG_INLINE EXPLOG_T256 __m256i explog256_mask(size_t left)
+CLIF__INLINE EXPLOG_T256 __m256i explog256_mask(size_t left)
 {
     const __m256i ramp = _mm256_set_epi64x(3, 2, 1, 0);
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)left), ramp);
@@ -823,7 +804,7 @@ EXPLOG_T256 static void explog_words_avx2(const uint64_t *w, size_t n, double *o
 }
 
 /* As philox512_uniform, 4 blocks per group. */
-EXPLOG_INLINE EXPLOG_T256 void philox256_uniform(const int G, uint64_t idx, uint64_t stream,
+CLIF__INLINE EXPLOG_T256 void philox256_uniform(const int G, uint64_t idx, uint64_t stream,
                                                 const __m256i *k0, const __m256i *k1,
                                                 __m256i *W)
 {
@@ -866,7 +847,7 @@ typedef struct {
     int have_prev;
 } explog256_run;
 
-EXPLOG_INLINE EXPLOG_T256 int explog256_emit(explog256_run *s, __m256i v, const explog256_tab *tb)
+CLIF__INLINE EXPLOG_T256 int explog256_emit(explog256_run *s, __m256i v, const explog256_tab *tb)
 {
     const __m256d y = explog256(v, tb);
     const size_t left = s->n - s->pos;
@@ -879,12 +860,12 @@ EXPLOG_INLINE EXPLOG_T256 int explog256_emit(explog256_run *s, __m256i v, const 
 }
 
 /* (prev[1], prev[2], prev[3], next[0]) */
-EXPLOG_INLINE EXPLOG_T256 __m256i explog256_shift1(__m256i next, __m256i prev)
+CLIF__INLINE EXPLOG_T256 __m256i explog256_shift1(__m256i next, __m256i prev)
 {
     return _mm256_alignr_epi8(_mm256_permute2x128_si256(prev, next, 0x21), prev, 8);
 }
 
-EXPLOG_INLINE EXPLOG_T256 int explog256_take(const int odd, explog256_run *s, __m256i W,
+CLIF__INLINE EXPLOG_T256 int explog256_take(const int odd, explog256_run *s, __m256i W,
                                              const explog256_tab *tb)
 {
     if (!odd)
@@ -899,7 +880,7 @@ EXPLOG_INLINE EXPLOG_T256 int explog256_take(const int odd, explog256_run *s, __
     return explog256_emit(s, v, tb);
 }
 
-EXPLOG_INLINE EXPLOG_T256 int explog256_chunk(const int G, const int odd, explog256_run *s,
+CLIF__INLINE EXPLOG_T256 int explog256_chunk(const int G, const int odd, explog256_run *s,
                                               uint64_t idx, uint64_t stream, const __m256i *k0,
                                               const __m256i *k1, const explog256_tab *tb)
 {
@@ -912,7 +893,7 @@ EXPLOG_INLINE EXPLOG_T256 int explog256_chunk(const int G, const int odd, explog
     return 0;
 }
 
-EXPLOG_INLINE EXPLOG_T256 void exponentials_avx2_odd(const int odd, uint64_t seed,
+CLIF__INLINE EXPLOG_T256 void exponentials_avx2_odd(const int odd, uint64_t seed,
                                                      uint64_t stream, uint64_t k0, size_t n,
                                                      double *out)
 {
