@@ -61,8 +61,9 @@ extern "C" {
 /* At most this many distinct delay values (uint16 delay indices). */
 #define CLIF_NET_MAX_DELAYS 65535
 
-/* The network: everything read-only during a run; the caller owns it all
- * and must keep it alive while a sim uses it. */
+/* The network: the caller owns it all and must keep it alive and unchanged
+ * while a sim uses it (clif_net_sim_create checks it and notes which rows
+ * have a single weight; phase C then reads no weights for them). */
 typedef struct clif_net {
     size_t n;                   /* neurons */
     const clif_params *params;  /* n parameter sets */

@@ -76,6 +76,8 @@ typedef struct tstate {
     size_t cap_arr;
     uint64_t *pos, *end; /* phase C: each spike's unread synapses of the block */
     size_t cap_pos;
+    float *xw;         /* phase C: each spike's row weight (s->roww) */
+    size_t cap_xw;
     tslot fresh;       /* phase C -> A: the next window's pulses of one block */
     size_t q0;         /* first V sample not before the window */
     int trusted;       /* a chunk's gathered events are as fast2 trusts */
@@ -102,6 +104,7 @@ struct clif_net_sim {
     size_t nb;   /* blocks: neurons [b blk, min(n, (b + 1) blk)) */
     tslot *ring; /* R slots per block: ring[b R + r] */
     uint32_t *cur; /* next pulse per neuron in the current window's run */
+    float *roww; /* per row: its one weight, or NaN where they differ */
     size_t *bb;  /* thread j owns blocks [bb[j], bb[j + 1]) this window */
     uint64_t jitter; /* tests: nonzero moves the boundaries at random */
     clif_spike *work;
@@ -318,12 +321,12 @@ void clif_net_sim_free(clif_net_sim *s)
             free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
             free(t->ma); free(t->me); free(t->moff); free(t->ra); free(t->rd);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
-            free(t->pos); free(t->end);
+            free(t->pos); free(t->end); free(t->xw);
         }
         free(s->th);
     }
     free_ring(s);
-    free(s->cur); free(s->bb);
+    free(s->cur); free(s->bb); free(s->roww);
     free(s->s); free(s->ext_next); free(s->ext_ctr);
     free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
     pthread_mutex_destroy(&s->mu);
@@ -461,8 +464,21 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->ring = calloc(s->nb * s->R, sizeof *s->ring);
     s->cur = calloc(n, sizeof *s->cur);
     s->bb = malloc((s->T + 1) * sizeof *s->bb);
+    s->roww = malloc(n * sizeof *s->roww);
     int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr))
-             && s->ring && s->cur && s->bb;
+             && s->ring && s->cur && s->bb && s->roww;
+    /* Rows whose synapses share one weight (Dale's law with one weight per
+     * population: Brunel, random_connectome): phase C then reads no
+     * weights, half the row bytes it streams from memory.  Weights are
+     * finite (checked), so NaN marks a row of several. */
+    for (size_t j = 0; ok && j < n; ++j) {
+        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
+        float w = r0 < r1 ? net->weight[r0] : 0.0f;
+        for (size_t e = r0 + 1; e < r1 && w == w; ++e)
+            if (net->weight[e] != w)
+                w = NAN;
+        s->roww[j] = w;
+    }
     /* Runs get their storage with their first pulse (cap 0 until then). */
     for (size_t b = 0; ok && b < s->nb; ++b)
         for (size_t r = 0; ok && r < s->R; ++r)
@@ -1105,12 +1121,17 @@ static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
     if (!grow2((void **)&th->pos, (void **)&th->end, &th->cap_pos, wn, sizeof(uint64_t),
                sizeof(uint64_t)))
         return CLIF_E_NOMEM;
+    if (!grow((void **)&th->xw, &th->cap_xw, wn, sizeof(float)))
+        return CLIF_E_NOMEM;
     if (nd <= 64 && !grow2((void **)&th->arr, (void **)&th->slot, &th->cap_arr, wn * nd,
                            sizeof(double), sizeof(size_t)))
         return CLIF_E_NOMEM;
     for (size_t x = 0; x < wn; ++x) {
         size_t j = (size_t)s->wi[x];
         size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
+        th->xw[x] = s->roww[j];
+        if (th->xw[x] == 0.0f) /* zero weights deliver nothing */
+            r1 = r0;
         if (s->T > 1 && r0 < r1) {
             r0 = lower_bound(net->target, r0, r1, lo);
             r1 = lower_bound(net->target, r0, r1, hi);
@@ -1129,6 +1150,76 @@ static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
     return CLIF_OK;
 }
 
+/* One spike's synapses [*e, r1) onto targets below b_hi, one delay, all
+ * arriving at ta in the fresh runs fr (run: target - f_lo): the Brunel
+ * case.  hom: the row's weights are all cw (not read).  The appends spell
+ * out put() (called only to grow): calling it for every pulse measured
+ * 10-25% slower on Brunel. */
+CLIF__INLINE clif_status deliver_fresh(clif_net_sim *s, size_t *e, size_t r1, int32_t f_lo,
+                                       int32_t b_hi, tslot *fr, double ta, int hom, float cw)
+{
+    const int32_t *target = s->net.target;
+    const float *weight = s->net.weight;
+    size_t q = *e;
+    clif_status st = CLIF_OK;
+    for (; q < r1 && target[q] < b_hi; ++q) {
+        float w = hom ? cw : weight[q];
+        size_t li = (size_t)(target[q] - f_lo);
+        uint32_t c = fr->n[li];
+        if (c == fr->cap) {
+            if (w != 0.0f && (st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
+                break;
+            continue;
+        }
+        /* A zero weight is written but not counted (overwritten by the
+         * next pulse): no branch on it.  (A row of zeros is skipped.) */
+        size_t o = li * fr->cap + c;
+        fr->t[o] = ta;
+        fr->w[o] = w;
+        fr->n[li] = c + (hom || w != 0.0f);
+    }
+    *e = q;
+    return st;
+}
+
+/* The same with up to 64 delays: arrival time arr[d] in ring slot
+ * slot[d] (the fresh runs fr when that is fslot and fr is given). */
+CLIF__INLINE clif_status deliver_delays(clif_net_sim *s, size_t *e, size_t r1, int32_t f_lo,
+                                        int32_t b_hi, tslot *ring, size_t nl, tslot *fr,
+                                        size_t fslot, const double *arr, const size_t *slot,
+                                        int hom, float cw)
+{
+    const int32_t *target = s->net.target;
+    const float *weight = s->net.weight;
+    const uint16_t *delay = s->net.delay;
+    size_t q = *e;
+    clif_status st = CLIF_OK;
+    for (; q < r1 && target[q] < b_hi; ++q) {
+        float w = hom ? cw : weight[q];
+        if (!hom && w == 0.0f)
+            continue;
+        uint16_t d = delay[q];
+        tslot *sl = &ring[slot[d]];
+        size_t li = (size_t)(target[q] - f_lo), n = nl;
+        if (fr && slot[d] == fslot) {
+            sl = fr;
+            n = s->blk;
+        }
+        uint32_t c = sl->n[li];
+        if (c == sl->cap) { /* full: put grows the slot */
+            if ((st = put(sl, n, li, arr[d], w)) != CLIF_OK)
+                break;
+            continue;
+        }
+        size_t o = li * sl->cap + c;
+        sl->t[o] = arr[d];
+        sl->w[o] = w;
+        sl->n[li] = c + 1;
+    }
+    *e = q;
+    return st;
+}
+
 /* The window's pulses onto the owned targets below b_hi (from where the
  * previous block stopped).  Pulses arriving in ring slot fslot go to the
  * fresh runs fr (run: target - f_lo) when fr is given. */
@@ -1136,70 +1227,36 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                                  int32_t b_hi, tslot *fr, size_t fslot)
 {
     const clif_net *net = &s->net;
-    const int32_t lo = f_lo;
     const size_t nl = block_size(s, (size_t)f_lo), nd = net->n_delays;
     tslot *ring = &s->ring[((size_t)f_lo / s->blk) * s->R];
     const int32_t *target = net->target;
     const float *weight = net->weight;
     const uint16_t *delay = net->delay;
-    clif_status st;
+    clif_status st = CLIF_OK;
     for (size_t x = 0; x < s->wn; ++x) {
         size_t e = (size_t)th->pos[x], r1 = (size_t)th->end[x];
+        const float cw = th->xw[x];
+        const int hom = cw == cw;
         /* Each spike's segment of the block starts on a line not yet in
          * cache (the ~200 rows are too many streams for the hardware
          * prefetcher): ask for the segment 8 spikes ahead (Brunel 16 Hz,
          * 2 threads: ~5%). */
         if (x + 8 < s->wn) {
             CLIF_PREFETCH(&target[th->pos[x + 8]]);
-            CLIF_PREFETCH(&weight[th->pos[x + 8]]);
+            if (!(th->xw[x + 8] == th->xw[x + 8]))
+                CLIF_PREFETCH(&weight[th->pos[x + 8]]);
         }
-        /* The appends below spell out put() (which they call only to grow):
-         * calling it for every pulse measured 10-25% slower on Brunel. */
         if (nd == 1 && fr && th->slot[x] == fslot) {
-            /* One delay, arriving in the next window (Brunel): all fresh */
-            const double ta = th->arr[x];
-            for (; e < r1 && target[e] < b_hi; ++e) {
-                float w = weight[e];
-                size_t li = (size_t)(target[e] - f_lo);
-                uint32_t c = fr->n[li];
-                if (c == fr->cap) {
-                    if (w != 0.0f && (st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
-                        return st;
-                    continue;
-                }
-                /* A zero weight is written but not counted (overwritten
-                 * by the next pulse): no branch on it. */
-                size_t o = li * fr->cap + c;
-                fr->t[o] = ta;
-                fr->w[o] = w;
-                fr->n[li] = c + (w != 0.0f);
-            }
+            /* one delay, arriving in the next window (Brunel): all fresh */
+            st = hom ? deliver_fresh(s, &e, r1, f_lo, b_hi, fr, th->arr[x], 1, cw)
+                     : deliver_fresh(s, &e, r1, f_lo, b_hi, fr, th->arr[x], 0, 0.0f);
         } else if (nd <= 64) {
             const double *arr = th->arr + x * nd;
             const size_t *slot = th->slot + x * nd;
-            for (; e < r1 && target[e] < b_hi; ++e) {
-                float w = weight[e];
-                if (w == 0.0f)
-                    continue;
-                uint16_t d = delay[e];
-                tslot *sl = &ring[slot[d]];
-                size_t li = (size_t)(target[e] - lo), n = nl;
-                if (fr && slot[d] == fslot) {
-                    sl = fr;
-                    li = (size_t)(target[e] - f_lo);
-                    n = s->blk;
-                }
-                uint32_t c = sl->n[li];
-                if (c == sl->cap) { /* full: put grows the slot */
-                    if ((st = put(sl, n, li, arr[d], w)) != CLIF_OK)
-                        return st;
-                    continue;
-                }
-                size_t o = li * sl->cap + c;
-                sl->t[o] = arr[d];
-                sl->w[o] = w;
-                sl->n[li] = c + 1;
-            }
+            st = hom ? deliver_delays(s, &e, r1, f_lo, b_hi, ring, nl, fr, fslot, arr, slot, 1,
+                                      cw)
+                     : deliver_delays(s, &e, r1, f_lo, b_hi, ring, nl, fr, fslot, arr, slot, 0,
+                                      0.0f);
         } else {
             for (; e < r1 && target[e] < b_hi; ++e) {
                 if (weight[e] == 0.0f)
@@ -1211,11 +1268,13 @@ static clif_status phase_c_block(clif_net_sim *s, tstate *th, int64_t k, int32_t
                 if (fr && sl == fslot)
                     st = put(fr, s->blk, (size_t)(target[e] - f_lo), a, weight[e]);
                 else
-                    st = put(&ring[sl], nl, (size_t)(target[e] - lo), a, weight[e]);
+                    st = put(&ring[sl], nl, (size_t)(target[e] - f_lo), a, weight[e]);
                 if (st != CLIF_OK)
                     return st;
             }
         }
+        if (st != CLIF_OK)
+            return st;
         th->pos[x] = e;
     }
     return CLIF_OK;

@@ -144,6 +144,9 @@ def test_random_small_networks_match_reference(data):
     m = data.draw(st.integers(0, 3 * n))
     pre, post = rng.integers(0, n, m), rng.integers(0, n, m)
     w = rng.uniform(-10.0, 16.0, m).astype(np.float32).astype(float)
+    if data.draw(st.booleans()):
+        # one weight per sender (Dale's law): phase C's rows of one weight
+        w = rng.uniform(-10.0, 16.0, n).astype(np.float32).astype(float)[pre]
     d = rng.choice([0.5, 1.0, 1.5, 2.25, 3.0], m)
     mode = data.draw(st.sampled_from(["drop", "integrate"]))
     T = 120.0

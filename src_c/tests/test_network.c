@@ -199,9 +199,45 @@ static void threads(void)
     same_spikes(3000, 90000, 777, table1, 1, 1.5, 0.0, 3000.0, 0.6, 1, 3, 99, 31.1, 120.0, 1000);
 }
 
+/* Rows of one weight (E/I rows of random_net's ei) take phase C's path
+ * that reads no weights.  The same network with a zero-weight synapse added
+ * to every other row (which then takes the general path, and a 0 mV synapse
+ * delivers nothing) gives the same spikes bit for bit; with one delay (all
+ * pulses fresh) and with three (ring slots), on 1 and 2 threads. */
+static void one_weight_rows(const double *table, size_t nd, double d_min, size_t T)
+{
+    enum { CAP = 200000 };
+    static double t1[CAP], t2[CAP];
+    static int64_t i1[CAP], i2[CAP];
+    const size_t n = 1500, m = 45000, mz = n / 2;
+    tnet a, b;
+    clif_net net = random_net(&a, n, m, 4242, table, nd, d_min, 0.0, 3000.0, 0.6, 1);
+    clif_net net2 = random_net(&b, n, m + mz, 4242, table, nd, d_min, 0.0, 3000.0, 0.6, 1);
+    /* b: a's synapses (its first m draws are a's), then zeros from even rows */
+    for (size_t z = 0; z < mz; ++z) {
+        b.pre[m + z] = (int32_t)(2 * z);
+        b.post[m + z] = (int32_t)((7 * z) % n);
+        b.w[m + z] = 0.0f;
+        b.d[m + z] = (uint16_t)(z % nd);
+    }
+    size_t bad;
+    CHECK(clif_net_csr_from_coo(n, m + mz, b.pre, b.post, b.w, b.d, b.row, b.tgt, b.wo, b.dout,
+                                b.work, &bad) == CLIF_OK);
+    size_t n1 = run_split(&net, 1, 0, 150.0, 150.0, t1, i1, CAP);
+    size_t n2 = run_split(&net2, T, 0, 61.3, 150.0, t2, i2, CAP);
+    CHECK(n1 >= 1000 && n1 == n2);
+    CHECK(memcmp(t1, t2, n1 * sizeof *t1) == 0 && memcmp(i1, i2, n1 * sizeof *i1) == 0);
+    free_net(&a);
+    free_net(&b);
+}
+
 int main(void)
 {
     chain();
     threads();
+    static const double table1[1] = {1.5}, table3[3] = {1.0, 1.5, 2.5};
+    one_weight_rows(table1, 1, 1.5, 1);
+    one_weight_rows(table1, 1, 1.5, 2);
+    one_weight_rows(table3, 3, 1.0, 2);
     CTEST_END();
 }
