@@ -1096,6 +1096,28 @@ static size_t lower_bound(const int32_t *a, size_t lo, size_t hi, int32_t x)
     return lo;
 }
 
+/* lower_bound on [lo, hi) starting from the guess g in [lo, hi]: the
+ * bracket widens from g (8, 16, ... entries) before the bisection.  Rows
+ * are sorted targets spread over [0, n), so a guess by proportion lands
+ * within a line or two of the answer, where a bisection of a row of
+ * thousands would miss the cache on nearly every probe. */
+static size_t lower_bound_near(const int32_t *a, size_t lo, size_t hi, int32_t x, size_t g)
+{
+    size_t l = g, r = g, step = 8;
+    while (r < hi && a[r] < x) { /* the answer lies beyond r */
+        l = r + 1;
+        r = hi - r > step ? r + step : hi;
+        step *= 2;
+    }
+    step = 8;
+    while (l > lo && a[l - 1] >= x) { /* ... or before l */
+        r = l - 1;
+        l = l - lo > step ? l - step : lo;
+        step *= 2;
+    }
+    return lower_bound(a, l, r, x);
+}
+
 /* Ring index and (possibly nudged) arrival time of a pulse at t. */
 static clif_status place(const clif_net_sim *s, int64_t k, double *t, size_t *slot)
 {
@@ -1126,15 +1148,35 @@ static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
     if (nd <= 64 && !grow2((void **)&th->arr, (void **)&th->slot, &th->cap_arr, wn * nd,
                            sizeof(double), sizeof(size_t)))
         return CLIF_E_NOMEM;
+    /* With several threads each spike's row is cut at this thread's
+     * targets [lo, hi): first guess the cuts by proportion and ask for
+     * their lines (all spikes' misses overlap), then find them. */
+    const double fn = (double)net->n;
     for (size_t x = 0; x < wn; ++x) {
         size_t j = (size_t)s->wi[x];
         size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
         th->xw[x] = s->roww[j];
         if (th->xw[x] == 0.0f) /* zero weights deliver nothing */
             r1 = r0;
+        th->pos[x] = r0;
+        th->end[x] = r1;
         if (s->T > 1 && r0 < r1) {
-            r0 = lower_bound(net->target, r0, r1, lo);
-            r1 = lower_bound(net->target, r0, r1, hi);
+            const double L = (double)(r1 - r0);
+            th->pos[x] = r0 + (size_t)(L * ((double)lo / fn));
+            th->end[x] = r0 + (size_t)(L * ((double)hi / fn));
+            CLIF_PREFETCH(&net->target[th->pos[x]]);
+            CLIF_PREFETCH(&net->target[th->end[x]]);
+        }
+    }
+    for (size_t x = 0; x < wn; ++x) {
+        size_t j = (size_t)s->wi[x];
+        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
+        if (th->xw[x] == 0.0f)
+            r1 = r0;
+        if (s->T > 1 && r0 < r1) {
+            size_t g1 = th->end[x];
+            r0 = lower_bound_near(net->target, r0, r1, lo, th->pos[x]);
+            r1 = lower_bound_near(net->target, r0, r1, hi, g1 > r0 ? g1 : r0);
         }
         th->pos[x] = r0;
         th->end[x] = r1;
