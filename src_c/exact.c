@@ -490,7 +490,15 @@ clif_status clif__exact_advance_trusted(const clif_params *p, const clif_drive *
  * bits; a neuron is only stepped where advance_impl would take the fast
  * path, and the rest (spikes, refractoriness, suprathreshold drive, bad
  * input) is left to a clif__exact_advance_trusted call from next[j]. */
-void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[2],
+double clif__exact_fast_vinf(const clif_params *p, const clif_drive *d)
+{
+    prop pr;
+    if (make_prop(p, d, &pr) != CLIF_OK || pr.A != 0.0 || pr.above > 0.0)
+        return NAN;
+    return pr.V_inf;
+}
+
+void clif__exact_fast2(const clif_params *const p[2], const double vinf[2],
                        clif_exact_state *const s[2], double t_end, const double *const pt[2],
                        const double *const pw[2], const double *const pe[2], const size_t n[2],
                        size_t next[2], int trusted, int done[2])
@@ -500,11 +508,9 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
     size_t k[2], m[2];
     int elig[2] = {0, 0};
     for (int j = 0; j < 2; ++j) {
-        prop pr;
         k[j] = next[j];
         m[j] = k[j]; /* no steps unless the fast path applies */
-        if (make_prop(p[j], d[j], &pr) != CLIF_OK || pr.A != 0.0 || pr.above > 0.0
-            || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
+        if (isnan(vinf[j]) || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
             || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end)
             continue;
         elig[j] = 1;
@@ -513,8 +519,8 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
         t0[j] = s[j]->t0;
         tn[j] = s[j]->t;
         Vth[j] = p[j]->V_th;
-        Vinf[j] = pr.V_inf;
-        tau[j] = pr.tau;
+        Vinf[j] = vinf[j];
+        tau[j] = p[j]->tau_m;
     }
 #define CLIF_FAST_STOP(j, tq, wq) \
     (!((tq) < t_end) || !((tq) >= tn[j]) || !((tq) >= 0.0) || !isfinite(wq) \
@@ -602,7 +608,7 @@ void clif__exact_fast2(const clif_params *const p[2], const clif_drive *const d[
  * stops at the shortest lane's end or at a threshold stop in any lane, and
  * leaves the rest (and every lane, if one is not on the fast path) to
  * clif__exact_fast2 from next[j]. */
-void clif__exact_lean4(const clif_params *const p[4], const clif_drive *const d[4],
+void clif__exact_lean4(const clif_params *const p[4], const double vinf[4],
                        clif_exact_state *const s[4], double t_end, const double *const pt[4],
                        const double *const pw[4], const double *const pe[4], const size_t n[4],
                        size_t next[4])
@@ -610,15 +616,14 @@ void clif__exact_lean4(const clif_params *const p[4], const clif_drive *const d[
     double V[4], tn[4], Vth[4], Vinf[4];
     size_t steps = SIZE_MAX;
     for (int j = 0; j < 4; ++j) {
-        prop pr;
-        if (!pe[j] || make_prop(p[j], d[j], &pr) != CLIF_OK || pr.A != 0.0 || pr.above > 0.0
-            || !isfinite(t_end) || !isfinite(s[j]->t) || !(s[j]->t < t_end)
-            || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end || next[j] > n[j])
+        if (!pe[j] || isnan(vinf[j]) || !isfinite(t_end) || !isfinite(s[j]->t)
+            || !(s[j]->t < t_end) || !isfinite(s[j]->V0) || s[j]->t < s[j]->t_ref_end
+            || next[j] > n[j])
             return;
         V[j] = s[j]->V0;
         tn[j] = s[j]->t;
         Vth[j] = p[j]->V_th;
-        Vinf[j] = pr.V_inf;
+        Vinf[j] = vinf[j];
         if (n[j] - next[j] < steps)
             steps = n[j] - next[j];
     }

@@ -105,6 +105,7 @@ struct clif_net_sim {
     tslot *ring; /* R slots per block: ring[b R + r] */
     uint32_t *cur; /* next pulse per neuron in the current window's run */
     float *roww; /* per row: its one weight, or NaN where they differ */
+    double *vinf; /* per neuron: clif__exact_fast_vinf of its constant drive */
     size_t *bb;  /* thread j owns blocks [bb[j], bb[j + 1]) this window */
     uint64_t jitter; /* tests: nonzero moves the boundaries at random */
     clif_spike *work;
@@ -326,7 +327,7 @@ void clif_net_sim_free(clif_net_sim *s)
         free(s->th);
     }
     free_ring(s);
-    free(s->cur); free(s->bb); free(s->roww);
+    free(s->cur); free(s->bb); free(s->roww); free(s->vinf);
     free(s->s); free(s->ext_next); free(s->ext_ctr);
     free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
     pthread_mutex_destroy(&s->mu);
@@ -465,8 +466,13 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->cur = calloc(n, sizeof *s->cur);
     s->bb = malloc((s->T + 1) * sizeof *s->bb);
     s->roww = malloc(n * sizeof *s->roww);
+    s->vinf = malloc(n * sizeof *s->vinf);
     int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr))
-             && s->ring && s->cur && s->bb && s->roww;
+             && s->ring && s->cur && s->bb && s->roww && s->vinf;
+    for (size_t i = 0; ok && i < n; ++i) {
+        clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
+        s->vinf[i] = clif__exact_fast_vinf(&net->params[i], &d);
+    }
     /* Rows whose synapses share one weight (Dale's law with one weight per
      * population: Brunel, random_connectome): phase C then reads no
      * weights, half the row bytes it streams from memory.  Weights are
@@ -917,14 +923,13 @@ static clif_status step_pair(clif_net_sim *s, tstate *th, size_t i, size_t c0, d
     size_t b = th->moff[i - c0 + 1], nb = th->moff[i - c0 + 2] - b;
     clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0}, d2 = {net->I_e[i + 1], 0.0, 0.0, 0.0};
     const clif_params *pp[2] = {&net->params[i], &net->params[i + 1]};
-    const clif_drive *dd[2] = {&d, &d2};
     clif_exact_state *ss[2] = {&s->s[i], &s->s[i + 1]};
     const double *tt[2] = {mt + a, mt + b}, *ww[2] = {mw + a, mw + b};
     const double *ee[2] = {(me ? me + a : NULL), (me ? me + b : NULL)};
     size_t nn[2] = {np, nb}, nx[2] = {next0, next1};
     int done[2];
     clif_status st;
-    clif__exact_fast2(pp, dd, ss, t_hi, tt, ww, ee, nn, nx, th->trusted, done);
+    clif__exact_fast2(pp, s->vinf + i, ss, t_hi, tt, ww, ee, nn, nx, th->trusted, done);
     size_t next = nx[0];
     if (!done[0] && (st = advance(s, th, i, &d, t_hi, mt + a, mw + a, ee[0], np, &next))
                         != CLIF_OK)
@@ -992,23 +997,19 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                 /* i .. i + 3 side by side over their common events, then
                  * as two pairs */
                 const clif_params *pp[4];
-                clif_drive dd4[4];
-                const clif_drive *dd[4];
                 clif_exact_state *ss[4];
                 const double *tt[4], *ww[4], *ee[4];
                 size_t nn[4], nx[4] = {0, 0, 0, 0};
                 for (int j = 0; j < 4; ++j) {
                     size_t aj = th->moff[i - c0 + (size_t)j];
                     pp[j] = &net->params[i + (size_t)j];
-                    dd4[j] = (clif_drive){net->I_e[i + (size_t)j], 0.0, 0.0, 0.0};
-                    dd[j] = &dd4[j];
                     ss[j] = &s->s[i + (size_t)j];
                     tt[j] = mt + aj;
                     ww[j] = mw + aj;
                     ee[j] = me + aj;
                     nn[j] = th->moff[i - c0 + (size_t)j + 1] - aj;
                 }
-                clif__exact_lean4(pp, dd, ss, t_hi, tt, ww, ee, nn, nx);
+                clif__exact_lean4(pp, s->vinf + i, ss, t_hi, tt, ww, ee, nn, nx);
                 if ((st = step_pair(s, th, i, c0, t_hi, nx[0], nx[1])) != CLIF_OK
                     || (st = step_pair(s, th, i + 2, c0, t_hi, nx[2], nx[3])) != CLIF_OK)
                     return st;

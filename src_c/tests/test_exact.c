@@ -382,12 +382,13 @@ static void test_fast2(void)
                 b[j] = a[j];
             }
             const clif_params *pp[2] = {&p[0], &p[1]};
-            const clif_drive *dd[2] = {&d[0], &d[1]};
+            const double vinf[2] = {clif__exact_fast_vinf(&p[0], &d[0]),
+                                    clif__exact_fast_vinf(&p[1], &d[1])};
             clif_exact_state *ss[2] = {&b[0], &b[1]};
             const double *tt[2] = {t[0], t[1]}, *ww[2] = {w[0], w[1]}, *ee[2] = {e[0], e[1]};
             size_t nx[2] = {0, 0};
             int done[2];
-            clif__exact_fast2(pp, dd, ss, t_end, tt, ww, ee, n, nx, trusted, done);
+            clif__exact_fast2(pp, vinf, ss, t_end, tt, ww, ee, n, nx, trusted, done);
             for (int j = 0; j < 2; ++j) {
                 stepped += nx[j] > 0;
                 finished += done[j];
@@ -445,16 +446,18 @@ static void test_lean4(void)
             b[j] = a[j];
         }
         const clif_params *pp[4] = {&p[0], &p[1], &p[2], &p[3]};
-        const clif_drive *dd[4] = {&d[0], &d[1], &d[2], &d[3]};
+        double vinf[4];
+        for (int j = 0; j < 4; ++j)
+            vinf[j] = clif__exact_fast_vinf(&p[j], &d[j]);
         clif_exact_state *ss[4] = {&b[0], &b[1], &b[2], &b[3]};
         const double *tt[4] = {t[0], t[1], t[2], t[3]}, *ww[4] = {w[0], w[1], w[2], w[3]};
         const double *ee[4] = {e[0], e[1], e[2], e[3]};
         size_t nx[4] = {0, 0, 0, 0};
-        clif__exact_lean4(pp, dd, ss, t_end, tt, ww, ee, n, nx);
+        clif__exact_lean4(pp, vinf, ss, t_end, tt, ww, ee, n, nx);
         stepped += nx[0] > 0;
         for (int h = 0; h < 4; h += 2) {
             int done[2];
-            clif__exact_fast2(pp + h, dd + h, ss + h, t_end, tt + h, ww + h, ee + h, n + h,
+            clif__exact_fast2(pp + h, vinf + h, ss + h, t_end, tt + h, ww + h, ee + h, n + h,
                               nx + h, 1, done);
             for (int j = h; j < h + 2; ++j) {
                 size_t ka = 0, kb = nx[j], na = 0, nb = 0;
