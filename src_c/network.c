@@ -58,12 +58,15 @@ typedef struct tstate {
     double *mt, *mw;   /* merged synaptic + external pulses of a chunk of neurons */
     size_t cap_m;
     size_t *moff;      /* their offsets (blk + 1) */
-    double *xt;        /* external event times of one neuron (from xt[1]) */
+    double *xt;        /* a chunk's external event times (draw_ext) */
+    size_t *xoff;      /* their offsets (blk + 1) */
     double *ra, *rd;   /* a run's times and weights between sentinels (merge) */
     size_t cap_r;
     size_t cap_x;
-    double *xe;        /* a batch of its unit exponential intervals */
+    double *xe;        /* the chunk's unit exponential intervals */
     size_t cap_xe;
+    double *xe2;       /* a further batch of one neuron's */
+    size_t cap_xe2;
     double *ma, *me;   /* the kernel's decay exponents and expm1s between events */
     size_t cap_me;
     double *sb;        /* spike times of one neuron from one advance */
@@ -319,7 +322,7 @@ void clif_net_sim_free(clif_net_sim *s)
         for (size_t j = 0; j < s->T; ++j) {
             tstate *t = &s->th[j];
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
-            free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe);
+            free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe); free(t->xe2); free(t->xoff);
             free(t->ma); free(t->me); free(t->moff); free(t->ra); free(t->rd);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end); free(t->xw);
@@ -496,7 +499,8 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
         tstate *t = &s->th[j];
         t->fresh.n = calloc(s->blk, sizeof *t->fresh.n);
         t->moff = malloc((s->blk + 1) * sizeof *t->moff);
-        ok = t->fresh.n && t->moff;
+        t->xoff = malloc((s->blk + 1) * sizeof *t->xoff);
+        ok = t->fresh.n && t->moff && t->xoff;
     }
     if (ok)
         set_ranges(s);
@@ -722,6 +726,94 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     }
 }
 
+/* The external events before t_hi of the owned neurons [c0, c1) (a chunk):
+ * neuron i's at th->xt + th->xoff[i - c0] + 1 .., between sentinels -inf
+ * and +inf, so xoff[i - c0 + 1] - xoff[i - c0] - 2 of them.  All first
+ * batches of intervals are drawn before any is summed into times: a draw
+ * is a Philox chain of ~80 cycles' latency and a sum a chain of adds, and
+ * neighbouring neurons' chains overlap only when their code lies close
+ * (one neuron at a time, draw then sum, the core waited on each). */
+static clif_status draw_ext(clif_net_sim *s, tstate *th, size_t c0, size_t c1, double t_hi)
+{
+    const clif_net *net = &s->net;
+    const size_t m = c1 - c0;
+    size_t tot = 0;
+    for (size_t i = c0; i < c1; ++i) {
+        size_t want = 0;
+        const double x = net->ext_rate ? s->ext_next[i] : INFINITY;
+        if (x < t_hi) {
+            /* Intervals in batches (vectorised): the expected number up
+             * to t_hi plus 1.5 sd and 4 (a second batch in ~2% of
+             * windows; 3 sd and 8 drew twice the intervals used on
+             * Brunel); the unused ones are drawn again next window
+             * (counter-based, so the same numbers). */
+            const uint64_t c = s->ext_ctr[i]; /* index of the next interval */
+            double mu = (t_hi - x) / (1000.0 / net->ext_rate[i]);
+            want = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
+            if (c >= CLIF_RNG_INDEX_LIMIT)
+                return CLIF_E_SIZE; /* 2^52 events of one neuron */
+            if (want > CLIF_RNG_INDEX_LIMIT - c)
+                want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
+        }
+        th->xoff[i - c0] = tot;
+        tot += want;
+    }
+    th->xoff[m] = tot;
+    if (!grow((void **)&th->xe, &th->cap_xe, tot, sizeof(double))
+        || !grow((void **)&th->xt, &th->cap_x, tot + 2 * m, sizeof(double)))
+        return CLIF_E_NOMEM;
+    for (size_t i = c0; i < c1; ++i)
+        if (th->xoff[i - c0 + 1] > th->xoff[i - c0])
+            clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, s->ext_ctr[i],
+                               th->xoff[i - c0 + 1] - th->xoff[i - c0], th->xe + th->xoff[i - c0]);
+    size_t o = 0, w0 = 0;
+    for (size_t i = c0; i < c1; ++i) {
+        const size_t w1 = th->xoff[i - c0 + 1];
+        double *xt = th->xt;
+        th->xoff[i - c0] = o;
+        xt[o++] = -INFINITY;
+        double x = net->ext_rate ? s->ext_next[i] : INFINITY;
+        if (x < t_hi) {
+            const double scale = 1000.0 / net->ext_rate[i];
+            uint64_t c = s->ext_ctr[i];
+            const double *xe = th->xe + w0;
+            size_t want = w1 - w0, j = 0, nx = 0;
+            for (; j < want && x < t_hi; ++j) {
+                xt[o + nx++] = x;
+                x += xe[j] * scale;
+            }
+            c += j;
+            while (x < t_hi) { /* the first batch fell short */
+                double mu = (t_hi - x) / scale;
+                want = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
+                if (c >= CLIF_RNG_INDEX_LIMIT)
+                    return CLIF_E_SIZE;
+                if (want > CLIF_RNG_INDEX_LIMIT - c)
+                    want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
+                if (!grow((void **)&th->xe2, &th->cap_xe2, want, sizeof(double))
+                    || !grow((void **)&th->xt, &th->cap_x, /* and room for the rest */
+                             o + nx + want + 1 + (tot - w1) + 2 * (c1 - i), sizeof(double)))
+                    return CLIF_E_NOMEM;
+                xt = th->xt;
+                clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe2);
+                for (j = 0; j < want && x < t_hi; ++j) {
+                    xt[o + nx++] = x;
+                    x += th->xe2[j] * scale;
+                }
+                c += j;
+            }
+            s->ext_next[i] = x;
+            s->ext_ctr[i] = c;
+            th->ext_events += nx;
+            o += nx;
+        }
+        xt[o++] = INFINITY;
+        w0 = w1;
+    }
+    th->xoff[m] = o;
+    return CLIF_OK;
+}
+
 /* The events of owned neuron i over [.., t_hi) of window k appended to
  * th->mt/mw at *o (advanced): its unread run in the window's slot sl, or in
  * the fresh runs fr at fi (see phase_a), merged with its external events;
@@ -782,38 +874,10 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
         s->cur[i] = (uint32_t)e; /* src is sl here */
     }
     size_t np = e - a;
-    if (net->ext_rate && s->ext_next[i] < t_hi) {
-        /* External events before t_hi, then merged behind same-time
-         * synaptic pulses. */
-        double scale = 1000.0 / net->ext_rate[i], x = s->ext_next[i];
-        uint64_t c = s->ext_ctr[i]; /* index of the next interval */
-        size_t nx = 0;
-        while (x < t_hi) {
-            /* Intervals in batches (vectorised): the expected number up
-             * to t_hi plus 1.5 sd and 4 (a second batch in ~2% of
-             * windows; 3 sd and 8 drew twice the intervals used on
-             * Brunel); the unused ones are drawn again next window
-             * (counter-based, so the same numbers). */
-            double mu = (t_hi - x) / scale;
-            size_t want = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
-            if (c >= CLIF_RNG_INDEX_LIMIT)
-                return CLIF_E_SIZE; /* 2^52 events of one neuron */
-            if (want > CLIF_RNG_INDEX_LIMIT - c)
-                want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
-            if (!grow((void **)&th->xt, &th->cap_x, nx + want + 2, sizeof(double))
-                || !grow((void **)&th->xe, &th->cap_xe, want, sizeof(double)))
-                return CLIF_E_NOMEM;
-            clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, c, want, th->xe);
-            size_t j = 0;
-            for (; j < want && x < t_hi; ++j) {
-                th->xt[1 + nx++] = x; /* xt[0]: a sentinel (below) */
-                x += th->xe[j] * scale;
-            }
-            c += j;
-        }
-        s->ext_next[i] = x;
-        s->ext_ctr[i] = c;
-        th->ext_events += nx;
+    const size_t x0 = th->xoff[li], nx = th->xoff[li + 1] - x0 - 2;
+    if (nx) {
+        /* Its external events (draw_ext), merged behind same-time synaptic
+         * pulses. */
         if (!grow2((void **)&th->mt, (void **)&th->mw, &th->cap_m, *o + np + nx,
                    sizeof(double), sizeof(double)))
             return CLIF_E_NOMEM;
@@ -827,9 +891,7 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
         const double wx = net->ext_weight[i];
         double *mt = th->mt + *o, *mw = th->mw + *o;
         size_t o = np + nx;
-        double *xs = th->xt;
-        xs[0] = -INFINITY;
-        xs[nx + 1] = INFINITY;
+        const double *xs = th->xt + x0; /* between sentinels */
         if (np == 0) {
             for (size_t v = 0; v < nx; ++v) {
                 mt[v] = xs[v + 1];
@@ -967,6 +1029,8 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
         /* chunks are blocks (i0 is a block start) */
         tslot *sl = &s->ring[(c0 / s->blk) * s->R + rs];
         th->trusted = 1;
+        if ((st = draw_ext(s, th, c0, c1, t_hi)) != CLIF_OK)
+            return st;
         for (size_t i = c0; i < c1; ++i) {
             th->moff[i - c0] = o;
             if ((st = gather(s, th, i, sl, c0, fr, i - i0, last, t_hi, &o)) != CLIF_OK)
