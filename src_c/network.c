@@ -816,8 +816,9 @@ static clif_status draw_ext(clif_net_sim *s, tstate *th, size_t c0, size_t c1, d
 
 /* The events of owned neuron i over [.., t_hi) of window k appended to
  * th->mt/mw at *o (advanced): its unread run in the window's slot sl, or in
- * the fresh runs fr at fi (see phase_a), merged with its external events;
- * and at th->me the kernel's expm1 between successive events. */
+ * the fresh runs fr at fi (see phase_a), merged with its external events
+ * (draw_ext); and at th->ma the arguments of the kernel's expm1s between
+ * successive events (phase_a takes the expm1s into th->me). */
 static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size_t b0,
                           tslot *fr, size_t fi, int last, double t_hi, size_t *o)
 {
@@ -948,10 +949,11 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
          * finite times and weights (by construction; checked at creation). */
         const double *pt = th->mt + *o;
         unsigned bad = !(pt[0] >= s->s[i].t) | !(pt[np - 1] < t_hi);
-        /* The kernel's decay factors between successive events, and from
-         * the neuron's anchor t0 to the first, in bulk (vectorised); it
-         * uses them where it would compute them (the same argument, so the
-         * same bits). */
+        /* The arguments of the kernel's decay factors between successive
+         * events, and from the neuron's anchor t0 to the first: phase_a
+         * takes their expm1s in bulk (vectorised), and the kernel uses
+         * them where it would compute them (the same argument, so the same
+         * bits). */
         if (!grow2((void **)&th->ma, (void **)&th->me, &th->cap_me, *o + np, sizeof(double),
                    sizeof(double)))
             return CLIF_E_NOMEM;
@@ -966,7 +968,6 @@ static clif_status gather(clif_net_sim *s, tstate *th, size_t i, tslot *sl, size
             neg &= clif__bits(a); /* in order: every a is <= -0 (times are finite) */
         }
         bad |= !(neg >> 63);
-        clif__expm1_batch(ma, np, th->me + *o);
         th->trusted &= !bad;
     }
     *o += np;
@@ -1037,6 +1038,10 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                 return st;
         }
         th->moff[c1 - c0] = o;
+        /* the chunk's expm1s in one batch (elementwise: the same bits as
+         * per neuron, without a call per neuron) */
+        if (o)
+            clif__expm1_batch(th->ma, o, th->me);
         const double *mt = th->mt, *mw = th->mw, *me = th->me;
         for (size_t i = c0; i < c1; ++i) {
             size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a, next = 0;
