@@ -1274,21 +1274,30 @@ CLIF__INLINE clif_status deliver_fresh(clif_net_sim *s, size_t *e, size_t r1, in
     const float *weight = s->net.weight;
     size_t q = *e;
     clif_status st = CLIF_OK;
+    /* the slot's arrays in locals: stores through them cannot then be
+     * taken to change them (reloaded only after put() may move them) */
+    double *ft = fr->t;
+    float *fw = fr->w;
+    uint32_t *fn = fr->n;
+    size_t cap = fr->cap;
     for (; q < r1 && target[q] < b_hi; ++q) {
         float w = hom ? cw : weight[q];
         size_t li = (size_t)(target[q] - f_lo);
-        uint32_t c = fr->n[li];
-        if (c == fr->cap) {
+        uint32_t c = fn[li];
+        if (c == cap) {
             if (w != 0.0f && (st = put(fr, s->blk, li, ta, w)) != CLIF_OK)
                 break;
+            ft = fr->t;
+            fw = fr->w;
+            cap = fr->cap;
             continue;
         }
         /* A zero weight is written but not counted (overwritten by the
          * next pulse): no branch on it.  (A row of zeros is skipped.) */
-        size_t o = li * fr->cap + c;
-        fr->t[o] = ta;
-        fr->w[o] = w;
-        fr->n[li] = c + (hom || w != 0.0f);
+        size_t o = li * cap + c;
+        ft[o] = ta;
+        fw[o] = w;
+        fn[li] = c + (hom || w != 0.0f);
     }
     *e = q;
     return st;
