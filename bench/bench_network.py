@@ -141,6 +141,51 @@ def run_connectome(a):
                 maxrss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def run_nest_connectome(a):
+    """NEST on the very network of run_connectome (its CSR, delays, initial
+    potentials and external rate; NEST's own Poisson draws), connected in
+    chunks of 10M synapses from arrays."""
+    import numpy as np
+    import nest
+    from clif.network import random_connectome
+    net = random_connectome(a.N, a.K, seed=1, w_E=a.w_E, g=a.g)
+    row, tgt, w, d = net._csr
+    table = np.empty(len(net._delays))
+    for v, i in net._delays.items():
+        table[i] = v
+    par = {k: np.concatenate([p[k] for p in net._pars]) for k in ("V0", "ext_rate", "ext_weight")}
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": a.threads, "rng_seed": 1,
+                          "print_time": False})
+    t0 = time.perf_counter()
+    pop = nest.Create("iaf_psc_delta", a.N, params={
+        "C_m": 1.0, "tau_m": 20.0, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0, "V_th": 20.0})
+    pop.V_m = par["V0"]
+    gen = nest.Create("poisson_generator", params={"rate": float(par["ext_rate"][0])})
+    nest.Connect(gen, pop, syn_spec={"weight": float(par["ext_weight"][0]), "delay": 0.1})
+    pre = np.repeat(np.arange(a.N, dtype=np.int64), np.diff(row.astype(np.int64)))
+    first = pop[0].global_id
+    step = 10_000_000
+    for s0 in range(0, pre.size, step):
+        s1 = min(pre.size, s0 + step)
+        nest.Connect(pre[s0:s1] + first, tgt[s0:s1].astype(np.int64) + first, "one_to_one",
+                     syn_spec={"weight": w[s0:s1].astype(float), "delay": table[d[s0:s1]]})
+        print(f"  nest connect {s1}/{pre.size} ({time.perf_counter() - t0:.0f} s)",
+              file=sys.stderr, flush=True)
+    del pre
+    rec = nest.Create("spike_recorder")
+    nest.Connect(pop, rec)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.Simulate(a.T)
+    sim = time.perf_counter() - t0
+    n = rec.get("n_events")
+    return dict(sim="nest-connectome", threads=a.threads, N=a.N, synapses=int(row[-1]),
+                build_s=build, simulate_s=sim, rate_Hz=n / a.N / a.T * 1000,
+                maxrss_MiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--N", type=int, default=None,
@@ -157,22 +202,26 @@ def main():
     ap.add_argument("--K", type=float, default=2615.0)
     ap.add_argument("--w_E", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--one", choices=["clif", "nest", "brian2", "connectome"])
+    ap.add_argument("--one", choices=["clif", "nest", "brian2", "connectome", "nest-connectome"])
     ap.add_argument("--no-peers", action="store_true", help="clif only (NEST/Brian2 skipped)")
     ap.add_argument("--quick", action="store_true", help="N = 2000, 200 ms, clif only")
     ap.add_argument("--connectome", action="store_true")
+    ap.add_argument("--nest-connectome", action="store_true",
+                    help="with --connectome: NEST on the same network too (it needs ~50 bytes "
+                         "per synapse: use --N 50000 or less on 24 GiB)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds over all simulators; each one's least time is kept")
     a = ap.parse_args()
+    conn = a.connectome or a.one in ("connectome", "nest-connectome")
     if a.N is None:
-        a.N = 200000 if (a.connectome or a.one == "connectome") else 10000
+        a.N = 200000 if conn else 10000
     if a.g is None:
-        a.g = 6.0 if (a.connectome or a.one == "connectome") else 5.0
+        a.g = 6.0 if conn else 5.0
     if a.quick:
         a.N, a.T, a.no_peers = 2000, 200.0, True
     if a.one:
         out = {"clif": run_clif, "nest": run_nest, "brian2": run_brian2,
-               "connectome": run_connectome}[a.one](a)
+               "connectome": run_connectome, "nest-connectome": run_nest_connectome}[a.one](a)
         print("RESULT " + json.dumps(out))
         return
     if a.connectome:
@@ -189,6 +238,8 @@ def main():
                                              ("N", "epsilon", "g", "eta", "D", "T", "K", "w_E")]
         if a.connectome:
             jobs = [("connectome", 2)]
+            if a.nest_connectome:
+                jobs.append(("nest-connectome", 2))
         else:
             jobs = [("clif", 1), ("clif", 2)]
             if not a.no_peers:
@@ -215,6 +266,13 @@ def main():
                 best[(sim, th)]["simulate_s_all"] = times
         runs = [best[j] for j in jobs if j in best]
         results += runs
+        cc = {r["sim"]: r for r in runs if r.get("sim", "").endswith("connectome")}
+        if len(cc) == 2:
+            c, n = cc["clif-connectome"], cc["nest-connectome"]
+            rows.append({"measure": f"nest x2 / clif x2 (simulate time; connectome N={a.N}, "
+                                    f"{c['synapses'] / 1e6:.0f}M synapses, "
+                                    f"{c['rate_Hz']:.1f} vs {n['rate_Hz']:.1f} Hz)",
+                         "value": n["simulate_s"] / c["simulate_s"]})
         clif_t = {r["threads"]: r for r in runs if r.get("sim") == "clif"}
         if not clif_t:
             continue

@@ -652,7 +652,11 @@ static void sort_run(double *t, float *w, size_t n, double *tt, float *tw)
 /* Double the capacity of every run of a slot (nl runs), keeping them. */
 static clif_status grow_slot(tslot *sl, size_t nl)
 {
-    size_t cap = sl->cap ? 2 * sl->cap : 8;
+    /* 8 times an odd number (8, 24, 56, 120, ...): runs then start an odd
+     * number of cache lines (times) or half lines (weights) apart, spread
+     * over the L1 sets.  With a power of two, 64 runs 2 KB apart fell in
+     * 2 of the 64 sets, and phase C's appends missed L1 on every run. */
+    size_t cap = sl->cap ? 2 * sl->cap + 8 : 8;
     if (cap > UINT32_MAX || nl > SIZE_MAX / sizeof(double) / cap)
         return CLIF_E_NOMEM;
     double *t = malloc(nl * cap * sizeof *t);
