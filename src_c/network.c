@@ -67,6 +67,10 @@ typedef struct tstate {
     size_t cap_xe;
     double *xe2;       /* a further batch of one neuron's */
     size_t cap_xe2;
+    uint64_t *xst, *xk0; /* the chunk's draw requests (clif__exponentials_multi) */
+    size_t *xn;
+    double **xout;
+    size_t cap_xr, cap_xr2;
     double *ma, *me;   /* the kernel's decay exponents and expm1s between events */
     size_t cap_me;
     double *sb;        /* spike times of one neuron from one advance */
@@ -323,6 +327,7 @@ void clif_net_sim_free(clif_net_sim *s)
             tstate *t = &s->th[j];
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
             free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe); free(t->xe2); free(t->xoff);
+            free(t->xst); free(t->xk0); free(t->xn); free(t->xout);
             free(t->ma); free(t->me); free(t->moff); free(t->ra); free(t->rd);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end); free(t->xw);
@@ -766,10 +771,20 @@ static clif_status draw_ext(clif_net_sim *s, tstate *th, size_t c0, size_t c1, d
     if (!grow((void **)&th->xe, &th->cap_xe, tot, sizeof(double))
         || !grow((void **)&th->xt, &th->cap_x, tot + 2 * m, sizeof(double)))
         return CLIF_E_NOMEM;
+    if (!grow2((void **)&th->xst, (void **)&th->xk0, &th->cap_xr, m, sizeof(uint64_t),
+               sizeof(uint64_t))
+        || !grow2((void **)&th->xn, (void **)&th->xout, &th->cap_xr2, m, sizeof(size_t),
+                  sizeof(double *)))
+        return CLIF_E_NOMEM;
+    size_t nr = 0;
     for (size_t i = c0; i < c1; ++i)
-        if (th->xoff[i - c0 + 1] > th->xoff[i - c0])
-            clif__exponentials(net->seed, CLIF_NET_EXT_STREAM + i, s->ext_ctr[i],
-                               th->xoff[i - c0 + 1] - th->xoff[i - c0], th->xe + th->xoff[i - c0]);
+        if (th->xoff[i - c0 + 1] > th->xoff[i - c0]) {
+            th->xst[nr] = CLIF_NET_EXT_STREAM + i;
+            th->xk0[nr] = s->ext_ctr[i];
+            th->xn[nr] = th->xoff[i - c0 + 1] - th->xoff[i - c0];
+            th->xout[nr++] = th->xe + th->xoff[i - c0];
+        }
+    clif__exponentials_multi(net->seed, nr, th->xst, th->xk0, th->xn, th->xout);
     size_t o = 0, w0 = 0;
     for (size_t i = c0; i < c1; ++i) {
         const size_t w1 = th->xoff[i - c0 + 1];

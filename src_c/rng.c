@@ -707,6 +707,77 @@ EXPLOG_T512 static void exponentials_avx512(uint64_t seed, uint64_t stream, uint
         exponentials_avx512_odd(0, seed, stream, k0, n, out);
 }
 
+/* clif__exponentials_multi on AVX-512: a lane per request, 8 requests at a
+ * time.  Lane j runs Philox on its own (index, stream) counters, block
+ * idx_j + r at step r, and its two words are its outputs 2r - odd_j and
+ * 2r + 1 - odd_j (odd_j = k0_j & 1: the first word of a request starting
+ * mid-block is not its own), written by masked scatters.  G steps in
+ * flight. */
+EXPLOG_T512 static void exponentials_multi8_avx512(uint64_t seed, size_t m,
+                                                   const uint64_t *stream, const uint64_t *k0,
+                                                   const size_t *n, double *const *out)
+{
+    enum { G = 4 };
+    uint32_t a[10], b[10];
+    round_keys(seed, a, b);
+    const explog512_tab tb = explog512_load();
+    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
+    long long idx[8] = {0}, st[8] = {0}, q0[8] = {0}, nn[8] = {0}, base[8] = {0};
+    size_t steps = 0;
+    for (size_t j = 0; j < m; ++j) {
+        idx[j] = (long long)((k0[j] >> 1) | ((uint64_t)CLIF_P_UNIFORM << 56));
+        st[j] = (long long)stream[j];
+        q0[j] = -(long long)(k0[j] & 1); /* output index of the step's first word */
+        nn[j] = (long long)n[j];
+        base[j] = (long long)(uintptr_t)out[j];
+        size_t sj = (size_t)((k0[j] & 1) + n[j] + 1) / 2;
+        if (sj > steps)
+            steps = sj;
+    }
+    const __m512i S = _mm512_loadu_si512((const void *)st);
+    const __m512i N = _mm512_loadu_si512((const void *)nn);
+    const __m512i BASE = _mm512_loadu_si512((const void *)base);
+    __m512i I = _mm512_loadu_si512((const void *)idx);
+    __m512i Q = _mm512_loadu_si512((const void *)q0);
+    const __m512i one = _mm512_set1_epi64(1);
+    for (size_t r = 0; r < steps; r += G) {
+        __m512i A[G], B[G], Qg[G];
+#pragma GCC unroll 4
+        for (int g = 0; g < G; ++g) {
+            A[g] = I;
+            B[g] = S;
+            Qg[g] = Q;
+            I = _mm512_add_epi64(I, one);
+            Q = _mm512_add_epi64(Q, _mm512_set1_epi64(2));
+        }
+#pragma GCC unroll 10
+        for (int k = 0; k < 10; ++k) {
+            const __m512i K0 = _mm512_set1_epi64((long long)a[k]);
+            const __m512i K1 = _mm512_set1_epi64((long long)b[k]);
+#pragma GCC unroll 4
+            for (int g = 0; g < G; ++g) {
+                __m512i p0 = _mm512_mul_epu32(A[g], M0);
+                __m512i p1 = _mm512_mul_epu32(B[g], M1);
+                __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
+                __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
+                A[g] = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(A[g], 32), K0, 0x96);
+                B[g] = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(B[g], 32), K1, 0x96);
+            }
+        }
+#pragma GCC unroll 1
+        for (int g = 0; g < 2 * G; ++g) {
+            const __m512i q = g & 1 ? _mm512_add_epi64(Qg[g >> 1], one) : Qg[g >> 1];
+            /* 0 <= q < n, as unsigned: q < n */
+            const __mmask8 live = _mm512_cmplt_epu64_mask(q, N);
+            if (!live)
+                continue;
+            const __m512d y = explog512(g & 1 ? B[g >> 1] : A[g >> 1], &tb);
+            const __m512i addr = _mm512_add_epi64(BASE, _mm512_slli_epi64(q, 3));
+            _mm512_mask_i64scatter_pd((void *)0, live, addr, y, 1);
+        }
+    }
+}
+
 /* ---- AVX2 + FMA: 4 lanes; a table is 4 registers of 4 entries, read
  * with a 32-bit permute each and a two-level select on bits 2 and 3 of i. */
 typedef struct {
@@ -978,6 +1049,41 @@ void clif__exponentials(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, d
     }
 #endif
     exponentials_portable(seed, stream, k0, n, out);
+}
+
+void clif__exponentials_multi(uint64_t seed, size_t m, const uint64_t *stream,
+                              const uint64_t *k0, const size_t *n, double *const *out)
+{
+    size_t j = 0;
+#ifdef CLIF_PHILOX_X86
+    if (have_avx512_explog()) {
+        /* requests of up to 256 values go by 8 side by side; longer ones
+         * alone (a lane per request would idle the short ones' lanes) */
+        uint64_t st8[8], k8[8];
+        size_t n8[8];
+        double *o8[8];
+        size_t g = 0;
+        for (; j < m; ++j) {
+            if (n[j] == 0)
+                continue;
+            if (n[j] > 256) {
+                clif__exponentials(seed, stream[j], k0[j], n[j], out[j]);
+                continue;
+            }
+            st8[g] = stream[j]; k8[g] = k0[j]; n8[g] = n[j]; o8[g] = out[j];
+            if (++g == 8) {
+                exponentials_multi8_avx512(seed, g, st8, k8, n8, o8);
+                g = 0;
+            }
+        }
+        if (g)
+            exponentials_multi8_avx512(seed, g, st8, k8, n8, o8);
+        return;
+    }
+#endif
+    for (; j < m; ++j)
+        if (n[j])
+            clif__exponentials(seed, stream[j], k0[j], n[j], out[j]);
 }
 
 int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,

@@ -183,6 +183,13 @@ long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_
  * time) with Philox and the logarithm in registers, sized to n: small n
  * (16..64, the network's batches) costs little more than its own blocks. */
 void clif__exponentials(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *out);
+/* clif__exponentials for m requests at once: out[j][0 .. n[j]) the values
+ * from word k0[j] of stream[j], bit for bit as m calls would give.  Small
+ * requests (the network's: one per neuron and window) run side by side,
+ * a vector lane each, where one call's Philox latency would leave the core
+ * idle.  The out[j] must not overlap. */
+void clif__exponentials_multi(uint64_t seed, size_t m, const uint64_t *stream,
+                              const uint64_t *k0, const size_t *n, double *const *out);
 /* The same on one named path (-1 where the CPU or build lacks it), and the
  * logarithm alone, on given words: out[j] = -log(clif__u01(w[j])). */
 int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,

@@ -337,6 +337,39 @@ static void test_exp_moments(void)
     free(x);
 }
 
+/* clif__exponentials_multi gives, per request, clif__exponentials' bits:
+ * requests of 0 to 300 values (the > 256 ones go alone), odd and even
+ * starts, 1 to 21 requests (the last group of 8 partly empty), and
+ * nothing is written past a request's end. */
+static void test_exp_multi(void)
+{
+    enum { M = 21, CAP = 310 };
+    static double got[M][CAP + 1], ref[CAP];
+    uint64_t x = 2024;
+    int ok = 1;
+    for (int rep = 0; rep < 60; ++rep) {
+        uint64_t st[M], k0[M];
+        size_t n[M];
+        double *out[M];
+        size_t m = 1 + (size_t)rep % M;
+        for (size_t j = 0; j < m; ++j) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            st[j] = (x >> 20) + ((uint64_t)1 << 62);
+            k0[j] = (x >> 7) % 1000;
+            n[j] = rep % 7 == 3 && j == 2 ? 257 + (x >> 40) % 40 : (x >> 33) % 70;
+            out[j] = got[j];
+            for (size_t q = 0; q <= CAP; ++q)
+                got[j][q] = -1.0;
+        }
+        clif__exponentials_multi(77, m, st, k0, n, out);
+        for (size_t j = 0; j < m; ++j) {
+            clif__exponentials(77, st[j], k0[j], n[j], ref);
+            ok &= memcmp(ref, got[j], n[j] * sizeof *ref) == 0 && got[j][n[j]] == -1.0;
+        }
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
     test_normals_reference();
@@ -348,5 +381,6 @@ int main(void)
     test_exp_paths();
     test_exp_reference();
     test_exp_moments();
+    test_exp_multi();
     CTEST_END();
 }
