@@ -289,7 +289,8 @@ def main():
                 if r.get("sim") == "nest" and r.get("threads") == 2:
                     rows.append({"measure": f"nest x2 / clif x1 (simulate time; {tag})",
                                  "value": r["simulate_s"] / clif_t[1]["simulate_s"]})
-    name = "network_connectome" if a.connectome else "network"
+    name = "network" if not a.connectome else (
+        "network_connectome_nest" if a.nest_connectome else "network_connectome")
     write_results(name, dict(args=vars(a), runs=results, summary=rows))
 
 
