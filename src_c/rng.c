@@ -84,6 +84,17 @@ static void round_keys(uint64_t seed, uint32_t k0[10], uint32_t k1[10])
     }
 }
 
+/* The same widened to 64 bits (the AVX-512 rounds broadcast them so). */
+static void round_keys64(uint64_t seed, uint64_t k0[10], uint64_t k1[10])
+{
+    uint32_t a[10], b[10];
+    round_keys(seed, a, b);
+    for (int r = 0; r < 10; ++r) {
+        k0[r] = a[r];
+        k1[r] = b[r];
+    }
+}
+
 /* 8 blocks per register, G registers in flight: a round's chain (multiply,
  * shuffle, xor) is ~8 cycles long and the multiplier issues one per cycle,
  * so 4 independent groups keep it busy. */
@@ -547,23 +558,12 @@ EXPLOG_T512 static void explog_words_avx512(const uint64_t *w, size_t n, double 
     }
 }
 
-/* Philox of G groups of 8 consecutive blocks from index idx, purpose
- * CLIF_P_UNIFORM, as the 2G vectors of their words in stream order (W[0] =
- * words 0..7, ...).  Same rounds as philox_words_avx512. */
-CLIF__INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint64_t stream,
-                                                const uint64_t *k0, const uint64_t *k1,
-                                                __m512i *W)
+/* The ten Philox rounds on G groups of 8 blocks, counters (A[g], B[g]):
+ * the words come out in place.  Same rounds as philox_words_avx512. */
+CLIF__INLINE EXPLOG_T512 void philox512_rounds(const int G, __m512i *A, __m512i *B,
+                                               const uint64_t *k0, const uint64_t *k1)
 {
     const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
-    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    __m512i A[4], B[4];
-#pragma GCC unroll 4
-    for (int g = 0; g < G; ++g) {
-        A[g] = _mm512_add_epi64(
-            _mm512_set1_epi64((long long)((idx + 8u * (unsigned)g) | ((uint64_t)CLIF_P_UNIFORM << 56))),
-            lane);
-        B[g] = _mm512_set1_epi64((long long)stream);
-    }
 #pragma GCC unroll 10
     for (int r = 0; r < 10; ++r) {
         const __m512i K0 = _mm512_set1_epi64((long long)k0[r]);
@@ -578,6 +578,25 @@ CLIF__INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint6
             B[g] = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(B[g], 32), K1, 0x96);
         }
     }
+}
+
+/* Philox of G groups of 8 consecutive blocks from index idx, purpose
+ * CLIF_P_UNIFORM, as the 2G vectors of their words in stream order (W[0] =
+ * words 0..7, ...). */
+CLIF__INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint64_t stream,
+                                                const uint64_t *k0, const uint64_t *k1,
+                                                __m512i *W)
+{
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i A[4], B[4];
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) {
+        A[g] = _mm512_add_epi64(
+            _mm512_set1_epi64((long long)((idx + 8u * (unsigned)g) | ((uint64_t)CLIF_P_UNIFORM << 56))),
+            lane);
+        B[g] = _mm512_set1_epi64((long long)stream);
+    }
+    philox512_rounds(G, A, B, k0, k1);
     const __m512i i0 = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
     const __m512i i1 = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
 #pragma GCC unroll 4
@@ -647,13 +666,8 @@ CLIF__INLINE EXPLOG_T512 void exponentials_avx512_odd(const int odd, uint64_t se
                                                        uint64_t stream, uint64_t k0, size_t n,
                                                        double *out)
 {
-    uint32_t a[10], b[10];
     uint64_t K0[10], K1[10];
-    round_keys(seed, a, b);
-    for (int r = 0; r < 10; ++r) {
-        K0[r] = a[r];
-        K1[r] = b[r];
-    }
+    round_keys64(seed, K0, K1);
     const explog512_tab tb = explog512_load();
     explog512_run s;
     s.out = out; s.n = n; s.pos = 0; s.have_prev = 0;
@@ -718,10 +732,9 @@ EXPLOG_T512 static void exponentials_multi8_avx512(uint64_t seed, size_t m,
                                                    const size_t *n, double *const *out)
 {
     enum { G = 4 };
-    uint32_t a[10], b[10];
-    round_keys(seed, a, b);
+    uint64_t K0[10], K1[10];
+    round_keys64(seed, K0, K1);
     const explog512_tab tb = explog512_load();
-    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
     long long idx[8] = {0}, st[8] = {0}, q0[8] = {0}, nn[8] = {0}, base[8] = {0};
     size_t steps = 0;
     for (size_t j = 0; j < m; ++j) {
@@ -750,20 +763,7 @@ EXPLOG_T512 static void exponentials_multi8_avx512(uint64_t seed, size_t m,
             I = _mm512_add_epi64(I, one);
             Q = _mm512_add_epi64(Q, _mm512_set1_epi64(2));
         }
-#pragma GCC unroll 10
-        for (int k = 0; k < 10; ++k) {
-            const __m512i K0 = _mm512_set1_epi64((long long)a[k]);
-            const __m512i K1 = _mm512_set1_epi64((long long)b[k]);
-#pragma GCC unroll 4
-            for (int g = 0; g < G; ++g) {
-                __m512i p0 = _mm512_mul_epu32(A[g], M0);
-                __m512i p1 = _mm512_mul_epu32(B[g], M1);
-                __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
-                __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
-                A[g] = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(A[g], 32), K0, 0x96);
-                B[g] = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(B[g], 32), K1, 0x96);
-            }
-        }
+        philox512_rounds(G, A, B, K0, K1);
 #pragma GCC unroll 1
         for (int g = 0; g < 2 * G; ++g) {
             const __m512i q = g & 1 ? _mm512_add_epi64(Qg[g >> 1], one) : Qg[g >> 1];
