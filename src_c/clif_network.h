@@ -44,7 +44,9 @@
  * pulse and spike buffers geometrically between events when they fill; a
  * failed allocation is CLIF_E_NOMEM, never a crash.  The connectivity is the
  * caller's (read only).  Per synapse: int32 target, float32 weight, uint16
- * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.  Pulses
+ * delay index = 10 bytes, plus 8 bytes per neuron of row offsets.  The
+ * sim's own state: ~64 bytes per neuron (its V anchor, external-input
+ * counters, row weight, V_inf, run cursor).  Pulses
  * in flight: one run per neuron per ring slot (floor(max delay / d_min) + 3
  * slots), 12 bytes per pulse, the runs of a block of neurons (64-4096) in a
  * slot sized by the block's longest: about 12 x N x slots x (typical most
