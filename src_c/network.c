@@ -264,7 +264,12 @@ static int64_t window_of(double t, double d_min)
 
 /* ---- creation ------------------------------------------------------- */
 
-static clif_status check_net(const clif_net *net, size_t *bad)
+/* Checks the network; fills roww[j] (when given), row j's one weight (NaN
+ * where its weights differ: weights are finite, so NaN marks it), in the
+ * same pass over the synapses.  Rows of one weight (Dale's law with one
+ * weight per population: Brunel, random_connectome) let phase C read no
+ * weights, half the row bytes it streams from memory. */
+static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
 {
     *bad = 0;
     if (!net->params || !net->I_e || !net->row || (net->row[net->n] && (!net->target
@@ -295,14 +300,22 @@ static clif_status check_net(const clif_net *net, size_t *bad)
     }
     if (net->row[0] != 0)
         return CLIF_E_SIZE;
-    for (uint64_t e = 0; e < net->row[net->n]; ++e) {
-        *bad = (size_t)e;
-        if (net->target[e] < 0 || (size_t)net->target[e] >= net->n)
-            return CLIF_E_TARGET;
-        if (!isfinite(net->weight[e]))
-            return CLIF_E_VALUE;
-        if (net->delay[e] >= net->n_delays)
-            return CLIF_E_DELAY;
+    for (size_t j = 0; j < net->n; ++j) {
+        const uint64_t r0 = net->row[j], r1 = net->row[j + 1];
+        float w = r0 < r1 ? net->weight[r0] : 0.0f;
+        for (uint64_t e = r0; e < r1; ++e) {
+            *bad = (size_t)e;
+            if (net->target[e] < 0 || (size_t)net->target[e] >= net->n)
+                return CLIF_E_TARGET;
+            if (!isfinite(net->weight[e]))
+                return CLIF_E_VALUE;
+            if (net->delay[e] >= net->n_delays)
+                return CLIF_E_DELAY;
+            if (net->weight[e] != w)
+                w = NAN;
+        }
+        if (roww)
+            roww[j] = w;
     }
     *bad = 0;
     return CLIF_OK;
@@ -424,16 +437,24 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
             *status = CLIF_E_NULL;
         return NULL;
     }
-    *status = check_net(net, bad);
-    if (*status != CLIF_OK)
+    /* (an n beyond INT32_MAX is refused by check_net before roww is used) */
+    float *roww = net->n - 1 < (size_t)INT32_MAX ? malloc(net->n * sizeof *roww) : NULL;
+    *status = check_net(net, bad, roww);
+    if (*status == CLIF_OK && !roww)
+        *status = CLIF_E_NOMEM;
+    if (*status != CLIF_OK) {
+        free(roww);
         return NULL;
+    }
     if (n_threads == 0 || n_threads > net->n)
         n_threads = n_threads == 0 ? 1 : net->n;
     clif_net_sim *s = calloc(1, sizeof *s);
     if (!s) {
+        free(roww);
         *status = CLIF_E_NOMEM;
         return NULL;
     }
+    s->roww = roww;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->net = *net;
@@ -473,25 +494,12 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->ring = calloc(s->nb * s->R, sizeof *s->ring);
     s->cur = calloc(n, sizeof *s->cur);
     s->bb = malloc((s->T + 1) * sizeof *s->bb);
-    s->roww = malloc(n * sizeof *s->roww);
     s->vinf = malloc(n * sizeof *s->vinf);
     int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr))
-             && s->ring && s->cur && s->bb && s->roww && s->vinf;
+             && s->ring && s->cur && s->bb && s->vinf;
     for (size_t i = 0; ok && i < n; ++i) {
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
         s->vinf[i] = clif__exact_fast_vinf(&net->params[i], &d);
-    }
-    /* Rows whose synapses share one weight (Dale's law with one weight per
-     * population: Brunel, random_connectome): phase C then reads no
-     * weights, half the row bytes it streams from memory.  Weights are
-     * finite (checked), so NaN marks a row of several. */
-    for (size_t j = 0; ok && j < n; ++j) {
-        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
-        float w = r0 < r1 ? net->weight[r0] : 0.0f;
-        for (size_t e = r0 + 1; e < r1 && w == w; ++e)
-            if (net->weight[e] != w)
-                w = NAN;
-        s->roww[j] = w;
     }
     /* Runs get their storage with their first pulse (cap 0 until then). */
     for (size_t b = 0; ok && b < s->nb; ++b)
@@ -735,6 +743,22 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
     }
 }
 
+/* How many unit intervals to draw for neuron i's next batch, starting at
+ * its interval c at time x: the expected number up to t_hi plus 1.5 sd
+ * and 4 (a second batch in ~2% of windows; 3 sd and 8 drew twice the
+ * intervals used on Brunel); the unused ones are drawn again next window
+ * (counter-based, so the same numbers).  CLIF_E_SIZE past 2^52 events. */
+static clif_status ext_batch(const clif_net *net, size_t i, uint64_t c, double x, double t_hi,
+                             size_t *want)
+{
+    double mu = (t_hi - x) / (1000.0 / net->ext_rate[i]);
+    size_t w = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
+    if (c >= CLIF_RNG_INDEX_LIMIT)
+        return CLIF_E_SIZE;
+    *want = w > CLIF_RNG_INDEX_LIMIT - c ? (size_t)(CLIF_RNG_INDEX_LIMIT - c) : w;
+    return CLIF_OK;
+}
+
 /* The external events before t_hi of the owned neurons [c0, c1) (a chunk):
  * neuron i's at th->xt + th->xoff[i - c0] + 1 .., between sentinels -inf
  * and +inf, so xoff[i - c0 + 1] - xoff[i - c0] - 2 of them.  All first
@@ -750,20 +774,9 @@ static clif_status draw_ext(clif_net_sim *s, tstate *th, size_t c0, size_t c1, d
     for (size_t i = c0; i < c1; ++i) {
         size_t want = 0;
         const double x = net->ext_rate ? s->ext_next[i] : INFINITY;
-        if (x < t_hi) {
-            /* Intervals in batches (vectorised): the expected number up
-             * to t_hi plus 1.5 sd and 4 (a second batch in ~2% of
-             * windows; 3 sd and 8 drew twice the intervals used on
-             * Brunel); the unused ones are drawn again next window
-             * (counter-based, so the same numbers). */
-            const uint64_t c = s->ext_ctr[i]; /* index of the next interval */
-            double mu = (t_hi - x) / (1000.0 / net->ext_rate[i]);
-            want = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
-            if (c >= CLIF_RNG_INDEX_LIMIT)
-                return CLIF_E_SIZE; /* 2^52 events of one neuron */
-            if (want > CLIF_RNG_INDEX_LIMIT - c)
-                want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
-        }
+        clif_status st;
+        if (x < t_hi && (st = ext_batch(net, i, s->ext_ctr[i], x, t_hi, &want)) != CLIF_OK)
+            return st;
         th->xoff[i - c0] = tot;
         tot += want;
     }
@@ -803,12 +816,9 @@ static clif_status draw_ext(clif_net_sim *s, tstate *th, size_t c0, size_t c1, d
             }
             c += j;
             while (x < t_hi) { /* the first batch fell short */
-                double mu = (t_hi - x) / scale;
-                want = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
-                if (c >= CLIF_RNG_INDEX_LIMIT)
-                    return CLIF_E_SIZE;
-                if (want > CLIF_RNG_INDEX_LIMIT - c)
-                    want = (size_t)(CLIF_RNG_INDEX_LIMIT - c);
+                clif_status st = ext_batch(net, i, c, x, t_hi, &want);
+                if (st != CLIF_OK)
+                    return st;
                 if (!grow((void **)&th->xe2, &th->cap_xe2, want, sizeof(double))
                     || !grow((void **)&th->xt, &th->cap_x, /* and room for the rest */
                              o + nx + want + 1 + (tot - w1) + 2 * (c1 - i), sizeof(double)))
@@ -1207,6 +1217,24 @@ static size_t lower_bound_near(const int32_t *a, size_t lo, size_t hi, int32_t x
     return lower_bound(a, l, r, x);
 }
 
+/* The synapses [*r0, *r1) of the window's spike x (none for a row of zero
+ * weights: they deliver nothing); returns the row's one weight (NaN: not
+ * one). */
+static float spike_row(const clif_net_sim *s, size_t x, size_t *r0, size_t *r1)
+{
+    size_t j = (size_t)s->wi[x];
+    *r0 = (size_t)s->net.row[j];
+    *r1 = s->roww[j] == 0.0f ? *r0 : (size_t)s->net.row[j + 1];
+    return s->roww[j];
+}
+
+/* Where in the row [r0, r1) the targets below t start, guessed by
+ * proportion (targets spread over [0, n)). */
+static size_t row_guess(const clif_net_sim *s, size_t r0, size_t r1, int32_t t)
+{
+    return r0 + (size_t)((double)(r1 - r0) * ((double)t / (double)s->net.n));
+}
+
 /* Ring index and (possibly nudged) arrival time of a pulse at t. */
 static clif_status place(const clif_net_sim *s, int64_t k, double *t, size_t *slot)
 {
@@ -1240,31 +1268,19 @@ static clif_status phase_c_prepare(clif_net_sim *s, tstate *th, int64_t k)
     /* With several threads each spike's row is cut at this thread's
      * targets [lo, hi): first guess the cuts by proportion and ask for
      * their lines (all spikes' misses overlap), then find them. */
-    const double fn = (double)net->n;
-    for (size_t x = 0; x < wn; ++x) {
-        size_t j = (size_t)s->wi[x];
-        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
-        th->xw[x] = s->roww[j];
-        if (th->xw[x] == 0.0f) /* zero weights deliver nothing */
-            r1 = r0;
-        th->pos[x] = r0;
-        th->end[x] = r1;
-        if (s->T > 1 && r0 < r1) {
-            const double L = (double)(r1 - r0);
-            th->pos[x] = r0 + (size_t)(L * ((double)lo / fn));
-            th->end[x] = r0 + (size_t)(L * ((double)hi / fn));
-            CLIF_PREFETCH(&net->target[th->pos[x]]);
-            CLIF_PREFETCH(&net->target[th->end[x]]);
-        }
+    const int cut = s->T > 1;
+    for (size_t x = 0; cut && x < wn; ++x) {
+        size_t r0, r1;
+        spike_row(s, x, &r0, &r1);
+        CLIF_PREFETCH(&net->target[row_guess(s, r0, r1, lo)]);
+        CLIF_PREFETCH(&net->target[row_guess(s, r0, r1, hi)]);
     }
     for (size_t x = 0; x < wn; ++x) {
-        size_t j = (size_t)s->wi[x];
-        size_t r0 = (size_t)net->row[j], r1 = (size_t)net->row[j + 1];
-        if (th->xw[x] == 0.0f)
-            r1 = r0;
-        if (s->T > 1 && r0 < r1) {
-            size_t g1 = th->end[x];
-            r0 = lower_bound_near(net->target, r0, r1, lo, th->pos[x]);
+        size_t r0, r1;
+        th->xw[x] = spike_row(s, x, &r0, &r1);
+        if (cut && r0 < r1) {
+            size_t g1 = row_guess(s, r0, r1, hi);
+            r0 = lower_bound_near(net->target, r0, r1, lo, row_guess(s, r0, r1, lo));
             r1 = lower_bound_near(net->target, r0, r1, hi, g1 > r0 ? g1 : r0);
         }
         th->pos[x] = r0;
