@@ -18,7 +18,7 @@ from setuptools.command.build_ext import build_ext as _build_ext
 from setuptools.command.build_py import build_py as _build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORE_SOURCES = sorted(glob.glob("src_c/*.c"))
+CORE_SOURCES = sorted(glob.glob("src_c/*.c")) + sorted(glob.glob("src_c/models/*.c"))
 # src_c/tests/ holds C test programs, not library code.
 CORE_SOURCES = [s for s in CORE_SOURCES if not os.path.basename(s).startswith("test_")]
 

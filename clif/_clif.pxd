@@ -33,6 +33,8 @@ cdef extern from "clif.h" nogil:
         CLIF_E_FREQ
         CLIF_E_INTERRUPTED
         CLIF_E_NOMEM
+        CLIF_E_TAU_SYN
+        CLIF_E_MODEL
         CLIF_E__COUNT
 
     const char *clif_strerror(clif_status status)
@@ -210,6 +212,67 @@ cdef extern from "clif.h" nogil:
                                  const size_t *count, double t_lo, double t_hi, double *out_t,
                                  int64_t *out_i, clif_merge_src *src, clif_spike *scratch,
                                  size_t scratch_cap, size_t *bins, size_t n_bins)
+
+# ---- the model seam (src_c/clif_model.h) -------------------------------------
+from libc.stdint cimport uint8_t
+
+cdef extern from "clif.h" nogil:
+    enum:
+        CLIF_MODEL_DELTA
+        CLIF_MODEL_PSC_EXP
+        CLIF_MODEL_PSC_ALPHA
+        CLIF_MODEL__COUNT
+        CLIF_MODEL_MAX_Y
+
+    ctypedef struct clif_syn_params:
+        double tau_syn_ex
+        double tau_syn_in
+
+    ctypedef struct clif_model_state:
+        double t
+        double t0
+        double V0
+        double t_ref_end
+        double y[4]
+
+    ctypedef struct clif_model_info:
+        const char *name
+        int id
+        int n_y
+        int n_ports
+        const char *const *y_names
+        const char *const *y_units
+        const char *weight_unit
+
+    const clif_model_info *clif_model_get(int model)
+    int clif_model_find(const char *name)
+    clif_status clif_check_syn_params(int model, const clif_syn_params *q)
+    void clif_model_init(clif_model_state *s, double t, double V)
+    double clif_model_potential(int model, const clif_params *p, const clif_syn_params *q,
+                                const clif_drive *d, const clif_model_state *s, double t,
+                                double *y_out)
+    void clif_model_rebase(int model, const clif_params *p, const clif_syn_params *q,
+                           const clif_drive *d, clif_model_state *s)
+    clif_status clif_model_advance(int model, const clif_params *p, const clif_syn_params *q,
+                                   const clif_drive *d, clif_model_state *s, double t_end,
+                                   const double *pulse_t, const double *pulse_w,
+                                   const uint8_t *pulse_port, size_t n_pulses, size_t *next,
+                                   int refractory_input, double *spikes, size_t capacity,
+                                   size_t *n_spikes)
+
+    ctypedef struct clif_model_pop:
+        clif_exact_pop base
+        int model
+        const double *tau_syn_ex
+        const double *tau_syn_in
+        const uint8_t *pulse_port
+        double *sample_y
+
+    clif_status clif_model_run_counted(const clif_model_pop *pop, size_t begin, size_t end,
+                                       double t_end, clif_model_state *state,
+                                       clif_exact_cursor *cursor, double *spike_t,
+                                       size_t *counts, size_t capacity, size_t *n_spikes,
+                                       size_t *resume)
 
 # ---- stepping API for clock-driven hosts (src_c/clif_step.h) ------------------
 cdef extern from "clif.h" nogil:

@@ -17,10 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
+from libc.stdint cimport uint8_t
 from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exact_cursor,
                          clif_exact_run_counted, clif_spike, clif_spike_sort,
                          clif_merge_src, clif_spike_merge, CLIF_OK,
-                         CLIF_E_CAPACITY)
+                         CLIF_E_CAPACITY, clif_model_pop, clif_model_state,
+                         clif_model_run_counted, clif_model_get, clif_model_info,
+                         CLIF_MODEL_DELTA, CLIF_MODEL__COUNT, CLIF_MODEL_MAX_Y)
 from clif._common cimport raise_status
 from clif._common import ClifError
 
@@ -31,6 +34,33 @@ if np.dtype(np.uintp).itemsize != sizeof(size_t):
 
 #: Fields of clif_exact_state, the columns of a state array.
 STATE_FIELDS = ("t", "t0", "V0", "t_ref_end")
+#: Columns of a clif_model_state array (the model's y names fill the rest).
+MODEL_STATE_COLUMNS = 4 + CLIF_MODEL_MAX_Y
+
+
+def model_info(int model):
+    """(name, y_names, y_units, weight_unit) of a C model id."""
+    cdef const clif_model_info *m = clif_model_get(model)
+    if m == NULL:
+        raise ValueError(f"unknown model id {model}")
+    return (m.name.decode(), tuple(m.y_names[k].decode() for k in range(m.n_y)),
+            tuple(m.y_units[k].decode() for k in range(m.n_y)), m.weight_unit.decode())
+
+
+def model_count():
+    return CLIF_MODEL__COUNT
+
+
+def state_dtype(int model):
+    """The structured dtype of one neuron's state row for a model: the
+    fields of clif_model_state named after the model's variables (the
+    anchor's synaptic state), padding names for the unused ones."""
+    name, y_names, _, _ = model_info(model)
+    if model == CLIF_MODEL_DELTA:
+        return np.dtype([(f, np.float64) for f in STATE_FIELDS])
+    fields = list(STATE_FIELDS) + list(y_names)
+    fields += [f"_pad{k}" for k in range(MODEL_STATE_COLUMNS - len(fields))]
+    return np.dtype([(f, np.float64) for f in fields])
 
 
 class SpikeLimitError(ClifError):
@@ -67,9 +97,10 @@ class _Budget:
 
 
 cdef class _Job:
-    cdef clif_exact_pop pop
+    cdef clif_model_pop mpop
+    cdef int model
     cdef object keep
-    cdef clif_exact_state *state
+    cdef void *state
     cdef clif_exact_cursor *cursor
     cdef size_t *counts
     cdef double t_end
@@ -104,9 +135,14 @@ cdef class _Job:
             else:
                 ptr = &dummy
             with nogil:
-                st = clif_exact_run_counted(&self.pop, b, <size_t>end, self.t_end, self.state,
-                                            self.cursor, ptr, self.counts, cap, &n_out,
-                                            &resume)
+                if self.model == CLIF_MODEL_DELTA:
+                    st = clif_exact_run_counted(&self.mpop.base, b, <size_t>end, self.t_end,
+                                                <clif_exact_state *>self.state, self.cursor,
+                                                ptr, self.counts, cap, &n_out, &resume)
+                else:
+                    st = clif_model_run_counted(&self.mpop, b, <size_t>end, self.t_end,
+                                                <clif_model_state *>self.state, self.cursor,
+                                                ptr, self.counts, cap, &n_out, &resume)
             budget.give(cap - n_out)
             blocks.append(t_arr[:n_out])
             total += n_out
@@ -121,76 +157,108 @@ cdef class _Job:
 def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=None, change_t=None, change_I=None,
         bint change_per_neuron=False, sine=None, pulse_off=None, pulse_t=None, pulse_w=None,
         sample_t=None, sample_V=None, int refractory_input=0, int n_threads=1,
-        max_spikes=10**8, estimate=None, order="time"):
-    """Advance every neuron to ``t_end``; ``state`` (n, 4) float64 and
-    ``cursor`` (n, 3) uintp are updated in place.  Returns ``(times,
-    senders)`` sorted by time, then sender (``order="neuron"``: neuron by
-    neuron, each neuron's in time order).  ``estimate`` (per neuron, int64)
-    sizes the first spike buffers."""
+        max_spikes=10**8, estimate=None, order="time", int model=0, tau_syn=None,
+        pulse_port=None, sample_y=None):
+    """Advance every neuron to ``t_end``; ``state`` (n, 4) float64 for delta,
+    (n, MODEL_STATE_COLUMNS) for the other models, and ``cursor`` (n, 3)
+    uintp are updated in place.  Returns ``(times, senders)`` sorted by
+    time, then sender (``order="neuron"``: neuron by neuron, each neuron's
+    in time order).  ``estimate`` (per neuron, int64) sizes the first spike
+    buffers.  Current models take ``tau_syn`` = (tau_syn_ex, tau_syn_in)
+    arrays, ``pulse_port`` (uint8, laid out as pulse_t, or None: by sign)
+    and ``sample_y`` (m, n_y, n) for their synaptic state at the samples."""
     cdef Py_ssize_t n = par["tau_m"].shape[0], k = 0, m = 0
     cdef _Job job = _Job()
+    cdef Py_ssize_t cols = 4 if model == CLIF_MODEL_DELTA else MODEL_STATE_COLUMNS
+    cdef const uint8_t[::1] portv
+    if not 0 <= model < CLIF_MODEL__COUNT:
+        raise ValueError(f"model: internal error, unknown id {model}")
     if not (isinstance(state, np.ndarray) and state.dtype == np.float64
-            and state.shape == (n, 4) and state.flags.c_contiguous):
-        raise TypeError("state: internal error, need a C-contiguous (n, 4) float64 array")
+            and state.shape == (n, cols) and state.flags.c_contiguous):
+        raise TypeError(f"state: internal error, need a C-contiguous (n, {cols}) float64 array")
     if not (isinstance(cursor, np.ndarray) and cursor.dtype == np.uintp
             and cursor.shape == (n, 3) and cursor.flags.c_contiguous):
         raise TypeError("cursor: internal error, need a C-contiguous (n, 3) uintp array")
     keep = [par, state, cursor, I_step0, change_t, change_I, sine, pulse_off, pulse_t,
-            pulse_w, sample_t, sample_V]
+            pulse_w, sample_t, sample_V, tau_syn, pulse_port, sample_y]
     job.keep = keep
-    job.state = <clif_exact_state *>cnp.PyArray_DATA(state)
+    job.model = model
+    job.mpop.model = model
+    job.mpop.tau_syn_ex = job.mpop.tau_syn_in = NULL
+    job.mpop.pulse_port = NULL
+    job.mpop.sample_y = NULL
+    if model != CLIF_MODEL_DELTA:
+        if tau_syn is None:
+            raise TypeError("tau_syn: internal error, current models need it")
+        job.mpop.tau_syn_ex = _ptr(tau_syn[0], n, "tau_syn_ex")
+        job.mpop.tau_syn_in = _ptr(tau_syn[1], n, "tau_syn_in")
+        if pulse_port is not None and pulse_t is not None:
+            if not (isinstance(pulse_port, np.ndarray) and pulse_port.dtype == np.uint8
+                    and pulse_port.shape == pulse_t.shape):
+                raise TypeError("pulse_port: internal error, need uint8 laid out as pulse_t")
+            if pulse_port.shape[0]:
+                portv = pulse_port
+                job.mpop.pulse_port = &portv[0]
+    elif pulse_port is not None:
+        raise TypeError("pulse_port: internal error, delta takes no ports")
+    job.state = cnp.PyArray_DATA(state)
     job.cursor = <clif_exact_cursor *>cnp.PyArray_DATA(cursor)
     job.t_end = t_end
-    job.pop.n = n
-    job.pop.tau_m = _ptr(par["tau_m"], n, "tau_m")
-    job.pop.R_m = _ptr(par["R_m"], n, "R_m")
-    job.pop.E_L = _ptr(par["E_L"], n, "E_L")
-    job.pop.V_th = _ptr(par["V_th"], n, "V_th")
-    job.pop.V_reset = _ptr(par["V_reset"], n, "V_reset")
-    job.pop.t_ref = _ptr(par["t_ref"], n, "t_ref")
-    job.pop.I_e = _ptr(par["I_e"], n, "I_e")
-    job.pop.I_step0 = _ptr(I_step0, n, "I_step0")
+    job.mpop.base.n = n
+    job.mpop.base.tau_m = _ptr(par["tau_m"], n, "tau_m")
+    job.mpop.base.R_m = _ptr(par["R_m"], n, "R_m")
+    job.mpop.base.E_L = _ptr(par["E_L"], n, "E_L")
+    job.mpop.base.V_th = _ptr(par["V_th"], n, "V_th")
+    job.mpop.base.V_reset = _ptr(par["V_reset"], n, "V_reset")
+    job.mpop.base.t_ref = _ptr(par["t_ref"], n, "t_ref")
+    job.mpop.base.I_e = _ptr(par["I_e"], n, "I_e")
+    job.mpop.base.I_step0 = _ptr(I_step0, n, "I_step0")
     if change_t is not None and change_t.shape[0]:
         k = change_t.shape[0]
-        job.pop.n_changes = k
-        job.pop.change_t = _ptr(change_t, k, "change_t")
-        job.pop.change_I = _ptr(change_I, k * (n if change_per_neuron else 1), "change_I")
-        job.pop.change_row = n if change_per_neuron else 1
-        job.pop.change_col = 1 if change_per_neuron else 0
+        job.mpop.base.n_changes = k
+        job.mpop.base.change_t = _ptr(change_t, k, "change_t")
+        job.mpop.base.change_I = _ptr(change_I, k * (n if change_per_neuron else 1), "change_I")
+        job.mpop.base.change_row = n if change_per_neuron else 1
+        job.mpop.base.change_col = 1 if change_per_neuron else 0
     else:
-        job.pop.n_changes = 0
-        job.pop.change_t = NULL
-        job.pop.change_I = NULL
-        job.pop.change_row = job.pop.change_col = 0
+        job.mpop.base.n_changes = 0
+        job.mpop.base.change_t = NULL
+        job.mpop.base.change_I = NULL
+        job.mpop.base.change_row = job.mpop.base.change_col = 0
     if sine is not None:
-        job.pop.sine_I0 = _ptr(sine[0], n, "sine I0")
-        job.pop.sine_f = _ptr(sine[1], n, "sine f")
-        job.pop.sine_phase = _ptr(sine[2], n, "sine phase")
+        job.mpop.base.sine_I0 = _ptr(sine[0], n, "sine I0")
+        job.mpop.base.sine_f = _ptr(sine[1], n, "sine f")
+        job.mpop.base.sine_phase = _ptr(sine[2], n, "sine phase")
     else:
-        job.pop.sine_I0 = job.pop.sine_f = job.pop.sine_phase = NULL
+        job.mpop.base.sine_I0 = job.mpop.base.sine_f = job.mpop.base.sine_phase = NULL
     if pulse_off is not None:
         if not (pulse_off.dtype == np.uintp and pulse_off.shape == (n + 1,)
                 and pulse_off.flags.c_contiguous and pulse_off[n] <= pulse_t.shape[0]
                 and pulse_t.shape == pulse_w.shape):
             raise TypeError("pulses: internal error in the grouped layout")
-        job.pop.pulse_off = <const size_t *>cnp.PyArray_DATA(pulse_off)
-        job.pop.pulse_t = _ptr(pulse_t, 0, "pulse times")
-        job.pop.pulse_w = _ptr(pulse_w, 0, "pulse weights")
+        job.mpop.base.pulse_off = <const size_t *>cnp.PyArray_DATA(pulse_off)
+        job.mpop.base.pulse_t = _ptr(pulse_t, 0, "pulse times")
+        job.mpop.base.pulse_w = _ptr(pulse_w, 0, "pulse weights")
     else:
-        job.pop.pulse_off = NULL
-        job.pop.pulse_t = job.pop.pulse_w = NULL
+        job.mpop.base.pulse_off = NULL
+        job.mpop.base.pulse_t = job.mpop.base.pulse_w = NULL
     if sample_t is not None and sample_t.shape[0]:
         m = sample_t.shape[0]
         if not (isinstance(sample_V, np.ndarray) and sample_V.shape == (m, n)):
             raise TypeError("sample_V: internal error, need an (m, n) array")
-        job.pop.n_samples = m
-        job.pop.sample_t = _ptr(sample_t, m, "sample_times")
-        job.pop.sample_V = <double *>_ptr(sample_V, m * n, "sample_V")
+        job.mpop.base.n_samples = m
+        job.mpop.base.sample_t = _ptr(sample_t, m, "sample_times")
+        job.mpop.base.sample_V = <double *>_ptr(sample_V, m * n, "sample_V")
+        if sample_y is not None and model != CLIF_MODEL_DELTA:
+            if not (isinstance(sample_y, np.ndarray) and sample_y.ndim == 3
+                    and sample_y.shape[0] == m and sample_y.shape[2] == n):
+                raise TypeError("sample_y: internal error, need an (m, n_y, n) array")
+            job.mpop.sample_y = <double *>_ptr(sample_y, sample_y.size, "sample_y")
     else:
-        job.pop.n_samples = 0
-        job.pop.sample_t = NULL
-        job.pop.sample_V = NULL
-    job.pop.refractory_input = refractory_input
+        job.mpop.base.n_samples = 0
+        job.mpop.base.sample_t = NULL
+        job.mpop.base.sample_V = NULL
+    job.mpop.base.refractory_input = refractory_input
 
     n_threads = max(1, min(int(n_threads), n))
     budget = _Budget(int(max_spikes))

@@ -39,6 +39,7 @@ import numpy as np
 
 from clif import _exact
 from clif import _closed_form as _cf
+from clif import models as _models
 from clif.params import as_real, population
 from clif.spikes import Spikes
 
@@ -142,6 +143,8 @@ class Population:
     ----------
     n : int, optional
         Number of neurons (default: the length of the per-neuron arrays, or 1).
+    model : {"delta", "psc_exp", "psc_alpha"}, optional
+        The synapse model (see :func:`simulate` and :mod:`clif.models`).
     neuron : clif.LIF, optional
         Parameters as an object, instead of the keywords below.
     I_e : float or array_like, optional
@@ -196,12 +199,21 @@ class Population:
     ([0, 20, 49], [17, 37, 62])
     """
 
-    def __init__(self, n=None, *, neuron=None, I_e=None, V0=None, sine=None,
+    def __init__(self, n=None, *, model="delta", neuron=None, I_e=None, V0=None, sine=None,
                  refractory_input="drop", t_start=0.0, n_threads=1, neuron_offset=0,
                  **params):
+        spec = self.model = _models.get(model)
+        syn_kw = {k: params.pop(k) for k in list(params)
+                  if k in {q for s in _models.MODELS.values() for p in s.params
+                           for q in (p.name, p.pynn)}}
         self.n, par = population(n, neuron, I_e, **params)
         n = self.n
+        self._syn = _models.split_params(spec, n, syn_kw)
         self._sine = None
+        if sine is not None and spec.current_based:
+            raise NotImplementedError(
+                f"a sine drive is not available for model={spec.name!r} yet; use "
+                "model='delta', or a piecewise-constant current (current=...)")
         if sine is not None:
             if not isinstance(sine, dict):
                 raise TypeError(f"sine must be a dict(I0=..., f=..., phase=0.0, I_dc=0.0); "
@@ -221,10 +233,14 @@ class Population:
         if refractory_input not in _REFRACTORY:
             raise ValueError(f"refractory_input must be 'drop' or 'integrate'; "
                              f"got {refractory_input!r}")
+        if refractory_input != "drop" and spec.current_based:
+            raise ValueError(f"refractory_input={refractory_input!r} applies to delta "
+                             f"pulses only: with model={spec.name!r} the synaptic currents "
+                             "always take input during refractoriness (as NEST)")
         self.refractory_input = refractory_input
         t_start = _check_until("t_start", t_start, 0.0)
         V0 = par["E_L"] if V0 is None else _per_neuron("V0", V0, n, "mV")
-        self._state = np.empty((n, 4))
+        self._state = np.zeros((n, 4 if spec.id == 0 else _exact.MODEL_STATE_COLUMNS))
         self._state[:, 0] = self._state[:, 1] = self._state[:, 3] = t_start
         self._state[:, 2] = V0
         self._t = t_start
@@ -264,21 +280,57 @@ class Population:
 
     @property
     def params(self):
-        """Per-neuron parameter arrays (copies), ``I_e`` including the sine's DC."""
-        return {k: v.copy() for k, v in self._par.items()}
+        """Per-neuron parameter arrays (copies), ``I_e`` including the sine's DC,
+        and the model's own (``tau_syn_ex``, ``tau_syn_in``)."""
+        out = {k: v.copy() for k, v in self._par.items()}
+        out.update({k: v.copy() for k, v in self._syn.items()})
+        return out
+
+    @property
+    def state(self):
+        """The neurons' C state (a copy) as a structured array of the model's
+        ``state_dtype``: the anchor ``t0``, ``V0`` there, ``t_ref_end`` and,
+        for current models, the synaptic state at ``t0``."""
+        return self._state.copy().view(self.model.state_dtype()).reshape(self.n)
+
+    def _now(self):
+        V = np.empty((1, self.n))
+        ny = len(self.model.state)
+        y = np.empty((1, ny, self.n)) if ny else None
+        _exact.run(self._par, self._state.copy(), np.zeros((self.n, 3), np.uintp), self._t,
+                   I_step0=self._I_step, sine=self._sine, sample_t=np.array([self._t]),
+                   sample_V=V, **self._model_kw(sample_y=y))
+        return V[0], (y[0] if ny else None)
+
+    def _model_kw(self, pulse_port=None, sample_y=None):
+        if not self.model.current_based:
+            return {}
+        return dict(model=self.model.id, pulse_port=pulse_port, sample_y=sample_y,
+                    tau_syn=(self._syn["tau_syn_ex"], self._syn["tau_syn_in"]))
 
     @property
     def V(self):
         """Membrane potential at ``t`` [mV], from the closed form
         (``V_reset`` while refractory)."""
-        out = np.empty((1, self.n))
-        _exact.run(self._par, self._state.copy(), np.zeros((self.n, 3), np.uintp), self._t,
-                   I_step0=self._I_step, sine=self._sine, sample_t=np.array([self._t]),
-                   sample_V=out)
-        return out[0]
+        return self._now()[0]
+
+    def _syn_now(self, name):
+        if name not in self.model.state:
+            raise AttributeError(f"model={self.model.name!r} has no {name}")
+        return self._now()[1][self.model.state.index(name)]
+
+    @property
+    def I_ex(self):
+        """Excitatory synaptic current at ``t`` [nA] (current models)."""
+        return self._syn_now("I_ex")
+
+    @property
+    def I_in(self):
+        """Inhibitory synaptic current at ``t`` [nA] (current models)."""
+        return self._syn_now("I_in")
 
     def __repr__(self):
-        return f"Population(n={self.n}, t={self._t:g} ms)"
+        return f"Population(n={self.n}, model={self.model.name!r}, t={self._t:g} ms)"
 
     def run(self, until, *, current=None, pulses=None, sample_times=None, max_spikes=None,
             n_threads=None, order="time"):
@@ -295,10 +347,12 @@ class Population:
             by all neurons) or ``(k, n)`` (per neuron).  Before the first
             change the current of the previous segment continues (0 at the
             start).
-        pulses : (times, targets, weights), optional
-            Delta pulses: times [ms] in ``[t, until)``, in any order;
+        pulses : (times, targets, weights[, ports]), optional
+            Input pulses: times [ms] in ``[t, until)``, in any order;
             targets, integer neuron indices in ``[0, n)``; weights [mV], the
-            jump of V.
+            jump of V, for delta, [nA] for the current models, whose
+            receptor is the weight's sign (>= 0: ex) or ``ports`` (0 = ex,
+            1 = in).
         sample_times : array_like, optional
             Sorted times [ms] in ``[t, until]`` at which to evaluate V from
             the closed form (no stepping): ``spikes.extra["V"]`` gets shape
@@ -364,9 +418,12 @@ class Population:
                 I_max = np.maximum(I_max, cv.max(axis=0))
                 next_step = np.ascontiguousarray(np.broadcast_to(cv[-1], (n,)))
         n_pulses = 0
+        port = None
+        wunit = self.model.weight_unit
         if pulses is not None:
-            if not (isinstance(pulses, (tuple, list)) and len(pulses) == 3):
-                raise TypeError("pulses must be a triple (times, targets, weights)")
+            if not (isinstance(pulses, (tuple, list)) and len(pulses) in (3, 4)):
+                raise TypeError("pulses must be a triple (times, targets, weights) or, for "
+                                "current models, (times, targets, weights, ports)")
             pt = _real_array("pulse times", pulses[0])
             tg = np.asarray(pulses[1])
             if tg.ndim == 0:
@@ -384,7 +441,9 @@ class Population:
                 raise ValueError(f"pulse targets must lie in [0, n={n}); got "
                                  f"{int(tg.min()) if tg.min() < 0 else int(tg.max())}")
             if not np.all(np.isfinite(pw)):
-                raise ValueError("pulse weights must be finite (mV)")
+                raise ValueError(f"pulse weights must be finite ({wunit})")
+            if len(pulses) == 4:
+                port = _models.ports(self.model, pulses[3], pt.size)
             by_target = _pulse_order(pt, tg)
             n_pulses = np.bincount(tg, minlength=n).astype(np.int64)
             off = np.zeros(n + 1, dtype=np.uintp)
@@ -395,13 +454,21 @@ class Population:
             else:
                 kw.update(pulse_off=off, pulse_t=np.ascontiguousarray(pt[by_target]),
                           pulse_w=np.ascontiguousarray(pw[by_target]))
+                if port is not None:
+                    port = np.ascontiguousarray(port[by_target])
         extra = {"neuron_offset": self.neuron_offset, "order": order}
+        sample_y = None
         if sample_times is not None:
             st = _sorted("sample_times", _times("sample_times", sample_times, t, until,
                                                 closed=True))
             V = np.empty((st.size, n))
             kw.update(sample_t=st, sample_V=V)
             extra.update(V=V, sample_times=st)
+            if self.model.current_based:
+                y = np.empty((st.size, len(self.model.state), n))
+                sample_y = y
+                for j, name in enumerate(self.model.state):
+                    extra[name] = y[:, j, :]
         # Large runs size their first buffers from the closed-form rate at
         # each neuron's largest current, plus one spike per pulse: usually a
         # single allocation.  Small ones just grow from a small buffer.
@@ -417,16 +484,17 @@ class Population:
         times, senders = _exact.run(
             p, state, np.zeros((n, 3), np.uintp), until, t_start=t, I_step0=self._I_step,
             sine=self._sine, refractory_input=_REFRACTORY[self.refractory_input],
-            n_threads=n_threads, max_spikes=max_spikes, estimate=est, order=order, **kw)
+            n_threads=n_threads, max_spikes=max_spikes, estimate=est, order=order,
+            **self._model_kw(pulse_port=port, sample_y=sample_y), **kw)
         self._state = state
         self._t = until
         self._I_step = next_step
         return Spikes._trusted(times, senders, n, until, t_start=t, state=self, extra=extra)
 
 
-def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pulses=None,
-             sine=None, sample_times=None, refractory_input="drop", max_spikes=None,
-             n_threads=1, neuron_offset=0, order="time", **params):
+def simulate(t_stop, *, n=None, model="delta", neuron=None, I_e=None, V0=None, current=None,
+             pulses=None, sine=None, sample_times=None, refractory_input="drop",
+             max_spikes=None, n_threads=1, neuron_offset=0, order="time", **params):
     """Simulate ``n`` independent LIF neurons exactly from 0 to ``t_stop``.
 
     ``tau_m dV/dt = -(V - E_L) + R_m I(t)``; ``V >= V_th`` fires, then V is
@@ -439,6 +507,14 @@ def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pu
         End of the simulation [ms], > 0; the interval is ``[0, t_stop)``.
     n : int, optional
         Number of neurons (default: the length of per-neuron arrays, or 1).
+    model : {"delta", "psc_exp", "psc_alpha"}, optional
+        What a pulse does (:mod:`clif.models`): ``"delta"`` (default) moves
+        V by its weight [mV]; ``"psc_exp"`` / ``"psc_alpha"`` add an
+        exponential / alpha postsynaptic current of peak weight [nA] (NEST
+        ``iaf_psc_exp`` / ``iaf_psc_alpha``, PyNN ``IF_curr_exp`` /
+        ``IF_curr_alpha``), with time constants ``tau_syn_ex``,
+        ``tau_syn_in`` [ms] (default 2.0; PyNN's ``tau_syn_E``,
+        ``tau_syn_I`` accepted), scalars or per neuron.
     neuron : clif.LIF, optional
         Parameters as an object, instead of the keywords.
     I_e : float or array_like, optional
@@ -450,9 +526,12 @@ def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pu
         ``change_times[0]``, then ``values[j]`` from ``change_times[j]`` [ms]
         (sorted, in ``[0, t_stop)``).  ``values``: shape ``(k,)`` shared, or
         ``(k, n)`` per neuron.
-    pulses : (times, targets, weights), optional
-        Delta pulses in any order: times [ms] in ``[0, t_stop)``, integer
-        targets in ``[0, n)``, weights [mV].
+    pulses : (times, targets, weights[, ports]), optional
+        Input pulses in any order: times [ms] in ``[0, t_stop)``, integer
+        targets in ``[0, n)``, weights [mV for delta, nA for the current
+        models].  Current models route a pulse to the excitatory receptor
+        when its weight is >= 0 and to the inhibitory one otherwise, unless
+        ``ports`` (0 = ex, 1 = in, per pulse) are given.
     sine : dict, optional
         ``dict(I0=..., f=..., phase=0.0, I_dc=0.0)``: the current
         ``I_dc + I0 sin(2 pi f t / 1000 + phase)`` [nA; f in Hz; t in ms],
@@ -460,10 +539,14 @@ def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pu
     sample_times : array_like, optional
         Sorted times [ms] in ``[0, t_stop]``; V there [mV] is returned in
         ``spikes.extra["V"]``, shape ``(len(sample_times), n)``, computed from
-        the closed form, before the events at the sample's own time.
+        the closed form, before the events at the sample's own time.  Current
+        models also return their synaptic state there: ``extra["I_ex"]``,
+        ``extra["I_in"]`` [nA] (and ``J_ex``, ``J_in`` [nA/ms] for alpha).
     refractory_input : {"drop", "integrate"}, optional
-        Pulses inside the refractory window are dropped (default) or added,
-        decayed, at its end (NEST ``refractory_input``).
+        Delta pulses inside the refractory window are dropped (default) or
+        added, decayed, at its end (NEST ``refractory_input``).  Current models
+        take only ``"drop"``: their currents keep integrating input during
+        refractoriness, V alone is held.
     max_spikes : int, optional
         Raise ``clif._exact.SpikeLimitError`` rather than produce more spikes
         (default: about 1/128 of physical memory in spikes, at most 10^9).
@@ -481,7 +564,8 @@ def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pu
         need counts, rates or per-neuron ISIs.
     **params
         ``tau_m`` [ms], ``C_m`` [nF], ``R_m`` [MOhm], ``E_L``, ``V_th``,
-        ``V_reset`` [mV], ``t_ref`` [ms]: scalars or per-neuron arrays.
+        ``V_reset`` [mV], ``t_ref`` [ms]: scalars or per-neuron arrays; for
+        current models ``tau_syn_ex``, ``tau_syn_in`` [ms].
 
     Returns
     -------
@@ -499,7 +583,7 @@ def simulate(t_stop, *, n=None, neuron=None, I_e=None, V0=None, current=None, pu
     t_stop = _check_until("t_stop", t_stop, 0.0)
     if t_stop <= 0:
         raise ValueError(f"t_stop must be finite and > 0 ms; got {t_stop!r}")
-    pop = Population(n, neuron=neuron, I_e=I_e, V0=V0, sine=sine,
+    pop = Population(n, model=model, neuron=neuron, I_e=I_e, V0=V0, sine=sine,
                      refractory_input=refractory_input, n_threads=n_threads,
                      neuron_offset=neuron_offset, **params)
     return pop.run(t_stop, current=current, pulses=pulses, sample_times=sample_times,

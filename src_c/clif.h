@@ -15,6 +15,7 @@
  *   noise + RNG    clif_noise.h            src_c/noise.c, src_c/rng.c
  *   stepping       clif_step.h             src_c/step.c
  *   networks       clif_network.h          src_c/network.c
+ *   models         clif_model.h            src_c/model.c, src_c/models/<model>.c
  */
 #ifndef CLIF_H
 #define CLIF_H
@@ -66,6 +67,8 @@ typedef enum clif_status {
     CLIF_E_FREQ = 18,     /* a frequency is not finite or < 0 */
     CLIF_E_INTERRUPTED = 19, /* the host asked the kernel to stop */
     CLIF_E_NOMEM = 20,    /* an allocation requested by the host failed */
+    CLIF_E_TAU_SYN = 21,  /* a synaptic time constant is not finite or <= 0 */
+    CLIF_E_MODEL = 22,    /* unknown model, or an input the model does not take */
     CLIF_E__COUNT         /* number of codes; not a status */
 } clif_status;
 
@@ -136,5 +139,6 @@ void clif_summation_peak_strided(ptrdiff_t n, char *const *args, const ptrdiff_t
 #include "clif_noise.h"
 #include "clif_step.h"
 #include "clif_network.h"
+#include "clif_model.h"
 
 #endif /* CLIF_H */

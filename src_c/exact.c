@@ -153,99 +153,11 @@ static double dg_of(const sine_ctx *x, double t)
     return (pr->V_inf + pr->RI0 * sin(pr->w * t + pr->phase) - V) / pr->tau;
 }
 
-/* Cells narrower than this are not split further: below it a crossing is
- * located to it, and an unresolved excursion above threshold is at most
- * M2 L^2 / 8 ~ 1e-25 M2 mV (far below the rounding error of V itself). */
-static double tiny_width(double t)
-{
-    return fmax(1e-13, 4.0 * DBL_EPSILON * fabs(t));
-}
-
-/* Illinois (modified regula falsi) on [a, b] with g(a) < 0 <= g(b), with a
- * bisection whenever three steps fail to halve the bracket.  Returns the
- * right end, so that V >= V_th holds (to rounding) at the reported time. */
-static clif_status illinois(const sine_ctx *x, double a, double b, double ga, double gb,
-                            double *root)
-{
-    int side = 0;
-    double width0 = b - a;
-    for (int it = 0; it < 200; ++it) {
-        double tol = tiny_width(b);
-        if (b - a <= tol) {
-            *root = b;
-            return CLIF_OK;
-        }
-        double m;
-        if (it % 3 == 2 && b - a > 0.5 * width0) {
-            m = a + 0.5 * (b - a);
-        } else {
-            m = (a * gb - b * ga) / (gb - ga);
-            if (!(m > a && m < b))
-                m = a + 0.5 * (b - a);
-        }
-        if (it % 3 == 2)
-            width0 = b - a;
-        if (m <= a || m >= b) { /* the bracket is one ulp wide */
-            *root = b;
-            return CLIF_OK;
-        }
-        double gm = g_of(x, m);
-        if (gm >= 0.0) {
-            b = m;
-            gb = gm;
-            if (side == -1)
-                ga *= 0.5;
-            side = -1;
-        } else {
-            a = m;
-            ga = gm;
-            if (side == 1)
-                gb *= 0.5;
-            side = 1;
-        }
-    }
-    return CLIF_E_NOCONVERGE;
-}
-
-/* The first t in cell [a, b] with g(t) >= 0, or +inf, given g(a) < 0.
- *
- * Why no crossing is missed: with |g''| <= M2 on the cell, g lies below its
- * chord plus M2 L^2 / 8, so a (sub)cell whose end values satisfy
- * max(g(a), g(b)) + M2 L^2 / 8 < 0 has no crossing.  Every other subcell is
- * halved, left half first, until it is either certified crossing-free, or
- * has g(b) >= 0 and g increasing throughout (g'(a) - M2 L > 0: exactly one
- * root, the first), or is narrower than tiny_width.  Depth-first, left
- * first, so the crossing returned is the earliest. */
-static clif_status search_cell(const sine_ctx *x, double a, double b, double ga, double gb,
-                               double M2, double *root)
-{
-    struct { double a, b, ga, gb; } stk[128];
-    int top = 0;
-    stk[top].a = a; stk[top].b = b; stk[top].ga = ga; stk[top].gb = gb; ++top;
-    while (top > 0) {
-        --top;
-        a = stk[top].a; b = stk[top].b; ga = stk[top].ga; gb = stk[top].gb;
-        double L = b - a;
-        int small = L <= tiny_width(b);
-        if (gb >= 0.0) {
-            if (small || dg_of(x, a) > M2 * L)
-                return illinois(x, a, b, ga, gb, root);
-        } else if (small || fmax(ga, gb) + 0.125 * M2 * L * L < 0.0) {
-            continue;
-        }
-        double m = a + 0.5 * L;
-        if (m <= a || m >= b || top + 2 > (int)(sizeof stk / sizeof stk[0])) {
-            if (gb >= 0.0)
-                return illinois(x, a, b, ga, gb, root);
-            continue;
-        }
-        double gm = g_of(x, m);
-        stk[top].a = m; stk[top].b = b; stk[top].ga = gm; stk[top].gb = gb; ++top;
-        stk[top].a = a; stk[top].b = m; stk[top].ga = ga; stk[top].gb = gm; ++top;
-    }
-    *root = INFINITY;
-    return CLIF_OK;
-}
+#define ROOT_FN(name) sine_##name
+#define ROOT_CTX sine_ctx
+#define ROOT_G(x, t) g_of(x, t)
+#define ROOT_DG(x, t) dg_of(x, t)
+#include "root_impl.h"
 
 /* The first time in [s->t, h) at which V >= V_th, or +inf; the neuron is
  * not refractory.  The cells are t0 + k delta (k counted, never summed), so
@@ -299,7 +211,7 @@ static clif_status find_crossing(prop *pr, const clif_exact_state *s, double h, 
             return CLIF_OK;
         }
         double r;
-        clif_status st = search_cell(&x, a, b, ga, gb, w2A + env / (pr->tau * pr->tau), &r);
+        clif_status st = sine_search_cell(&x, a, b, ga, gb, w2A + env / (pr->tau * pr->tau), &r);
         if (st != CLIF_OK)
             return st;
         if (r < INFINITY) {
@@ -660,79 +572,18 @@ void clif__exact_lean4(const clif_params *const p[4], const double vinf[4],
 
 /* ---- population ------------------------------------------------------- */
 
-static clif_status run_impl(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
-                            clif_exact_state *state, clif_exact_cursor *cursor,
-                            double *spike_t, int64_t *spike_i, size_t *counts, size_t capacity,
-                            size_t *n_spikes, size_t *resume)
-{
-    if (!pop->tau_m || !pop->R_m || !pop->E_L || !pop->V_th || !pop->V_reset || !pop->t_ref
-        || !pop->I_e || (pop->n_changes && (!pop->change_t || !pop->change_I))
-        || (pop->sine_I0 && (!pop->sine_f || !pop->sine_phase))
-        || (pop->pulse_off && pop->pulse_off[pop->n] > 0 && (!pop->pulse_t || !pop->pulse_w))
-        || (pop->n_samples && (!pop->sample_t || !pop->sample_V)))
-        return CLIF_E_NULL;
-    *n_spikes = 0;
-    *resume = begin;
-    if (end > pop->n || begin > end)
-        return CLIF_E_SIZE;
-    int sine = pop->sine_I0 != NULL;
-    size_t count = 0;
-    for (size_t i = begin; i < end; ++i) {
-        *resume = i;
-        clif_params p = {pop->tau_m[i], pop->R_m[i], pop->E_L[i], pop->V_th[i],
-                         pop->V_reset[i], pop->t_ref[i]};
-        clif_status st = clif_check_params(&p);
-        if (st != CLIF_OK)
-            return st;
-        clif_exact_state *s = &state[i];
-        clif_exact_cursor *cur = &cursor[i];
-        size_t off = pop->pulse_off ? pop->pulse_off[i] : 0;
-        size_t np = pop->pulse_off ? pop->pulse_off[i + 1] - off : 0;
-        for (;;) {
-            size_t j = cur->change;
-            clif_drive d;
-            d.I_dc = pop->I_e[i] + (j == 0 ? (pop->I_step0 ? pop->I_step0[i] : 0.0)
-                                        : pop->change_I[(j - 1) * pop->change_row
-                                                        + i * pop->change_col]);
-            d.I0 = sine ? pop->sine_I0[i] : 0.0;
-            d.f = sine ? pop->sine_f[i] : 0.0;
-            d.phase = sine ? pop->sine_phase[i] : 0.0;
-            double seg = t_end;
-            if (j < pop->n_changes && pop->change_t[j] < seg)
-                seg = pop->change_t[j];
-            if (cur->sample < pop->n_samples && pop->sample_t[cur->sample] < seg)
-                seg = pop->sample_t[cur->sample];
-            size_t k = 0;
-            st = clif_exact_advance(&p, &d, s, seg, pop->pulse_t + off, pop->pulse_w + off, np,
-                                    &cur->pulse, pop->refractory_input, spike_t + count,
-                                    capacity - count, &k);
-            if (spike_i)
-                for (size_t m = 0; m < k; ++m)
-                    spike_i[count + m] = (int64_t)i;
-            else
-                counts[i] += k;
-            count += k;
-            *n_spikes = count;
-            if (st != CLIF_OK)
-                return st;
-            /* Samples see V before the events at their own time. */
-            while (cur->sample < pop->n_samples && pop->sample_t[cur->sample] <= s->t) {
-                if (pop->sample_t[cur->sample] < s->t)
-                    return CLIF_E_UNSORTED;
-                pop->sample_V[cur->sample * pop->n + i] = clif_exact_potential(&p, &d, s, s->t);
-                ++cur->sample;
-            }
-            if (s->t >= t_end)
-                break;
-            if (j < pop->n_changes && pop->change_t[j] <= s->t) {
-                clif_exact_rebase(&p, &d, s);
-                ++cur->change;
-            }
-        }
-    }
-    *resume = end;
-    return CLIF_OK;
-}
+#define RUN_FN run_impl
+#define RUN_POP clif_exact_pop
+#define RUN_STATE clif_exact_state
+#define RUN_BASE(pop) (pop)
+#define RUN_NEURON(pop, i, p) ((void)0)
+#define RUN_ADVANCE(pop, p, d, s, t_end, off, np, cur, out, cap, k)                      \
+    clif_exact_advance(p, d, s, t_end, (pop)->pulse_t + (off), (pop)->pulse_w + (off), np, \
+                       &(cur)->pulse, (pop)->refractory_input, out, cap, k)
+#define RUN_SAMPLE(pop, p, d, s, q, i) \
+    ((pop)->sample_V[(q) * (pop)->n + (i)] = clif_exact_potential(p, d, s, (s)->t))
+#define RUN_REBASE(pop, p, d, s) clif_exact_rebase(p, d, s)
+#include "run_loop_impl.h"
 
 clif_status clif_exact_run(const clif_exact_pop *pop, size_t begin, size_t end, double t_end,
                            clif_exact_state *state, clif_exact_cursor *cursor,

@@ -31,6 +31,8 @@ static const char *const messages[CLIF_E__COUNT] = {
     "frequencies must be finite and >= 0 (Hz)",
     "interrupted by the host",
     "out of memory",
+    "tau_syn_ex and tau_syn_in must be finite and > 0 (ms)",
+    "unknown model, or an input this model does not take",
 };
 
 const char *clif_strerror(clif_status status)

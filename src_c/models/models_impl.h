@@ -1,0 +1,25 @@
+/* Internal: the entry points each model file gives model.c (the dispatch
+ * behind clif_model.h).  A new model adds its file, these three functions
+ * and a row in model.c's table. */
+#ifndef CLIF_MODELS_IMPL_H
+#define CLIF_MODELS_IMPL_H
+
+#include "../clif.h"
+
+#define CLIF__MODEL_DECL(m)                                                                  \
+    clif_status clif__##m##_advance(const clif_params *p, const clif_syn_params *q,          \
+                                    const clif_drive *d, clif_model_state *s, double t_end,  \
+                                    const double *pulse_t, const double *pulse_w,            \
+                                    const uint8_t *pulse_port, size_t n_pulses, size_t *next, \
+                                    int refractory_input, double *spikes, size_t capacity,   \
+                                    size_t *n_spikes);                                       \
+    double clif__##m##_potential(const clif_params *p, const clif_syn_params *q,             \
+                                 const clif_drive *d, const clif_model_state *s, double t,   \
+                                 double *y_out);                                             \
+    void clif__##m##_rebase(const clif_params *p, const clif_syn_params *q,                  \
+                            const clif_drive *d, clif_model_state *s);
+
+CLIF__MODEL_DECL(psc_exp)
+CLIF__MODEL_DECL(psc_alpha)
+
+#endif

@@ -1,0 +1,30 @@
+/* The psc_exp model (clif_model.h): the current-model template psc_impl.h
+ * with PSC_ALPHA = 0. */
+#define PSC_ALPHA 0
+#define PSC_FN(name) psc_exp_##name
+#include "psc_impl.h"
+#include "models_impl.h"
+
+clif_status clif__psc_exp_advance(const clif_params *p, const clif_syn_params *q,
+                                 const clif_drive *d, clif_model_state *s, double t_end,
+                                 const double *pulse_t, const double *pulse_w,
+                                 const uint8_t *pulse_port, size_t n_pulses, size_t *next,
+                                 int refractory_input, double *spikes, size_t capacity,
+                                 size_t *n_spikes)
+{
+    return psc_exp_advance(p, q, d, s, t_end, pulse_t, pulse_w, pulse_port, n_pulses, next,
+                            refractory_input, spikes, capacity, n_spikes);
+}
+
+double clif__psc_exp_potential(const clif_params *p, const clif_syn_params *q,
+                              const clif_drive *d, const clif_model_state *s, double t,
+                              double *y_out)
+{
+    return psc_exp_potential(p, q, d, s, t, y_out);
+}
+
+void clif__psc_exp_rebase(const clif_params *p, const clif_syn_params *q, const clif_drive *d,
+                         clif_model_state *s)
+{
+    psc_exp_rebase(p, q, d, s);
+}
