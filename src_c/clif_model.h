@@ -29,7 +29,9 @@
  *     bound proving V < V_th on all of it (first the monotone/unimodal
  *     pieces of the solution, then cells with a bound on |V''|), so no
  *     excursion above threshold between two events is missed; crossings
- *     are then located by a bracketing root finder to ~1e-13 ms.
+ *     are then located by a bracketing root finder to one ulp (the end of
+ *     the final one-ulp bracket nearer the root, so long chains of spikes
+ *     do not drift late).
  *   - Refractoriness [t*, t* + t_ref): V is held at V_reset while y keeps
  *     decaying and receiving pulses (as NEST); the window's end is an event
  *     that moves the anchor to (t* + t_ref, V_reset, y there).

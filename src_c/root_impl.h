@@ -8,6 +8,10 @@
  *   ROOT_CTX        the context type the callbacks read,
  *   ROOT_G(x, t)    g(t) = V(t) - V_th on the cell (an expression),
  *   ROOT_DG(x, t)   g'(t),
+ *   ROOT_TOL(b)     (optional) the bracket width at which the root finder
+ *                   stops; default tiny_width(b), 0 runs it to one ulp,
+ *   ROOT_NEAREST    (optional, 1) report the bracket's end where |g| is
+ *                   smaller instead of the right end (no bias to late),
  * then call ROOT_FN(search_cell)(x, a, b, ga, gb, M2, &root) with g(a) < 0
  * and M2 >= max |g''| on [a, b].
  */
@@ -22,18 +26,33 @@ static double ROOT_FN(tiny_width)(double t)
     return fmax(1e-13, 4.0 * DBL_EPSILON * fabs(t));
 }
 
+static double ROOT_FN(pick)(double a, double b, double ga, double gb)
+{
+#if defined(ROOT_NEAREST) && ROOT_NEAREST
+    return -ga < gb ? a : b;
+#else
+    (void)a; (void)ga; (void)gb;
+    return b;
+#endif
+}
+
 /* Illinois (modified regula falsi) on [a, b] with g(a) < 0 <= g(b), with a
  * bisection whenever three steps fail to halve the bracket.  Returns the
- * right end, so that V >= V_th holds (to rounding) at the reported time. */
+ * right end, so that V >= V_th holds (to rounding) at the reported time
+ * (or, with ROOT_NEAREST, the end nearer the root in g). */
 static clif_status ROOT_FN(illinois)(const ROOT_CTX *x, double a, double b, double ga, double gb,
                                      double *root)
 {
     int side = 0;
     double width0 = b - a;
     for (int it = 0; it < 200; ++it) {
+#ifdef ROOT_TOL
+        double tol = ROOT_TOL(b);
+#else
         double tol = ROOT_FN(tiny_width)(b);
+#endif
         if (b - a <= tol) {
-            *root = b;
+            *root = ROOT_FN(pick)(a, b, ga, gb);
             return CLIF_OK;
         }
         double m;
@@ -47,7 +66,7 @@ static clif_status ROOT_FN(illinois)(const ROOT_CTX *x, double a, double b, doub
         if (it % 3 == 2)
             width0 = b - a;
         if (m <= a || m >= b) { /* the bracket is one ulp wide */
-            *root = b;
+            *root = ROOT_FN(pick)(a, b, ga, gb);
             return CLIF_OK;
         }
         double gm = ROOT_G(x, m);

@@ -139,14 +139,11 @@ CLIF__INLINE void PSC_FN(basis)(const psc_prop *pr, double s, psc_basis *b)
         double z = -s * r->d;
         double em = clif__expm1(z);
         double phi1 = z == 0.0 ? 1.0 : em / z;
-        double env;
-        if (r->slow) {
-            env = exp(-s / r->tau);
-            b->Ex[x] = env;
-        } else {
-            env = b->Em;
-            b->Ex[x] = b->Em * (1.0 + em); /* e^{-s/tau_m} e^{-s d} */
-        }
+        /* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would
+         * keep only absolute accuracy, and a long-decayed current's samples
+         * need their relative digits. */
+        b->Ex[x] = exp(-s / r->tau);
+        double env = r->slow ? b->Ex[x] : b->Em;
         b->P[x] = (s / pr->tau) * env * phi1;
 #if PSC_ALPHA
         b->Q[x] = (s * s / pr->tau) * env * (r->slow ? psc_chi(z, em) : psc_psi(z, em));
@@ -346,11 +343,17 @@ static double PSC_FN(dg_of)(const psc_ctx *x, double t)
 #define ROOT_CTX psc_ctx
 #define ROOT_G(x, t) PSC_FN(g_of)(x, t)
 #define ROOT_DG(x, t) PSC_FN(dg_of)(x, t)
+/* To the last ulp: a spike's time error carries into the next one through
+ * the reset, so a chain of spikes would drift by the stopping width. */
+#define ROOT_TOL(b) 0.0
+#define ROOT_NEAREST 1
 #include "../root_impl.h"
 #undef ROOT_FN
 #undef ROOT_CTX
 #undef ROOT_G
 #undef ROOT_DG
+#undef ROOT_TOL
+#undef ROOT_NEAREST
 
 /* Edge k of the cells anchored at t0 (k counted, never summed). */
 CLIF__INLINE double PSC_FN(edge)(const psc_prop *pr, double t0, double k)
