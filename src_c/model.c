@@ -187,16 +187,89 @@ void clif_model_rebase(int model, const clif_params *p, const clif_syn_params *q
 
 /* ---- population ------------------------------------------------------- */
 
-static void sample(const clif_model_pop *pop, const clif_params *p, const clif_syn_params *q,
-                   const clif_drive *d, const clif_model_state *s, size_t k, size_t i)
+/* The current models' prepared entry points, by id (called per neuron
+ * segment, never per event). */
+typedef struct prep_ops {
+    void (*prepare)(const clif_params *, const clif_syn_params *, clif__model_prop *);
+    clif_status (*drive)(clif__model_prop *, const clif_drive *);
+    clif_status (*advance)(const clif__model_prop *, clif_model_state *, double, const double *,
+                           const double *, const uint8_t *, size_t, size_t *, double *, size_t,
+                           size_t *);
+    double (*potential)(const clif__model_prop *, const clif_model_state *, double, double *);
+    void (*rebase)(const clif__model_prop *, clif_model_state *);
+} prep_ops;
+
+static const prep_ops ops[CLIF_MODEL__COUNT] = {
+    {NULL, NULL, NULL, NULL, NULL},
+    {clif__psc_exp_prepare, clif__psc_exp_drive, clif__psc_exp_advance_prep,
+     clif__psc_exp_potential_prep, clif__psc_exp_rebase_prep},
+    {clif__psc_alpha_prepare, clif__psc_alpha_drive, clif__psc_alpha_advance_prep,
+     clif__psc_alpha_potential_prep, clif__psc_alpha_rebase_prep},
+};
+
+/* One neuron's model for the population loop: delta goes through exact.c,
+ * the others through their propagator, prepared once per neuron. */
+typedef struct neuron_model {
+    const clif_model_pop *pop;
+    clif_syn_params q;
+    clif__model_prop pr;
+} neuron_model;
+
+static clif_status nm_setup(neuron_model *nm, const clif_model_pop *pop, size_t i,
+                            const clif_params *p)
 {
+    nm->pop = pop;
+    nm->q.tau_syn_ex = pop->tau_syn_ex ? pop->tau_syn_ex[i] : NAN;
+    nm->q.tau_syn_in = pop->tau_syn_in ? pop->tau_syn_in[i] : NAN;
+    clif_status st = clif_check_syn_params(pop->model, &nm->q);
+    if (st == CLIF_OK && pop->model != CLIF_MODEL_DELTA)
+        ops[pop->model].prepare(p, &nm->q, &nm->pr);
+    return st;
+}
+
+static clif_status nm_advance(neuron_model *nm, const clif_params *p, const clif_drive *d,
+                              clif_model_state *s, double t_end, size_t off, size_t np,
+                              size_t *next, double *out, size_t cap, size_t *k)
+{
+    const clif_model_pop *pop = nm->pop;
+    const double *pt = pop->base.pulse_t + off, *pw = pop->base.pulse_w + off;
+    const uint8_t *port = pop->pulse_port ? pop->pulse_port + off : NULL;
+    if (pop->model == CLIF_MODEL_DELTA)
+        return advance(CLIF_MODEL_DELTA, p, &nm->q, d, s, t_end, pt, pw, port, np, next,
+                       pop->base.refractory_input, out, cap, k);
+    *k = 0;
+    if (pop->base.refractory_input != CLIF_REFRACTORY_DROP)
+        return CLIF_E_MODEL;
+    clif_status st = ops[pop->model].drive(&nm->pr, d);
+    if (st != CLIF_OK)
+        return st;
+    return ops[pop->model].advance(&nm->pr, s, t_end, pt, pw, port, np, next, out, cap, k);
+}
+
+static void nm_sample(neuron_model *nm, const clif_params *p, const clif_drive *d,
+                      const clif_model_state *s, size_t k, size_t i)
+{
+    const clif_model_pop *pop = nm->pop;
     size_t n = pop->base.n;
     int ny = models[pop->model].n_y;
-    double y[CLIF_MODEL_MAX_Y];
-    pop->base.sample_V[k * n + i] = clif_model_potential(pop->model, p, q, d, s, s->t, y);
+    double y[CLIF_MODEL_MAX_Y], V;
+    if (pop->model == CLIF_MODEL_DELTA)
+        V = clif_model_potential(pop->model, p, &nm->q, d, s, s->t, y);
+    else
+        V = ops[pop->model].potential(&nm->pr, s, s->t, y); /* the drive set by nm_advance */
+    pop->base.sample_V[k * n + i] = V;
     if (pop->sample_y)
         for (int m = 0; m < ny; ++m)
             pop->sample_y[(k * (size_t)ny + (size_t)m) * n + i] = y[m];
+}
+
+static void nm_rebase(neuron_model *nm, const clif_params *p, const clif_drive *d,
+                      clif_model_state *s)
+{
+    if (nm->pop->model == CLIF_MODEL_DELTA)
+        clif_model_rebase(CLIF_MODEL_DELTA, p, &nm->q, d, s);
+    else
+        ops[nm->pop->model].rebase(&nm->pr, s);
 }
 
 #define RUN_FN run_models
@@ -204,17 +277,13 @@ static void sample(const clif_model_pop *pop, const clif_params *p, const clif_s
 #define RUN_STATE clif_model_state
 #define RUN_BASE(pop) (&(pop)->base)
 #define RUN_NEURON(pop, i, p)                                                                \
-    clif_syn_params q_;                                                                      \
-    q_.tau_syn_ex = (pop)->tau_syn_ex ? (pop)->tau_syn_ex[i] : NAN;                          \
-    q_.tau_syn_in = (pop)->tau_syn_in ? (pop)->tau_syn_in[i] : NAN;                          \
-    if ((st = clif_check_syn_params((pop)->model, &q_)) != CLIF_OK)                          \
+    neuron_model nm_;                                                                        \
+    if ((st = nm_setup(&nm_, pop, i, p)) != CLIF_OK)                                         \
         return st
 #define RUN_ADVANCE(pop, p, d, s, t_end, off, np, cur, out, cap, k)                          \
-    advance((pop)->model, p, &q_, d, s, t_end, (pop)->base.pulse_t + (off),                   \
-            (pop)->base.pulse_w + (off), (pop)->pulse_port ? (pop)->pulse_port + (off) : NULL, \
-            np, &(cur)->pulse, (pop)->base.refractory_input, out, cap, k)
-#define RUN_SAMPLE(pop, p, d, s, q, i) sample(pop, p, &q_, d, s, q, i)
-#define RUN_REBASE(pop, p, d, s) clif_model_rebase((pop)->model, p, &q_, d, s)
+    nm_advance(&nm_, p, d, s, t_end, off, np, &(cur)->pulse, out, cap, k)
+#define RUN_SAMPLE(pop, p, d, s, q, i) nm_sample(&nm_, p, d, s, q, i)
+#define RUN_REBASE(pop, p, d, s) nm_rebase(&nm_, p, d, s)
 #include "run_loop_impl.h"
 
 clif_status clif_model_run_counted(const clif_model_pop *pop, size_t begin, size_t end,

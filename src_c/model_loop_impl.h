@@ -4,8 +4,8 @@
  * interval, refractory, same-time and capacity-resume rules are written
  * here once; see clif_model.h for them.
  *
- * The including file defines MODEL_FN(name), MODEL_PROP, MODEL_BASIS,
- * MODEL_NY and the hooks
+ * The including file defines MODEL_FN(name), MODEL_PROP (with fields V_reset
+ * and t_ref), MODEL_BASIS, MODEL_NY and the hooks
  *   MODEL_FN(make_prop)(p, q, d, &pr)           -> clif_status
  *   MODEL_FN(find_crossing)(&pr, s, h, &tc, &bh) first V >= V_th in [s->t, h)
  *   MODEL_FN(move_anchor)(&pr, s, t, refractory, cached basis or NULL)
@@ -41,20 +41,17 @@ CLIF__INLINE void MODEL_FN(leave_window)(const MODEL_PROP *pr, clif_model_state 
     }
 }
 
-static clif_status MODEL_FN(advance)(const clif_params *p, const clif_syn_params *q,
-                                     const clif_drive *d, clif_model_state *s, double t_end,
-                                     const double *pulse_t, const double *pulse_w,
-                                     const uint8_t *pulse_port, size_t n_pulses, size_t *next,
-                                     int refractory_input, double *spikes, size_t capacity,
-                                     size_t *n_spikes)
+/* The advance with the propagator prepared (MODEL_FN(make_prop)): a network
+ * prepares it once per neuron, not per window. */
+static clif_status MODEL_FN(advance_prep)(const MODEL_PROP *pp, clif_model_state *s,
+                                          double t_end, const double *pulse_t,
+                                          const double *pulse_w, const uint8_t *pulse_port,
+                                          size_t n_pulses, size_t *next, double *spikes,
+                                          size_t capacity, size_t *n_spikes)
 {
     *n_spikes = 0;
-    if (refractory_input != CLIF_REFRACTORY_DROP)
-        return CLIF_E_MODEL;
-    MODEL_PROP pr;
-    clif_status st = MODEL_FN(make_prop)(p, q, d, &pr);
-    if (st != CLIF_OK)
-        return st;
+    clif_status st = CLIF_OK;
+    const MODEL_PROP pr = *pp;
     if (!(isfinite(t_end) && t_end >= s->t) || !isfinite(s->t) || !isfinite(s->t0)
         || !isfinite(s->t_ref_end))
         return CLIF_E_TIME;
@@ -101,9 +98,9 @@ static clif_status MODEL_FN(advance)(const clif_params *p, const clif_syn_params
             }
             spikes[(*n_spikes)++] = tc;
             MODEL_FN(move_anchor)(&pr, s, tc, 1, NULL);
-            s->V0 = p->V_reset;
+            s->V0 = pr.V_reset;
             s->t = tc;
-            s->t_ref_end = tc + p->t_ref;
+            s->t_ref_end = tc + pr.t_ref;
             continue;
         }
         if (tp < t_end) {
@@ -122,13 +119,30 @@ out:
     return st;
 }
 
-static double MODEL_FN(potential)(const clif_params *p, const clif_syn_params *q,
-                                  const clif_drive *d, const clif_model_state *s, double t,
-                                  double *y_out)
+static clif_status MODEL_FN(advance)(const clif_params *p, const clif_syn_params *q,
+                                     const clif_drive *d, clif_model_state *s, double t_end,
+                                     const double *pulse_t, const double *pulse_w,
+                                     const uint8_t *pulse_port, size_t n_pulses, size_t *next,
+                                     int refractory_input, double *spikes, size_t capacity,
+                                     size_t *n_spikes)
 {
+    *n_spikes = 0;
+    if (refractory_input != CLIF_REFRACTORY_DROP)
+        return CLIF_E_MODEL;
     MODEL_PROP pr;
+    clif_status st = MODEL_FN(make_prop)(p, q, d, &pr);
+    if (st != CLIF_OK)
+        return st;
+    return MODEL_FN(advance_prep)(&pr, s, t_end, pulse_t, pulse_w, pulse_port, n_pulses, next,
+                                  spikes, capacity, n_spikes);
+}
+
+static double MODEL_FN(potential_prep)(const MODEL_PROP *pp, const clif_model_state *s,
+                                       double t, double *y_out)
+{
     clif_model_state c = *s;
-    if (MODEL_FN(make_prop)(p, q, d, &pr) != CLIF_OK || !(t >= c.t0)) {
+    const MODEL_PROP pr = *pp;
+    if (!(t >= c.t0)) {
         if (y_out)
             for (int m = 0; m < MODEL_NY; ++m)
                 y_out[m] = NAN;
@@ -137,7 +151,7 @@ static double MODEL_FN(potential)(const clif_params *p, const clif_syn_params *q
     double V;
     if (t < c.t_ref_end) {
         MODEL_FN(move_anchor)(&pr, &c, t, 1, NULL);
-        V = p->V_reset;
+        V = pr.V_reset;
     } else {
         MODEL_FN(leave_window)(&pr, &c);
         MODEL_FN(move_anchor)(&pr, &c, t, 0, NULL);
@@ -149,16 +163,35 @@ static double MODEL_FN(potential)(const clif_params *p, const clif_syn_params *q
     return V;
 }
 
+static double MODEL_FN(potential)(const clif_params *p, const clif_syn_params *q,
+                                  const clif_drive *d, const clif_model_state *s, double t,
+                                  double *y_out)
+{
+    MODEL_PROP pr;
+    if (MODEL_FN(make_prop)(p, q, d, &pr) != CLIF_OK) {
+        if (y_out)
+            for (int m = 0; m < MODEL_NY; ++m)
+                y_out[m] = NAN;
+        return NAN;
+    }
+    return MODEL_FN(potential_prep)(&pr, s, t, y_out);
+}
+
+static void MODEL_FN(rebase_prep)(const MODEL_PROP *pr, clif_model_state *s)
+{
+    if (s->t < s->t_ref_end) {
+        MODEL_FN(move_anchor)(pr, s, s->t, 1, NULL);
+        return;
+    }
+    MODEL_FN(leave_window)(pr, s);
+    MODEL_FN(move_anchor)(pr, s, s->t, 0, NULL);
+}
+
 static void MODEL_FN(rebase)(const clif_params *p, const clif_syn_params *q,
                              const clif_drive *d, clif_model_state *s)
 {
     MODEL_PROP pr;
     if (MODEL_FN(make_prop)(p, q, d, &pr) != CLIF_OK)
         return;
-    if (s->t < s->t_ref_end) {
-        MODEL_FN(move_anchor)(&pr, s, s->t, 1, NULL);
-        return;
-    }
-    MODEL_FN(leave_window)(&pr, s);
-    MODEL_FN(move_anchor)(&pr, s, s->t, 0, NULL);
+    MODEL_FN(rebase_prep)(&pr, s);
 }

@@ -6,6 +6,12 @@
 
 #include "../clif.h"
 
+/* A model's prepared propagator, opaque to the callers (each model checks
+ * at compile time that its own fits). */
+typedef struct clif__model_prop {
+    double d[32];
+} clif__model_prop;
+
 #define CLIF__MODEL_DECL(m)                                                                  \
     clif_status clif__##m##_advance(const clif_params *p, const clif_syn_params *q,          \
                                     const clif_drive *d, clif_model_state *s, double t_end,  \
@@ -17,7 +23,20 @@
                                  const clif_drive *d, const clif_model_state *s, double t,   \
                                  double *y_out);                                             \
     void clif__##m##_rebase(const clif_params *p, const clif_syn_params *q,                  \
-                            const clif_drive *d, clif_model_state *s);
+                            const clif_drive *d, clif_model_state *s);                       \
+    /* the same with the propagator prepared once: prepare (checked         \
+     * parameters), then drive (CLIF_OK or the drive's error) */            \
+    void clif__##m##_prepare(const clif_params *p, const clif_syn_params *q,                 \
+                             clif__model_prop *pr);                                          \
+    clif_status clif__##m##_drive(clif__model_prop *pr, const clif_drive *d);                \
+    clif_status clif__##m##_advance_prep(const clif__model_prop *pr, clif_model_state *s,    \
+                                         double t_end, const double *pulse_t,                \
+                                         const double *pulse_w, const uint8_t *pulse_port,   \
+                                         size_t n_pulses, size_t *next, double *spikes,      \
+                                         size_t capacity, size_t *n_spikes);                 \
+    double clif__##m##_potential_prep(const clif__model_prop *pr, const clif_model_state *s, \
+                                      double t, double *y_out);                              \
+    void clif__##m##_rebase_prep(const clif__model_prop *pr, clif_model_state *s);
 
 CLIF__MODEL_DECL(psc_exp)
 CLIF__MODEL_DECL(psc_alpha)

@@ -179,8 +179,7 @@ CLIF__INLINE void PSC_FN(y_at)(const double *y0, const psc_basis *b, double *y)
 
 #if PSC_ALPHA
 /* s_Q: the root of s e^{-s/tau_x} - Q(s) (tau_m Q' = -Q + s e^{-s/tau_x}),
- * positive before the peak and negative after; bracketed, then bisected to
- * the last bit. */
+ * positive before the peak and negative after; bracketed, then bisected. */
 static double PSC_FN(peak_Q)(const psc_prop *pr, int x)
 {
     psc_basis b;
@@ -192,10 +191,10 @@ static double PSC_FN(peak_Q)(const psc_prop *pr, int x)
         lo = hi;
         hi *= 2.0;
     }
-    for (int i = 0; i < 200; ++i) {
+    /* to 1e-10 relative: the bound needs the peak's value, which is flat
+     * there (an error e in time changes it by ~e^2) */
+    for (int i = 0; i < 200 && hi - lo > 1e-10 * hi; ++i) {
         double m = lo + 0.5 * (hi - lo);
-        if (!(m > lo && m < hi))
-            break;
         PSC_FN(basis)(pr, m, &b);
         if (m * b.Ex[x] - b.Q[x] >= 0.0)
             lo = m;
@@ -206,8 +205,9 @@ static double PSC_FN(peak_Q)(const psc_prop *pr, int x)
 }
 #endif
 
-static clif_status PSC_FN(make_prop)(const clif_params *p, const clif_syn_params *q,
-                                     const clif_drive *d, psc_prop *pr)
+/* The drive's part of the propagator (cheap: a population changes it at
+ * every current step). */
+static clif_status PSC_FN(set_drive)(psc_prop *pr, const clif_drive *d)
 {
     if (!isfinite(d->I_dc) || !isfinite(d->I0) || !isfinite(d->phase))
         return CLIF_E_VALUE;
@@ -215,16 +215,25 @@ static clif_status PSC_FN(make_prop)(const clif_params *p, const clif_syn_params
         return CLIF_E_FREQ;
     if (d->I0 != 0.0)
         return CLIF_E_MODEL; /* no sine drive for current models yet */
+    pr->V_inf = pr->E_L + pr->R * d->I_dc;
+    pr->above = fma(pr->R, d->I_dc, pr->E_L - pr->V_th);
+    if (!isfinite(pr->V_inf))
+        return CLIF_E_VALUE;
+    return CLIF_OK;
+}
+
+/* The parameters' part (receptors, peaks: the costly part, once per
+ * parameter set); the drive is set to 0. */
+static void PSC_FN(make_syn)(const clif_params *p, const clif_syn_params *q, psc_prop *pr)
+{
     pr->tau = p->tau_m;
     pr->R = p->R_m;
     pr->E_L = p->E_L;
     pr->V_th = p->V_th;
     pr->V_reset = p->V_reset;
     pr->t_ref = p->t_ref;
-    pr->V_inf = p->E_L + p->R_m * d->I_dc;
-    pr->above = fma(p->R_m, d->I_dc, p->E_L - p->V_th);
-    if (!isfinite(pr->V_inf))
-        return CLIF_E_VALUE;
+    pr->V_inf = p->E_L;
+    pr->above = p->E_L - p->V_th;
     double taus[2] = {q->tau_syn_ex, q->tau_syn_in};
     pr->same = taus[0] == taus[1];
     double tmin = fmin(p->tau_m, fmin(taus[0], taus[1]));
@@ -239,21 +248,28 @@ static clif_status PSC_FN(make_prop)(const clif_params *p, const clif_syn_params
         double xr = p->tau_m / tx - 1.0;
         r->sP = p->tau_m * (xr == 0.0 ? 1.0 : log1p(xr) / xr);
     }
+    /* The peak values are raised by 1e-12 relative: a peak time off by a
+     * few ulp (the bisection of s_Q) lowers the value found by far less. */
     for (int x = 0; x < 2; ++x) {
         psc_basis b;
         PSC_FN(basis)(pr, pr->r[x].sP, &b);
-        pr->r[x].Ppk = b.P[x];
+        pr->r[x].Ppk = b.P[x] * (1.0 + 1e-12);
 #if PSC_ALPHA
-        if (x == 1 && pr->same) {
+        if (x == 1 && pr->same)
             pr->r[1].sQ = pr->r[0].sQ;
-        } else {
+        else
             pr->r[x].sQ = PSC_FN(peak_Q)(pr, x);
-        }
         PSC_FN(basis)(pr, pr->r[x].sQ, &b);
-        pr->r[x].Qpk = b.Q[x];
+        pr->r[x].Qpk = b.Q[x] * (1.0 + 1e-12);
 #endif
     }
-    return CLIF_OK;
+}
+
+static clif_status PSC_FN(make_prop)(const clif_params *p, const clif_syn_params *q,
+                                     const clif_drive *d, psc_prop *pr)
+{
+    PSC_FN(make_syn)(p, q, pr);
+    return PSC_FN(set_drive)(pr, d);
 }
 
 /* Value of a unimodal basis function's term c f on [sa, sb] at its max. */
