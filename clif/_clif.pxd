@@ -313,6 +313,8 @@ cdef extern from "clif.h" nogil:
         double d_min
         int refractory_input
         uint64_t seed
+        int model
+        const clif_syn_params *syn
 
     ctypedef struct clif_net_record:
         int record_spikes

@@ -38,7 +38,7 @@ extern "C" {
 #define CLIF_VERSION_STRING "0.1.0"
 #define CLIF_VERSION_HEX \
     ((CLIF_VERSION_MAJOR << 16) | (CLIF_VERSION_MINOR << 8) | CLIF_VERSION_PATCH)
-#define CLIF_ABI_VERSION 1
+#define CLIF_ABI_VERSION 2
 
 unsigned int clif_version(void);     /* CLIF_VERSION_HEX of the build */
 unsigned int clif_abi_version(void); /* CLIF_ABI_VERSION of the build */
@@ -138,7 +138,7 @@ void clif_summation_peak_strided(ptrdiff_t n, char *const *args, const ptrdiff_t
 #include "clif_exact.h"
 #include "clif_noise.h"
 #include "clif_step.h"
-#include "clif_network.h"
 #include "clif_model.h"
+#include "clif_network.h"
 
 #endif /* CLIF_H */

@@ -1,5 +1,5 @@
-/* clif_network.h -- networks of exact LIF neurons with delayed delta
- * synapses (src_c/network.c).  Included by clif.h; do not include directly.
+/* clif_network.h -- networks of exact LIF neurons with delayed synapses,
+ * delta pulses or synaptic currents (src_c/network.c).  Included by clif.h; do not include directly.
  *
  * Time is cut into windows [k d_min, (k+1) d_min) (k counted, never summed).
  * No spike emitted inside a window arrives inside it (every delay is >=
@@ -81,6 +81,13 @@ typedef struct clif_net {
     double d_min;               /* window length [ms], > 0 */
     int refractory_input;       /* CLIF_REFRACTORY_DROP or _INTEGRATE */
     uint64_t seed;              /* key of the external Poisson streams */
+    /* The neurons' model (clif_model.h; CLIF_MODEL_DELTA: 0, the layout of
+     * ABI 1) and, for the current models, n synaptic parameter sets.
+     * Weights (synaptic and external) are in the model's unit: mV for
+     * delta, nA for the current models, whose receptor is the weight's
+     * sign; refractory_input must then be CLIF_REFRACTORY_DROP. */
+    int model;
+    const clif_syn_params *syn;
 } clif_net;
 
 /* What a run records (all optional).  Owned by the caller. */
@@ -127,9 +134,11 @@ void clif_net_sim_free(clif_net_sim *sim);
  * than CLIF_E_CAPACITY the sim should be freed. */
 clif_status clif_net_run(clif_net_sim *sim, size_t tid, double t_stop, const clif_net_record *rec);
 
-/* Current time; neuron states (n of them, read only). */
+/* Current time; neuron states (n of them, read only): the delta part of
+ * every model's, and (NULL for delta) the full states of a current model. */
 double clif_net_sim_time(const clif_net_sim *sim);
 const clif_exact_state *clif_net_sim_states(const clif_net_sim *sim);
+const clif_model_state *clif_net_sim_model_states(const clif_net_sim *sim);
 /* Recorded spikes so far, sorted by (time, sender); take them with
  * clear != 0 to empty the buffer. */
 size_t clif_net_sim_n_spikes(const clif_net_sim *sim);

@@ -26,6 +26,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clif.h"
+#include "models/models_impl.h"
 #include "exact_impl.h"
 #include "rng_impl.h"
 #include "expm1_impl.h"
@@ -99,6 +100,10 @@ struct clif_net_sim {
     clif_net net;
     size_t T, R;
     clif_exact_state *s;
+    /* current models: full states, prepared propagators, neuron -> prop */
+    clif_model_state *ms;
+    clif__model_prop *mp;
+    uint32_t *mpi;
     double *ext_next;
     uint64_t *ext_ctr;
     tstate *th;
@@ -285,9 +290,16 @@ static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
             *bad = d;
             return CLIF_E_DELAY;
         }
+    if (net->model < 0 || net->model >= CLIF_MODEL__COUNT
+        || (net->model != CLIF_MODEL_DELTA && net->refractory_input != CLIF_REFRACTORY_DROP))
+        return CLIF_E_MODEL;
+    if (net->model != CLIF_MODEL_DELTA && !net->syn)
+        return CLIF_E_NULL;
     for (size_t i = 0; i < net->n; ++i) {
         *bad = i;
         clif_status st = clif_check_params(&net->params[i]);
+        if (st == CLIF_OK && net->model != CLIF_MODEL_DELTA)
+            st = clif_check_syn_params(net->model, &net->syn[i]);
         if (st != CLIF_OK)
             return st;
         if (!isfinite(net->I_e[i]))
@@ -349,7 +361,7 @@ void clif_net_sim_free(clif_net_sim *s)
     }
     free_ring(s);
     free(s->cur); free(s->bb); free(s->roww); free(s->vinf);
-    free(s->s); free(s->ext_next); free(s->ext_ctr);
+    free(s->s); free(s->ms); free(s->mp); free(s->mpi); free(s->ext_next); free(s->ext_ctr);
     free(s->wt); free(s->wi); free(s->work); free(s->bins); free(s->rt); free(s->ri);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
@@ -495,8 +507,34 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->cur = calloc(n, sizeof *s->cur);
     s->bb = malloc((s->T + 1) * sizeof *s->bb);
     s->vinf = malloc(n * sizeof *s->vinf);
+    int cur_model = net->model != CLIF_MODEL_DELTA;
+    if (cur_model) {
+        s->ms = malloc(n * sizeof *s->ms);
+        s->mpi = malloc(n * sizeof *s->mpi);
+        s->mp = malloc(n * sizeof *s->mp);
+    }
     int ok = s->s && s->th && s->bins && (!net->ext_rate || (s->ext_next && s->ext_ctr))
-             && s->ring && s->cur && s->bb && s->vinf;
+             && s->ring && s->cur && s->bb && s->vinf
+             && (!cur_model || (s->ms && s->mpi && s->mp));
+    /* Neurons with the parameters of the one before share its propagator
+     * (populations: one prepared per population, not per neuron). */
+    for (size_t i = 0, np = 0; ok && cur_model && i < n; ++i) {
+        const clif_params *p = &net->params[i], *p1 = i ? &net->params[i - 1] : NULL;
+        if (p1 && memcmp(p, p1, sizeof *p) == 0 && net->I_e[i] == net->I_e[i - 1]
+            && memcmp(&net->syn[i], &net->syn[i - 1], sizeof net->syn[i]) == 0) {
+            s->mpi[i] = s->mpi[i - 1];
+            continue;
+        }
+        clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
+        if (net->model == CLIF_MODEL_PSC_EXP) {
+            clif__psc_exp_prepare(p, &net->syn[i], &s->mp[np]);
+            clif__psc_exp_drive(&s->mp[np], &d);
+        } else {
+            clif__psc_alpha_prepare(p, &net->syn[i], &s->mp[np]);
+            clif__psc_alpha_drive(&s->mp[np], &d);
+        }
+        s->mpi[i] = (uint32_t)np++;
+    }
     for (size_t i = 0; ok && i < n; ++i) {
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
         s->vinf[i] = clif__exact_fast_vinf(&net->params[i], &d);
@@ -526,6 +564,8 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->k = 0;
     for (size_t i = 0; i < n; ++i) {
         clif_exact_init(&s->s[i], 0.0, V0 ? V0[i] : net->params[i].E_L);
+        if (s->ms)
+            clif_model_init(&s->ms[i], 0.0, s->s[i].V0);
         if (!isfinite(s->s[i].V0)) {
             *bad = i;
             *status = CLIF_E_VALUE;
@@ -547,6 +587,7 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
 
 double clif_net_sim_time(const clif_net_sim *s) { return s->t; }
 const clif_exact_state *clif_net_sim_states(const clif_net_sim *s) { return s->s; }
+const clif_model_state *clif_net_sim_model_states(const clif_net_sim *s) { return s->ms; }
 size_t clif_net_sim_n_spikes(const clif_net_sim *s) { return s->rn; }
 
 void clif_net_sim_spikes(clif_net_sim *s, double *t, int64_t *i, int clear)
@@ -741,6 +782,46 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
         if (!grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
             return CLIF_E_NOMEM;
     }
+}
+
+/* advance() for a current model: its prepared propagator, the same pulses;
+ * the delta part of its state is mirrored into s->s (gather reads it). */
+static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t_hi,
+                                 const double *pt, const double *pw, size_t np, size_t *next)
+{
+    const clif__model_prop *pr = &s->mp[s->mpi[i]];
+    clif_model_state *ms = &s->ms[i];
+    for (;;) {
+        size_t ns = 0;
+        clif_status st = s->net.model == CLIF_MODEL_PSC_EXP
+                             ? clif__psc_exp_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
+                                                          th->sb, th->cap_sb, &ns)
+                             : clif__psc_alpha_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
+                                                            th->sb, th->cap_sb, &ns);
+        s->s[i].t = ms->t;
+        s->s[i].t0 = ms->t0;
+        s->s[i].V0 = ms->V0;
+        s->s[i].t_ref_end = ms->t_ref_end;
+        if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
+                   sizeof(int64_t)))
+            return CLIF_E_NOMEM;
+        for (size_t q = 0; q < ns; ++q) {
+            th->st[th->n_s] = th->sb[q];
+            th->si[th->n_s++] = (int64_t)i;
+        }
+        if (st != CLIF_E_CAPACITY)
+            return st;
+        if (!grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
+            return CLIF_E_NOMEM;
+    }
+}
+
+static double potential_model(const clif_net_sim *s, size_t i, double t)
+{
+    const clif__model_prop *pr = &s->mp[s->mpi[i]];
+    return s->net.model == CLIF_MODEL_PSC_EXP
+               ? clif__psc_exp_potential_prep(pr, &s->ms[i], t, NULL)
+               : clif__psc_alpha_potential_prep(pr, &s->ms[i], t, NULL);
 }
 
 /* How many unit intervals to draw for neuron i's next batch, starting at
@@ -1067,6 +1148,29 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                 return st;
         }
         th->moff[c1 - c0] = o;
+        if (s->ms) {
+            /* A current model: each neuron over its events, cut at its
+             * samples (splitting does not change spikes). */
+            for (size_t i = c0; i < c1; ++i) {
+                size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a, next = 0;
+                if (vr < nV && (size_t)rec->V_index[vr] == i) {
+                    for (size_t q = th->q0; q < nq && rec->sample_t[q] < t_hi; ++q) {
+                        double tq = rec->sample_t[q];
+                        if (tq < s->s[i].t)
+                            return CLIF_E_TIME;
+                        if ((st = advance_model(s, th, i, tq, th->mt + a, th->mw + a, np, &next))
+                            != CLIF_OK)
+                            return st;
+                        rec->V[q * nV + vr] = potential_model(s, i, tq);
+                    }
+                    ++vr;
+                }
+                if ((st = advance_model(s, th, i, t_hi, th->mt + a, th->mw + a, np, &next))
+                    != CLIF_OK)
+                    return st;
+            }
+            continue;
+        }
         /* the chunk's expm1s in one batch (elementwise: the same bits as
          * per neuron, without a call per neuron) */
         if (o)

@@ -10,7 +10,7 @@
 
 int main(void)
 {
-    CHECK(CLIF_ABI_VERSION == 1);
+    CHECK(CLIF_ABI_VERSION == 2); /* 2: clif_net grew model and syn */
     CHECK(clif_abi_version() == CLIF_ABI_VERSION);
     CHECK(clif_version() == CLIF_VERSION_HEX);
     CHECK(CLIF_VERSION_HEX == ((CLIF_VERSION_MAJOR << 16) | (CLIF_VERSION_MINOR << 8)
@@ -18,7 +18,9 @@ int main(void)
     /* Status codes are only ever appended. */
     CHECK(CLIF_OK == 0 && CLIF_E_TAU_M == 1 && CLIF_E_T_REF == 6 && CLIF_E_NULL == 7);
     CHECK(CLIF_E_CAPACITY == 13 && CLIF_E_DT == 14 && CLIF_E_SIGMA == 15);
-    CHECK(CLIF_E_NOMEM == 20 && CLIF_E__COUNT >= 21);
+    CHECK(CLIF_E_NOMEM == 20 && CLIF_E_TAU_SYN == 21 && CLIF_E_MODEL == 22
+          && CLIF_E__COUNT >= 23);
+    CHECK(CLIF_MODEL_DELTA == 0 && CLIF_MODEL_PSC_EXP == 1 && CLIF_MODEL_PSC_ALPHA == 2);
     CHECK(CLIF_REFRACTORY_DROP == 0 && CLIF_REFRACTORY_INTEGRATE == 1);
     CHECK(CLIF_NOISE_EXACT == 0 && CLIF_NOISE_EULER == 1);
     /* Host-owned structs. */
@@ -35,5 +37,8 @@ int main(void)
           && offsetof(clif_noise_state, step) == 8 && offsetof(clif_noise_state, ref_step) == 16
           && offsetof(clif_noise_state, ref_frac) == 24);
     CHECK(sizeof(clif_step_input) == 6 * sizeof(void *));
+    CHECK(sizeof(clif_syn_params) == 16 && offsetof(clif_syn_params, tau_syn_in) == 8);
+    CHECK(sizeof(clif_model_state) == 64 && offsetof(clif_model_state, t_ref_end) == 24
+          && offsetof(clif_model_state, y) == 32);
     CTEST_END();
 }
