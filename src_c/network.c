@@ -756,6 +756,24 @@ static inline double sel(size_t f, double a, double b)
     return clif__dbl((clif__bits(a) & m) | (clif__bits(b) & ~m));
 }
 
+/* After one advance of neuron i that wrote ns spikes to th->sb with status
+ * st: append them to the thread's window list; on CLIF_E_CAPACITY grow
+ * th->sb and return it (the caller advances again), else return st. */
+static clif_status take_spikes(tstate *th, size_t i, size_t ns, clif_status st)
+{
+    if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
+               sizeof(int64_t)))
+        return CLIF_E_NOMEM;
+    for (size_t q = 0; q < ns; ++q) {
+        th->st[th->n_s] = th->sb[q];
+        th->si[th->n_s++] = (int64_t)i;
+    }
+    if (st == CLIF_E_CAPACITY
+        && !grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
+        return CLIF_E_NOMEM;
+    return st;
+}
+
 /* Advance neuron i to t_hi over pulses (pt, pw)[0..np), appending its spikes
  * to the thread's window list. */
 static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_drive *d,
@@ -770,17 +788,8 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
                                                      next,
                                                      s->net.refractory_input, th->sb,
                                                      th->cap_sb, &ns);
-        if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
-                   sizeof(int64_t)))
-            return CLIF_E_NOMEM;
-        for (size_t q = 0; q < ns; ++q) {
-            th->st[th->n_s] = th->sb[q];
-            th->si[th->n_s++] = (int64_t)i;
-        }
-        if (st != CLIF_E_CAPACITY)
+        if ((st = take_spikes(th, i, ns, st)) != CLIF_E_CAPACITY)
             return st;
-        if (!grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
-            return CLIF_E_NOMEM;
     }
 }
 
@@ -802,17 +811,8 @@ static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t
         s->s[i].t0 = ms->t0;
         s->s[i].V0 = ms->V0;
         s->s[i].t_ref_end = ms->t_ref_end;
-        if (!grow2((void **)&th->st, (void **)&th->si, &th->cap_s, th->n_s + ns, sizeof(double),
-                   sizeof(int64_t)))
-            return CLIF_E_NOMEM;
-        for (size_t q = 0; q < ns; ++q) {
-            th->st[th->n_s] = th->sb[q];
-            th->si[th->n_s++] = (int64_t)i;
-        }
-        if (st != CLIF_E_CAPACITY)
+        if ((st = take_spikes(th, i, ns, st)) != CLIF_E_CAPACITY)
             return st;
-        if (!grow((void **)&th->sb, &th->cap_sb, th->cap_sb + 1, sizeof(double)))
-            return CLIF_E_NOMEM;
     }
 }
 
