@@ -315,6 +315,7 @@ cdef extern from "clif.h" nogil:
         uint64_t seed
         int model
         const clif_syn_params *syn
+        const uint8_t *model_of
 
     ctypedef struct clif_net_record:
         int record_spikes

@@ -152,6 +152,7 @@ cdef class Sim:
         self.net.seed = seed
         self.net.model = 0  # delta; the current models' network path is C-only so far
         self.net.syn = NULL
+        self.net.model_of = NULL
         cdef clif_status st = CLIF_OK
         cdef size_t bad = 0
         cdef const double *v0 = <const double *>_p(V0)

@@ -38,7 +38,7 @@ extern "C" {
 #define CLIF_VERSION_STRING "0.1.0"
 #define CLIF_VERSION_HEX \
     ((CLIF_VERSION_MAJOR << 16) | (CLIF_VERSION_MINOR << 8) | CLIF_VERSION_PATCH)
-#define CLIF_ABI_VERSION 2
+#define CLIF_ABI_VERSION 3
 
 unsigned int clif_version(void);     /* CLIF_VERSION_HEX of the build */
 unsigned int clif_abi_version(void); /* CLIF_ABI_VERSION of the build */

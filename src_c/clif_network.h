@@ -82,12 +82,17 @@ typedef struct clif_net {
     int refractory_input;       /* CLIF_REFRACTORY_DROP or _INTEGRATE */
     uint64_t seed;              /* key of the external Poisson streams */
     /* The neurons' model (clif_model.h; CLIF_MODEL_DELTA: 0, the layout of
-     * ABI 1) and, for the current models, n synaptic parameter sets.
-     * Weights (synaptic and external) are in the model's unit: mV for
+     * ABI 1) and, for the current models, n synaptic parameter sets (NULL
+     * allowed when every neuron is delta).  Weights (synaptic and
+     * external) are in the unit of the target neuron's model: mV for
      * delta, nA for the current models, whose receptor is the weight's
-     * sign; refractory_input must then be CLIF_REFRACTORY_DROP. */
+     * sign; refractory_input must be CLIF_REFRACTORY_DROP when any neuron
+     * has a current model. */
     int model;
     const clif_syn_params *syn;
+    /* ABI 3: n per-neuron model ids (NULL: every neuron has `model`), so
+     * populations of different models share one network. */
+    const uint8_t *model_of;
 } clif_net;
 
 /* What a run records (all optional).  Owned by the caller. */
@@ -135,7 +140,7 @@ void clif_net_sim_free(clif_net_sim *sim);
 clif_status clif_net_run(clif_net_sim *sim, size_t tid, double t_stop, const clif_net_record *rec);
 
 /* Current time; neuron states (n of them, read only): the delta part of
- * every model's, and (NULL for delta) the full states of a current model. */
+ * every model's, and (NULL when every neuron is delta) the full states (y = 0 for delta neurons). */
 double clif_net_sim_time(const clif_net_sim *sim);
 const clif_exact_state *clif_net_sim_states(const clif_net_sim *sim);
 const clif_model_state *clif_net_sim_model_states(const clif_net_sim *sim);

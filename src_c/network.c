@@ -274,6 +274,11 @@ static int64_t window_of(double t, double d_min)
  * same pass over the synapses.  Rows of one weight (Dale's law with one
  * weight per population: Brunel, random_connectome) let phase C read no
  * weights, half the row bytes it streams from memory. */
+static int model_of(const clif_net *net, size_t i)
+{
+    return net->model_of ? (int)net->model_of[i] : net->model;
+}
+
 static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
 {
     *bad = 0;
@@ -290,16 +295,17 @@ static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
             *bad = d;
             return CLIF_E_DELAY;
         }
-    if (net->model < 0 || net->model >= CLIF_MODEL__COUNT
-        || (net->model != CLIF_MODEL_DELTA && net->refractory_input != CLIF_REFRACTORY_DROP))
-        return CLIF_E_MODEL;
-    if (net->model != CLIF_MODEL_DELTA && !net->syn)
-        return CLIF_E_NULL;
     for (size_t i = 0; i < net->n; ++i) {
         *bad = i;
+        const int m = model_of(net, i);
+        if (m < 0 || m >= CLIF_MODEL__COUNT
+            || (m != CLIF_MODEL_DELTA && net->refractory_input != CLIF_REFRACTORY_DROP))
+            return CLIF_E_MODEL;
+        if (m != CLIF_MODEL_DELTA && !net->syn)
+            return CLIF_E_NULL;
         clif_status st = clif_check_params(&net->params[i]);
-        if (st == CLIF_OK && net->model != CLIF_MODEL_DELTA)
-            st = clif_check_syn_params(net->model, &net->syn[i]);
+        if (st == CLIF_OK && m != CLIF_MODEL_DELTA)
+            st = clif_check_syn_params(m, &net->syn[i]);
         if (st != CLIF_OK)
             return st;
         if (!isfinite(net->I_e[i]))
@@ -507,7 +513,9 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     s->cur = calloc(n, sizeof *s->cur);
     s->bb = malloc((s->T + 1) * sizeof *s->bb);
     s->vinf = malloc(n * sizeof *s->vinf);
-    int cur_model = net->model != CLIF_MODEL_DELTA;
+    int cur_model = 0;
+    for (size_t i = 0; i < n && !cur_model; ++i)
+        cur_model = model_of(net, i) != CLIF_MODEL_DELTA;
     if (cur_model) {
         s->ms = malloc(n * sizeof *s->ms);
         s->mpi = malloc(n * sizeof *s->mpi);
@@ -519,14 +527,19 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
     /* Neurons with the parameters of the one before share its propagator
      * (populations: one prepared per population, not per neuron). */
     for (size_t i = 0, np = 0; ok && cur_model && i < n; ++i) {
-        const clif_params *p = &net->params[i], *p1 = i ? &net->params[i - 1] : NULL;
-        if (p1 && memcmp(p, p1, sizeof *p) == 0 && net->I_e[i] == net->I_e[i - 1]
+        const int m = model_of(net, i);
+        s->mpi[i] = 0;
+        if (m == CLIF_MODEL_DELTA)
+            continue;
+        const clif_params *p = &net->params[i];
+        if (i && model_of(net, i - 1) == m && memcmp(p, &net->params[i - 1], sizeof *p) == 0
+            && net->I_e[i] == net->I_e[i - 1]
             && memcmp(&net->syn[i], &net->syn[i - 1], sizeof net->syn[i]) == 0) {
             s->mpi[i] = s->mpi[i - 1];
             continue;
         }
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
-        if (net->model == CLIF_MODEL_PSC_EXP) {
+        if (m == CLIF_MODEL_PSC_EXP) {
             clif__psc_exp_prepare(p, &net->syn[i], &s->mp[np]);
             clif__psc_exp_drive(&s->mp[np], &d);
         } else {
@@ -798,11 +811,21 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
 static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t_hi,
                                  const double *pt, const double *pw, size_t np, size_t *next)
 {
+    if (model_of(&s->net, i) == CLIF_MODEL_DELTA) {
+        /* a delta neuron beside current-model ones: the delta kernel */
+        clif_drive d = {s->net.I_e[i], 0.0, 0.0, 0.0};
+        clif_status st = advance(s, th, i, &d, t_hi, pt, pw, NULL, np, next);
+        s->ms[i].t = s->s[i].t;
+        s->ms[i].t0 = s->s[i].t0;
+        s->ms[i].V0 = s->s[i].V0;
+        s->ms[i].t_ref_end = s->s[i].t_ref_end;
+        return st;
+    }
     const clif__model_prop *pr = &s->mp[s->mpi[i]];
     clif_model_state *ms = &s->ms[i];
     for (;;) {
         size_t ns = 0;
-        clif_status st = s->net.model == CLIF_MODEL_PSC_EXP
+        clif_status st = model_of(&s->net, i) == CLIF_MODEL_PSC_EXP
                              ? clif__psc_exp_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
                                                           th->sb, th->cap_sb, &ns)
                              : clif__psc_alpha_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
@@ -818,8 +841,12 @@ static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t
 
 static double potential_model(const clif_net_sim *s, size_t i, double t)
 {
+    if (model_of(&s->net, i) == CLIF_MODEL_DELTA) {
+        clif_drive d = {s->net.I_e[i], 0.0, 0.0, 0.0};
+        return clif_exact_potential(&s->net.params[i], &d, &s->s[i], t);
+    }
     const clif__model_prop *pr = &s->mp[s->mpi[i]];
-    return s->net.model == CLIF_MODEL_PSC_EXP
+    return model_of(&s->net, i) == CLIF_MODEL_PSC_EXP
                ? clif__psc_exp_potential_prep(pr, &s->ms[i], t, NULL)
                : clif__psc_alpha_potential_prep(pr, &s->ms[i], t, NULL);
 }
@@ -1149,8 +1176,9 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
         }
         th->moff[c1 - c0] = o;
         if (s->ms) {
-            /* A current model: each neuron over its events, cut at its
-             * samples (splitting does not change spikes). */
+            /* Current models (and delta neurons beside them): each
+             * neuron over its events, cut at its samples (splitting does
+             * not change spikes). */
             for (size_t i = c0; i < c1; ++i) {
                 size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a, next = 0;
                 if (vr < nV && (size_t)rec->V_index[vr] == i) {

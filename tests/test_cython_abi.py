@@ -36,7 +36,7 @@ FROZEN = {
     'summation_peak': 'double (double, double, double)',
     'version': 'unsigned int (void)',
 }
-FROZEN_ABI_VERSION = 2
+FROZEN_ABI_VERSION = 3
 
 
 def _signature(capsule):

@@ -66,7 +66,7 @@ def _sorted(t, i):
 
 def test_cython_extension_sees_the_same_abi(demo):
     import clif.cython_api  # noqa: F401
-    assert demo.abi() == 2
+    assert demo.abi() == 3
 
 
 @pytest.mark.parametrize("h", [0.1, 0.25, 1.0])

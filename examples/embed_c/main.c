@@ -10,8 +10,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#if CLIF_ABI_VERSION != 2
-#error "this host was written against clif ABI version 2"
+#if CLIF_ABI_VERSION != 3
+#error "this host was written against clif ABI version 3"
 #endif
 
 enum { N = 4, NOISY = 200, CAP = 64 };

@@ -10,7 +10,7 @@
 
 int main(void)
 {
-    CHECK(CLIF_ABI_VERSION == 2); /* 2: clif_net grew model and syn */
+    CHECK(CLIF_ABI_VERSION == 3); /* 2: clif_net grew model and syn; 3: model_of, the model stepping API */
     CHECK(clif_abi_version() == CLIF_ABI_VERSION);
     CHECK(clif_version() == CLIF_VERSION_HEX);
     CHECK(CLIF_VERSION_HEX == ((CLIF_VERSION_MAJOR << 16) | (CLIF_VERSION_MINOR << 8)

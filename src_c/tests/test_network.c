@@ -37,7 +37,7 @@ static void chain(void)
     size_t bad = 9;
     CHECK(clif_net_csr_from_coo(2, 1, pre, post, w, d, row, tgt, wo, dout, work, &bad) == CLIF_OK);
     CHECK(row[0] == 0 && row[1] == 1 && row[2] == 1 && tgt[0] == 1);
-    clif_net net = {2, ps, I, NULL, NULL, row, tgt, wo, dout, table, 1, 3.0, 0, 1, 0, NULL};
+    clif_net net = {2, ps, I, NULL, NULL, row, tgt, wo, dout, table, 1, 3.0, 0, 1, 0, NULL, NULL};
     clif_status st;
     clif_net_sim *sim = clif_net_sim_create(&net, 1, NULL, &st, &bad);
     CHECK(sim != NULL && st == CLIF_OK);
@@ -158,7 +158,7 @@ static clif_net random_net(tnet *a, size_t n, size_t m, uint32_t x, const double
         for (uint64_t e = a->row[j] + 1; e < a->row[j + 1]; ++e)
             CHECK(a->tgt[e - 1] <= a->tgt[e]);
     clif_net net = {n, a->ps, a->I, a->rate, a->wext, a->row, a->tgt, a->wo, a->dout,
-                    table, nd, d_min, 0, 42, 0, NULL};
+                    table, nd, d_min, 0, 42, 0, NULL, NULL};
     return net;
 }
 
@@ -235,8 +235,10 @@ static void one_weight_rows(const double *table, size_t nd, double d_min, size_t
  * arriving 3 ms later at neuron 1 as a psc pulse of 2 nA.  Neuron 1's
  * spikes must be those of clif_model_advance over the same pulses (one
  * neuron, no network), bit for bit; V samples as clif_model_potential's. */
-static void psc_chain(int model)
+static void psc_chain(int model, int mixed)
 {
+    /* mixed: neuron 0 is delta (model_of), its spikes the delta kernel's */
+    uint8_t model_of[2] = {CLIF_MODEL_DELTA, (uint8_t)model};
     static const clif_params P2 = {20.0, 20.0, -70.0, -50.0, -70.0, 2.0};
     clif_params ps[2] = {P2, P2};
     clif_syn_params syn[2] = {{0.5, 0.5}, {0.5, 0.5}};
@@ -247,7 +249,8 @@ static void psc_chain(int model)
     uint64_t row[3], work[4];
     size_t bad = 9;
     CHECK(clif_net_csr_from_coo(2, 1, pre, post, w, d, row, tgt, wo, dout, work, &bad) == CLIF_OK);
-    clif_net net = {2, ps, I, NULL, NULL, row, tgt, wo, dout, table, 1, 3.0, 0, 1, model, syn};
+    clif_net net = {2, ps, I, NULL, NULL, row, tgt, wo, dout, table, 1, 3.0, 0, 1, model, syn,
+                    mixed ? model_of : NULL};
     clif_status st;
     clif_net_sim *sim = clif_net_sim_create(&net, 1, NULL, &st, &bad);
     CHECK(sim != NULL && st == CLIF_OK);
@@ -266,12 +269,27 @@ static void psc_chain(int model)
     size_t n_in = 0, n1 = 0;
     for (size_t k = 0; k < ns; ++k)
         if (idx[k] == 0) {
-            in_t[n_in] = t[k] + 3.0;
+            in_t[n_in] = t[k];
             in_w[n_in++] = (double)w[0];
         } else {
             out1[n1++] = t[k];
         }
     CHECK(n_in > 5 && n1 > 2);
+    if (mixed) {
+        clif_exact_state e;
+        clif_exact_init(&e, 0.0, -70.0);
+        clif_drive dI = {1.3, 0.0, 0.0, 0.0};
+        double ref0[1000];
+        size_t n0 = 0, nx = 0;
+        CHECK(clif_exact_advance(&P2, &dI, &e, 300.0, NULL, NULL, 0, &nx, 0, ref0, 1000, &n0)
+              == CLIF_OK);
+        int same0 = n0 == n_in;
+        for (size_t k = 0; same0 && k < n0; ++k)
+            same0 = ref0[k] == in_t[k];
+        CHECK(same0);
+    }
+    for (size_t k = 0; k < n_in; ++k)
+        in_t[k] += 3.0;
     clif_model_state s;
     clif_model_init(&s, 0.0, -70.0);
     clif_drive d0 = {0.0, 0.0, 0.0, 0.0};
@@ -295,8 +313,10 @@ static void psc_chain(int model)
 
 int main(void)
 {
-    psc_chain(CLIF_MODEL_PSC_EXP);
-    psc_chain(CLIF_MODEL_PSC_ALPHA);
+    psc_chain(CLIF_MODEL_PSC_EXP, 0);
+    psc_chain(CLIF_MODEL_PSC_ALPHA, 0);
+    psc_chain(CLIF_MODEL_PSC_EXP, 1);
+    psc_chain(CLIF_MODEL_PSC_ALPHA, 1);
     chain();
     threads();
     static const double table1[1] = {1.5}, table3[3] = {1.0, 1.5, 2.5};
