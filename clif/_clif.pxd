@@ -343,6 +343,7 @@ cdef extern from "clif.h" nogil:
                              const clif_net_record *rec)
     double clif_net_sim_time(const clif_net_sim *sim)
     const clif_exact_state *clif_net_sim_states(const clif_net_sim *sim)
+    const clif_model_state *clif_net_sim_model_states(const clif_net_sim *sim)
     size_t clif_net_sim_n_spikes(const clif_net_sim *sim)
     void clif_net_sim_spikes(clif_net_sim *sim, double *t, int64_t *i, int clear)
     void clif_net_sim_counters(const clif_net_sim *sim, uint64_t *syn_events,

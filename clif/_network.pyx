@@ -13,7 +13,8 @@ cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
 from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, clif_net_record,
                          clif_net_sim, clif_net_sim_create, clif_net_sim_free, clif_net_run,
-                         clif_net_sim_time, clif_net_sim_states, clif_net_sim_n_spikes,
+                         clif_net_sim_time, clif_net_sim_states, clif_net_sim_model_states,
+                         clif_net_sim_n_spikes, clif_model_state, clif_syn_params,
                          clif_net_sim_spikes, clif_net_sim_counters, clif_net_csr_from_coo,
                          clif_net_csr_sort_rows, CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET,
                          CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
@@ -116,7 +117,7 @@ cdef class Sim:
 
     def __init__(self, params, I_e, ext_rate, ext_weight, row, target, weight, delay,
                  delay_table, double d_min, int refractory_input, uint64_t seed,
-                 Py_ssize_t n_threads, V0):
+                 Py_ssize_t n_threads, V0, *, int model=0, syn=None, model_of=None):
         cdef Py_ssize_t n = I_e.shape[0]
         self.n = n
         _need(params, np.float64, (n, 6), "params")
@@ -134,8 +135,12 @@ cdef class Sim:
         _need(delay_table, np.float64, None, "delay_table")
         if V0 is not None:
             _need(V0, np.float64, (n,), "V0")
+        if syn is not None:
+            _need(syn, np.float64, (n, 2), "syn")
+        if model_of is not None:
+            _need(model_of, np.uint8, (n,), "model_of")
         self.keep = (params, I_e, ext_rate, ext_weight, row, target, weight, delay,
-                     delay_table, V0)
+                     delay_table, V0, syn, model_of)
         self.net.n = n
         self.net.params = <const clif_params *>_p(params)
         self.net.I_e = <const double *>_p(I_e)
@@ -150,9 +155,9 @@ cdef class Sim:
         self.net.d_min = d_min
         self.net.refractory_input = refractory_input
         self.net.seed = seed
-        self.net.model = 0  # delta; the current models' network path is C-only so far
-        self.net.syn = NULL
-        self.net.model_of = NULL
+        self.net.model = model
+        self.net.syn = <const clif_syn_params *>_p(syn)
+        self.net.model_of = <const uint8_t *>_p(model_of)
         cdef clif_status st = CLIF_OK
         cdef size_t bad = 0
         cdef const double *v0 = <const double *>_p(V0)
@@ -182,6 +187,24 @@ cdef class Sim:
             o[i, 1] = s[i].t0
             o[i, 2] = s[i].V0
             o[i, 3] = s[i].t_ref_end
+        return out
+
+    def model_states(self):
+        """(n, 8) copy of the full model states (t, t0, V0, t_ref_end, y[4]),
+        or None when every neuron is delta."""
+        cdef const clif_model_state *s = clif_net_sim_model_states(self.sim)
+        if s == NULL:
+            return None
+        out = np.empty((self.n, 8), dtype=np.float64)
+        cdef double[:, ::1] o = out
+        cdef Py_ssize_t i, j
+        for i in range(self.n):
+            o[i, 0] = s[i].t
+            o[i, 1] = s[i].t0
+            o[i, 2] = s[i].V0
+            o[i, 3] = s[i].t_ref_end
+            for j in range(4):
+                o[i, 4 + j] = s[i].y[j]
         return out
 
     def counters(self):

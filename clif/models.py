@@ -119,6 +119,13 @@ def get(model):
         raise ValueError(f"model must be one of {sorted(MODELS)}; got {model!r}") from None
 
 
+def take_syn_kwargs(params):
+    """Pop every model's synaptic keywords (NEST or PyNN spelling) out of
+    ``params`` (modified), before the LIF parameters are read from it."""
+    names = {q for s in MODELS.values() for p in s.params for q in (p.name, p.pynn)}
+    return {k: params.pop(k) for k in list(params) if k in names}
+
+
 def split_params(spec, n, params):
     """Take the model's own parameters (NEST or PyNN spelling) out of the
     keyword dict ``params`` (modified); returns ``{name: array (n,)}``.

@@ -1,8 +1,16 @@
-"""Networks of exact LIF neurons with delayed delta synapses.
+"""Networks of exact LIF neurons with delayed synapses: delta pulses or
+synaptic currents (``model=`` per population, :mod:`clif.models`).
 
 ``clif.Network`` -> ``clif._network`` -> ``src_c/network.c``, which advances
 every neuron with the exact single-neuron kernel of :func:`clif.simulate`
-(``clif_exact_advance``) window by window.
+(``clif_exact_advance``, or the current models' ``clif_model_advance``)
+window by window.
+
+Weights are in the unit of the *target* neuron's model: mV for ``delta``
+(a pulse moves V), nA for ``psc_exp`` / ``psc_alpha`` (a pulse adds to the
+synaptic current of the receptor given by the weight's sign, NEST's rule;
+NEST writes pA).  During refractoriness the synaptic currents keep decaying
+and taking input; only V is held.
 
 How it works
 ------------
@@ -17,12 +25,12 @@ neuron are all added before the threshold decides, in the canonical order
 bit-identical whatever ``n_threads``.  Refractoriness and same-time rules
 are those of :func:`clif.simulate`.
 
-Storage: CSR by presynaptic neuron with int32 targets, float32 weights [mV]
+Storage: CSR by presynaptic neuron with int32 targets, float32 weights [mV or nA]
 (the simulation uses exactly the float32 values) and uint16 indices into a
 table of distinct delays [ms] (at most 65535 distinct values; round delays to
 a resolution if you have more): 10 bytes per synapse plus 8 per neuron.
 
-External Poisson input (rate [Hz], weight [mV] per neuron) has exact event
+External Poisson input (rate [Hz], weight [mV or nA] per neuron) has exact event
 times: neuron ``g``'s ``j``-th interval is ``E_j * 1000 / rate`` with
 ``E_j = clif.random.exponential(1, seed, stream=clif.network.EXT_STREAM + g,
 start=j)[0]`` (``-log(u_j)`` of the uniform stream, with clif's own
@@ -41,6 +49,7 @@ import time
 import numpy as np
 
 from clif import _network
+from clif import models as _models
 from clif.params import population
 from clif.random import resolve_seed
 from clif.spikes import Spikes
@@ -136,7 +145,7 @@ class NetworkResult:
 
 
 class Network:
-    """A network of LIF populations with delayed delta synapses, simulated
+    """A network of LIF populations with delayed delta or current synapses, simulated
     with exact spike times.
 
     Parameters
@@ -175,6 +184,7 @@ class Network:
         self.n = 0
         self.populations = {}  # name -> range
         self._pars = []        # per population: dict of arrays
+        self._models = []      # per population: model name
         self._chunks = []      # (pre int32, post int32, weight float32, delay index uint16)
         self._csr = None       # (row, target, weight, delay index) given directly
         self._delays = {}      # delay value -> index
@@ -187,13 +197,22 @@ class Network:
         if self._sim is not None:
             raise RuntimeError("the network has been run; call reset() before changing it")
 
-    def add_population(self, n, *, neuron=None, I_e=None, V0=None, ext_rate=0.0,
-                       ext_weight=0.0, name=None, **params):
+    def add_population(self, n, *, model="delta", neuron=None, I_e=None, V0=None,
+                       ext_rate=0.0, ext_weight=0.0, name=None, **params):
         """Add ``n`` neurons; returns their global indices (a ``range``).
 
         Parameters
         ----------
         n : int
+        model : {"delta", "psc_exp", "psc_alpha"}
+            The neurons' synapse model (:mod:`clif.models`).  It sets the
+            unit of every weight *onto* these neurons: mV for ``"delta"``,
+            nA for the current models (whose receptor is the weight's sign:
+            ``w >= 0`` excitatory, NEST's rule).  Populations of different
+            models may share a network.
+        tau_syn_ex, tau_syn_in : float or array_like
+            Synaptic time constants [ms] of the current models (PyNN's
+            ``tau_syn_E``/``tau_syn_I`` accepted; default 2 ms).
         neuron : clif.LIF, optional
             Parameters as an object (else keywords ``tau_m`` [ms], ``C_m``
             [nF], ``R_m`` [MOhm], ``E_L``, ``V_th``, ``V_reset`` [mV],
@@ -205,15 +224,27 @@ class Network:
         ext_rate : float or array_like
             External Poisson input rate [Hz] per neuron (0: none).
         ext_weight : float or array_like
-            Its weight [mV] (any sign).
+            Its weight (any sign) in the model's unit: [mV] for delta, [nA]
+            for the current models.
         name : str, optional
             Population name (default ``"pop<k>"``), the key of the rates.
         """
         self._frozen()
         n = _int("n", n, 1, 2**31 - 1 - self.n)
+        spec = _models.get(model)
+        syn_kw = _models.take_syn_kwargs(params)
         n, par = population(n, neuron, I_e, **params)
+        syn = _models.split_params(spec, n, syn_kw)
+        if spec.current_based and self.refractory_input != "drop":
+            raise ValueError(f"refractory_input={self.refractory_input!r} applies to delta "
+                             f"pulses only; model={spec.name!r} needs refractory_input='drop' "
+                             "(its synaptic currents keep integrating input during "
+                             "refractoriness)")
+        par["model"] = np.full(n, spec.id, dtype=np.uint8)
+        for p in _models.MODELS["psc_exp"].params:
+            par[p.name] = syn.get(p.name, np.full(n, p.default))
         for key, val, unit in (("V0", V0, "mV"), ("ext_rate", ext_rate, "Hz"),
-                               ("ext_weight", ext_weight, "mV")):
+                               ("ext_weight", ext_weight, spec.weight_unit)):
             if val is None:
                 par[key] = par["E_L"].copy()
                 continue
@@ -232,6 +263,7 @@ class Network:
         r = range(self.n, self.n + n)
         self.populations[name] = r
         self._pars.append(par)
+        self._models.append(spec.name)
         self.n += n
         return r
 
@@ -262,7 +294,8 @@ class Network:
 
     def connect(self, pre, post, weight, delay):
         """Add synapses ``pre[k] -> post[k]`` (global indices) with weights
-        [mV] (stored as float32) and delays [ms] (scalars broadcast).
+        (stored as float32; [mV] onto delta neurons, [nA] onto current-model
+        neurons) and delays [ms] (scalars broadcast).
         Multapses and autapses are allowed."""
         self._frozen()
         pre = _indices("pre", pre, self.n)
@@ -282,7 +315,7 @@ class Network:
 
     def connect_sparse(self, matrix, delay, pre=None, post=None):
         """Add the synapses of a scipy.sparse matrix: entry ``[i, j]`` is the
-        weight [mV] from presynaptic ``pre[i]`` to postsynaptic ``post[j]``
+        weight [mV or nA, the target's model's unit] from presynaptic ``pre[i]`` to postsynaptic ``post[j]``
         (default: global indices ``i``, ``j``); explicit zeros are synapses.
         ``delay`` [ms] is one value for the projection or one per stored
         entry (in COO order)."""
@@ -299,7 +332,7 @@ class Network:
 
     def set_csr(self, row, target, weight, delay, progress=None):
         """Set the whole connectivity as a CSR by presynaptic neuron: row
-        offsets (n + 1), targets, weights [mV] and delays [ms] (scalar or per
+        offsets (n + 1), targets, weights [the target's model's unit] and delays [ms] (scalar or per
         synapse).  Rows need not be sorted (they are sorted by target, stably)."""
         self._frozen()
         row = np.ascontiguousarray(row, dtype=np.uint64)
@@ -359,10 +392,17 @@ class Network:
         ext = par["ext_rate"]
         has_ext = bool(np.any(ext > 0))
         row, tgt, w, d = self._csr
+        model_of = par["model"]
+        model = int(model_of[0])
+        uniform = bool(np.all(model_of == model))
+        syn = None
+        if np.any(model_of != _models.MODELS["delta"].id):
+            syn = np.ascontiguousarray(np.stack([par["tau_syn_ex"], par["tau_syn_in"]], axis=1))
         self._sim = _network.Sim(params, par["I_e"], ext if has_ext else None,
                                  par["ext_weight"] if has_ext else None, row, tgt, w, d, table,
                                  d_min, _REFRACTORY[self.refractory_input], self.seed,
-                                 n_threads, par["V0"])
+                                 n_threads, par["V0"], model=model, syn=syn,
+                                 model_of=None if uniform else model_of)
         self._sim_threads = n_threads
         self._d_min_used = d_min
         self.build_time += time.perf_counter() - t0
@@ -510,7 +550,7 @@ class Network:
 
 def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
            D_resolution=0.1, f_E=0.8, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0,
-           seed=None, progress=None):
+           model="delta", tau_syn=0.5, C_m=None, seed=None, progress=None):
     """The sparse balanced network of Brunel (2000), model A.
 
     ``N_E = f_E N`` excitatory and ``N_I = N - N_E`` inhibitory LIF neurons
@@ -527,20 +567,40 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
     delays damp the fast oscillations of small networks; the stationary
     mean-field prediction does not depend on delays).
 
+    With ``model="psc_exp"`` or ``"psc_alpha"`` the synapses are currents
+    with time constant ``tau_syn`` [ms] (both receptors) and every weight
+    is the current whose PSP peaks at ``J`` (inhibitory: ``-g J``) [mV],
+    ``w = clif.theory.weight_for_psp(J, ...)`` [nA] (NEST's convention in
+    its Brunel examples); ``nu_thr`` keeps ``J`` the PSP peak.  ``C_m``
+    [nF] (default 1 nF for delta, where it plays no role, 0.25 nF =
+    NEST's 250 pF for the current models) only scales the weights in nA:
+    the potentials and spikes do not depend on it.  The weights used are
+    in ``net.brunel_params["w"]`` [nA or mV]; the mean-field rate is
+    :func:`brunel_prediction` with the same ``model`` and ``tau_syn``.
+
     Returns
     -------
     Network
         Populations ``"E"`` and ``"I"``.
     """
     N = _int("N", N, 2)
+    spec = _models.get(model)
     N_E = int(round(f_E * N))
     N_I = N - N_E
     C_E, C_I = int(round(epsilon * N_E)), int(round(epsilon * N_I))
     nu_thr = theta / (J * C_E * tau_m) * 1000.0  # Hz
     net = Network(seed=seed, d_min=D)
-    # C_m is irrelevant (no currents) but must be valid: R_m = tau_m / C_m.
-    kw = dict(tau_m=tau_m, C_m=1.0, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref,
-              ext_rate=C_E * eta * nu_thr, ext_weight=J)
+    if C_m is None:
+        # Delta: C_m plays no role (no currents) but must be valid.
+        C_m = 0.25 if spec.current_based else 1.0
+    kw = dict(tau_m=tau_m, C_m=C_m, E_L=0.0, V_th=theta, V_reset=V_reset, t_ref=t_ref,
+              model=spec.name)
+    w_E = J
+    if spec.current_based:
+        from clif.theory import weight_for_psp
+        w_E = float(weight_for_psp(J, model=spec.name, tau_syn=tau_syn, tau_m=tau_m, C_m=C_m))
+        kw.update(tau_syn_ex=tau_syn, tau_syn_in=tau_syn)
+    kw.update(ext_rate=C_E * eta * nu_thr, ext_weight=w_E)
     net.add_population(N_E, name="E", **kw)
     net.add_population(N_I, name="I", **kw)
     rng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(1,)))
@@ -558,7 +618,8 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
         if progress:
             progress(b, N, "brunel connectivity")
     post = np.repeat(np.arange(N, dtype=np.int32), C)
-    w = np.tile(np.concatenate([np.full(C_E, J, np.float32), np.full(C_I, -g * J, np.float32)]), N)
+    w = np.tile(np.concatenate([np.full(C_E, w_E, np.float32),
+                                np.full(C_I, -g * w_E, np.float32)]), N)
     n_d = int(round(D_spread / D_resolution)) + 1 if D_spread > 0 else 1
     net._delays = {float(D + k * D_resolution): k for k in range(n_d)}
     d = (rng.integers(0, n_d, size=N * C, dtype=np.uint16) if n_d > 1
@@ -567,13 +628,18 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
     net.build_time = time.perf_counter() - t0
     net.brunel_params = dict(N=N, N_E=N_E, N_I=N_I, C_E=C_E, C_I=C_I, g=g, eta=eta, J=J, D=D,
                              tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset,
-                             nu_thr=nu_thr)
+                             nu_thr=nu_thr, model=spec.name, w=w_E, C_m=C_m,
+                             tau_syn=tau_syn if spec.current_based else None)
     return net
 
 
-def brunel_prediction(C_E, C_I, g, eta, J, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0):
+def brunel_prediction(C_E, C_I, g, eta, J, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=10.0,
+                      *, model="delta", tau_syn=0.5):
     """Self-consistent mean-field rate [Hz] and ISI CV of the Brunel (2000)
-    network in the diffusion approximation:
+    network in the diffusion approximation (``model="psc_exp"``: the
+    network of :func:`brunel` with that model, ``J`` the PSP peak [mV], by
+    :func:`clif.theory.brunel_rate_psc`, the Fourcaud-Brunel treatment of
+    the synaptic filter with time constant ``tau_syn`` [ms]).  Delta:
 
     ``mu = C_E J tau (nu_ext + nu (1 - g gamma))``,
     ``sigma^2 = C_E J^2 tau (nu_ext + nu (1 + g^2 gamma))``, ``gamma =
@@ -581,6 +647,10 @@ def brunel_prediction(C_E, C_I, g, eta, J, tau_m=20.0, t_ref=2.0, theta=20.0, V_
     bisection on ``nu - Siegert(nu)`` (monotone in the inhibition-dominated
     regime ``g gamma > 1``).
     """
+    if _models.get(model).current_based:
+        from clif.theory import brunel_rate_psc
+        return brunel_rate_psc(C_E, C_I, g, eta, J, tau_m, t_ref, theta, V_reset,
+                               tau_syn=tau_syn, model=model)
     from scipy.optimize import brentq
     from clif.theory import siegert_rate, isi_cv
     gamma = C_I / C_E

@@ -203,9 +203,7 @@ class Population:
                  refractory_input="drop", t_start=0.0, n_threads=1, neuron_offset=0,
                  **params):
         spec = self.model = _models.get(model)
-        syn_kw = {k: params.pop(k) for k in list(params)
-                  if k in {q for s in _models.MODELS.values() for p in s.params
-                           for q in (p.name, p.pynn)}}
+        syn_kw = _models.take_syn_kwargs(params)
         self.n, par = population(n, neuron, I_e, **params)
         n = self.n
         self._syn = _models.split_params(spec, n, syn_kw)
