@@ -193,8 +193,8 @@ typedef struct prep_ops {
     void (*prepare)(const clif_params *, const clif_syn_params *, clif__model_prop *);
     clif_status (*drive)(clif__model_prop *, const clif_drive *);
     clif_status (*advance)(const clif__model_prop *, clif_model_state *, double, const double *,
-                           const double *, const uint8_t *, size_t, size_t *, double *, size_t,
-                           size_t *);
+                           const double *, const uint8_t *, const clif__model_basis *, size_t,
+                           size_t *, double *, size_t, size_t *);
     double (*potential)(const clif__model_prop *, const clif_model_state *, double, double *);
     void (*rebase)(const clif__model_prop *, clif_model_state *);
 } prep_ops;
@@ -243,7 +243,7 @@ static clif_status nm_advance(neuron_model *nm, const clif_params *p, const clif
     clif_status st = ops[pop->model].drive(&nm->pr, d);
     if (st != CLIF_OK)
         return st;
-    return ops[pop->model].advance(&nm->pr, s, t_end, pt, pw, port, np, next, out, cap, k);
+    return ops[pop->model].advance(&nm->pr, s, t_end, pt, pw, port, NULL, np, next, out, cap, k);
 }
 
 static void nm_sample(neuron_model *nm, const clif_params *p, const clif_drive *d,

@@ -7,7 +7,9 @@
  * The including file defines MODEL_FN(name), MODEL_PROP (with fields V_reset
  * and t_ref), MODEL_BASIS, MODEL_NY and the hooks
  *   MODEL_FN(make_prop)(p, q, d, &pr)           -> clif_status
- *   MODEL_FN(find_crossing)(&pr, s, h, &tc, &bh) first V >= V_th in [s->t, h)
+ *   MODEL_FN(find_crossing)(&pr, s, h, hint, &tc, &bh) first V >= V_th in [s->t, h)
+ *                                               (hint: the basis at h - t0 if
+ *                                               its s matches, or NULL)
  *   MODEL_FN(move_anchor)(&pr, s, t, refractory, cached basis or NULL)
  *   MODEL_FN(receive)(&pr, y, w, port)
  *   MODEL_FN(basis), MODEL_FN(V_at), MODEL_FN(y_at)
@@ -46,8 +48,9 @@ CLIF__INLINE void MODEL_FN(leave_window)(const MODEL_PROP *pr, clif_model_state 
 static clif_status MODEL_FN(advance_prep)(const MODEL_PROP *pp, clif_model_state *s,
                                           double t_end, const double *pulse_t,
                                           const double *pulse_w, const uint8_t *pulse_port,
-                                          size_t n_pulses, size_t *next, double *spikes,
-                                          size_t capacity, size_t *n_spikes)
+                                          const MODEL_BASIS *bases, size_t n_pulses,
+                                          size_t *next, double *spikes, size_t capacity,
+                                          size_t *n_spikes)
 {
     *n_spikes = 0;
     clif_status st = CLIF_OK;
@@ -88,7 +91,8 @@ static clif_status MODEL_FN(advance_prep)(const MODEL_PROP *pp, clif_model_state
         double h = tp < t_end ? tp : t_end;
         double tc;
         MODEL_BASIS bh;
-        if ((st = MODEL_FN(find_crossing)(&pr, s, h, &tc, &bh)) != CLIF_OK)
+        const MODEL_BASIS *hint = bases && tp < t_end ? &bases[k] : NULL;
+        if ((st = MODEL_FN(find_crossing)(&pr, s, h, hint, &tc, &bh)) != CLIF_OK)
             goto out;
         if (tc < h) {
             /* Stop before committing anything, so a retry is exact. */
@@ -133,8 +137,8 @@ static clif_status MODEL_FN(advance)(const clif_params *p, const clif_syn_params
     clif_status st = MODEL_FN(make_prop)(p, q, d, &pr);
     if (st != CLIF_OK)
         return st;
-    return MODEL_FN(advance_prep)(&pr, s, t_end, pulse_t, pulse_w, pulse_port, n_pulses, next,
-                                  spikes, capacity, n_spikes);
+    return MODEL_FN(advance_prep)(&pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL, n_pulses,
+                                  next, spikes, capacity, n_spikes);
 }
 
 static double MODEL_FN(potential_prep)(const MODEL_PROP *pp, const clif_model_state *s,

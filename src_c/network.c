@@ -74,6 +74,8 @@ typedef struct tstate {
     size_t cap_xr, cap_xr2;
     double *ma, *me;   /* the kernel's decay exponents and expm1s between events */
     size_t cap_me;
+    clif__model_basis *mb; /* a current-model neuron's propagator pieces between events */
+    size_t cap_mb;
     double *sb;        /* spike times of one neuron from one advance */
     size_t cap_sb;
     double *st;        /* this window's spikes (neuron-major) */
@@ -359,7 +361,7 @@ void clif_net_sim_free(clif_net_sim *s)
             free(t->fresh.t); free(t->fresh.w); free(t->fresh.n);
             free(t->tt); free(t->tw); free(t->mt); free(t->mw); free(t->xt); free(t->xe); free(t->xe2); free(t->xoff);
             free(t->xst); free(t->xk0); free(t->xn); free(t->xout);
-            free(t->ma); free(t->me); free(t->moff); free(t->ra); free(t->rd);
+            free(t->ma); free(t->me); free(t->mb); free(t->moff); free(t->ra); free(t->rd);
             free(t->sb); free(t->st); free(t->si); free(t->arr); free(t->slot);
             free(t->pos); free(t->end); free(t->xw);
         }
@@ -809,7 +811,8 @@ static clif_status advance(clif_net_sim *s, tstate *th, size_t i, const clif_dri
 /* advance() for a current model: its prepared propagator, the same pulses;
  * the delta part of its state is mirrored into s->s (gather reads it). */
 static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t_hi,
-                                 const double *pt, const double *pw, size_t np, size_t *next)
+                                 const double *pt, const double *pw, const clif__model_basis *mb,
+                                 size_t np, size_t *next)
 {
     if (model_of(&s->net, i) == CLIF_MODEL_DELTA) {
         /* a delta neuron beside current-model ones: the delta kernel */
@@ -826,10 +829,10 @@ static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t
     for (;;) {
         size_t ns = 0;
         clif_status st = model_of(&s->net, i) == CLIF_MODEL_PSC_EXP
-                             ? clif__psc_exp_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
-                                                          th->sb, th->cap_sb, &ns)
-                             : clif__psc_alpha_advance_prep(pr, ms, t_hi, pt, pw, NULL, np, next,
-                                                            th->sb, th->cap_sb, &ns);
+                             ? clif__psc_exp_advance_prep(pr, ms, t_hi, pt, pw, NULL, mb, np,
+                                                          next, th->sb, th->cap_sb, &ns)
+                             : clif__psc_alpha_advance_prep(pr, ms, t_hi, pt, pw, NULL, mb, np,
+                                                            next, th->sb, th->cap_sb, &ns);
         s->s[i].t = ms->t;
         s->s[i].t0 = ms->t0;
         s->s[i].V0 = ms->V0;
@@ -1181,19 +1184,31 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
              * not change spikes). */
             for (size_t i = c0; i < c1; ++i) {
                 size_t a = th->moff[i - c0], np = th->moff[i - c0 + 1] - a, next = 0;
+                const clif__model_basis *mb = NULL;
+                const int m = model_of(net, i);
+                if (np > 1 && m != CLIF_MODEL_DELTA) {
+                    if (!grow((void **)&th->mb, &th->cap_mb, np, sizeof *th->mb))
+                        return CLIF_E_NOMEM;
+                    const clif__model_prop *pr = &s->mp[s->mpi[i]];
+                    if (m == CLIF_MODEL_PSC_EXP)
+                        clif__psc_exp_bases(pr, th->mt + a, np, th->mb);
+                    else
+                        clif__psc_alpha_bases(pr, th->mt + a, np, th->mb);
+                    mb = th->mb;
+                }
                 if (vr < nV && (size_t)rec->V_index[vr] == i) {
                     for (size_t q = th->q0; q < nq && rec->sample_t[q] < t_hi; ++q) {
                         double tq = rec->sample_t[q];
                         if (tq < s->s[i].t)
                             return CLIF_E_TIME;
-                        if ((st = advance_model(s, th, i, tq, th->mt + a, th->mw + a, np, &next))
+                        if ((st = advance_model(s, th, i, tq, th->mt + a, th->mw + a, mb, np, &next))
                             != CLIF_OK)
                             return st;
                         rec->V[q * nV + vr] = potential_model(s, i, tq);
                     }
                     ++vr;
                 }
-                if ((st = advance_model(s, th, i, t_hi, th->mt + a, th->mw + a, np, &next))
+                if ((st = advance_model(s, th, i, t_hi, th->mt + a, th->mw + a, mb, np, &next))
                     != CLIF_OK)
                     return st;
             }

@@ -179,7 +179,7 @@ def test_brunel_psc_exp_weights_and_rate():
     # Fourcaud-Brunel mean field: N = 4000, eta = 1.2, 500 ms after 100 ms:
     # the diffusion approximation and the first-order synaptic correction
     # (tau_syn / tau_m = 0.025) leave a few percent; 8% covers them
-    # (measured below).
+    # (measured: 28.21 Hz against 28.36 Hz, 0.5%; the delta theory says 24.2).
     net = brunel(4000, g=5.0, eta=1.2, model="psc_exp", tau_syn=0.5, seed=3)
     p = net.brunel_params
     assert p["model"] == "psc_exp" and abs(p["w"] - 0.054960) < 1e-5

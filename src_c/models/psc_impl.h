@@ -121,33 +121,99 @@ CLIF__INLINE double psc_chi(double z, double em)
 }
 #endif
 
+/* Receptor x's pieces at s, given z = -s d_x and em = expm1(z). */
+CLIF__INLINE void PSC_FN(basis_rec)(const psc_prop *pr, int x, double s, double z, double em,
+                                    psc_basis *b)
+{
+    const psc_rec *r = &pr->r[x];
+    double phi1 = z == 0.0 ? 1.0 : em / z;
+    /* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would
+     * keep only absolute accuracy, and a long-decayed current's samples
+     * need their relative digits. */
+    b->Ex[x] = exp(-s / r->tau);
+    double env = r->slow ? b->Ex[x] : b->Em;
+    b->P[x] = (s / pr->tau) * env * phi1;
+#if PSC_ALPHA
+    b->Q[x] = (s * s / pr->tau) * env * (r->slow ? psc_chi(z, em) : psc_psi(z, em));
+#endif
+}
+
+/* Both receptors share one tau: receptor 1's pieces are receptor 0's. */
+CLIF__INLINE void PSC_FN(basis_copy)(psc_basis *b)
+{
+    b->Ex[1] = b->Ex[0];
+    b->P[1] = b->P[0];
+#if PSC_ALPHA
+    b->Q[1] = b->Q[0];
+#endif
+}
+
 CLIF__INLINE void PSC_FN(basis)(const psc_prop *pr, double s, psc_basis *b)
 {
     b->s = s;
+    if (s == 0.0) {
+        /* At the anchor (every interval after a pulse starts there): the
+         * values the formulas give at 0, without their transcendentals. */
+        b->em1 = -0.0;
+        b->Em = 1.0;
+        for (int x = 0; x < 2; ++x) {
+            b->Ex[x] = 1.0;
+            b->P[x] = 0.0;
+#if PSC_ALPHA
+            b->Q[x] = 0.0;
+#endif
+        }
+        return;
+    }
     b->em1 = clif__expm1(-s / pr->tau);
     b->Em = 1.0 + b->em1;
     for (int x = 0; x < 2; ++x) {
         if (x == 1 && pr->same) {
-            b->Ex[1] = b->Ex[0];
-            b->P[1] = b->P[0];
-#if PSC_ALPHA
-            b->Q[1] = b->Q[0];
-#endif
+            PSC_FN(basis_copy)(b);
             break;
         }
-        const psc_rec *r = &pr->r[x];
-        double z = -s * r->d;
-        double em = clif__expm1(z);
-        double phi1 = z == 0.0 ? 1.0 : em / z;
-        /* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would
-         * keep only absolute accuracy, and a long-decayed current's samples
-         * need their relative digits. */
-        b->Ex[x] = exp(-s / r->tau);
-        double env = r->slow ? b->Ex[x] : b->Em;
-        b->P[x] = (s / pr->tau) * env * phi1;
-#if PSC_ALPHA
-        b->Q[x] = (s * s / pr->tau) * env * (r->slow ? psc_chi(z, em) : psc_psi(z, em));
-#endif
+        double z = -s * pr->r[x].d;
+        PSC_FN(basis_rec)(pr, x, s, z, clif__expm1(z), b);
+    }
+}
+
+/* out[k]: the basis over pulse_t[k] - pulse_t[k-1], the interval the event
+ * loop steps when the anchor is at the previous pulse (out[0].s = NaN:
+ * matches nothing). */
+static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_t n,
+                                psc_basis *out)
+{
+    enum { B = 64 };
+    if (n)
+        out[0].s = NAN;
+    /* basis() in blocks, its expm1s through the vectorised batch (the
+     * same bits as clif__expm1 one by one) */
+    double xa[3 * B], em[3 * B];
+    const int nx = pr->same ? 1 : 2;
+    for (size_t k0 = 1; k0 < n; k0 += B) {
+        size_t m = n - k0 < B ? n - k0 : B;
+        for (size_t j = 0; j < m; ++j) {
+            double sj = pulse_t[k0 + j] - pulse_t[k0 + j - 1];
+            out[k0 + j].s = sj;
+            xa[j] = -sj / pr->tau;
+            for (int x = 0; x < nx; ++x)
+                xa[(1 + x) * B + j] = -sj * pr->r[x].d;
+        }
+        for (int x = 0; x <= nx; ++x)
+            clif__expm1_batch(xa + x * B, m, em + x * B);
+        for (size_t j = 0; j < m; ++j) {
+            psc_basis *b = &out[k0 + j];
+            if (b->s == 0.0) {
+                PSC_FN(basis)(pr, 0.0, b);
+                continue;
+            }
+            b->em1 = em[j];
+            b->Em = 1.0 + b->em1;
+            for (int x = 0; x < nx; ++x)
+                PSC_FN(basis_rec)(pr, x, b->s, xa[(1 + x) * B + j], em[(1 + x) * B + j], b);
+            if (nx == 1)
+                PSC_FN(basis_copy)(b);
+        }
     }
 }
 
@@ -392,7 +458,8 @@ static int PSC_FN(y_zero)(const double *y)
  * basis at h - t0 when it was computed (bh->s == h - t0), for the caller's
  * step to h. */
 static clif_status PSC_FN(find_crossing)(const psc_prop *pr, const clif_model_state *s,
-                                         double h, double *tc, psc_basis *bh)
+                                         double h, const psc_basis *hint, double *tc,
+                                         psc_basis *bh)
 {
     *tc = INFINITY;
     bh->s = NAN;
@@ -414,7 +481,10 @@ static clif_status PSC_FN(find_crossing)(const psc_prop *pr, const clif_model_st
     psc_basis ba;
     PSC_FN(basis)(pr, sa, &ba);
     if (isfinite(sb)) {
-        PSC_FN(basis)(pr, sb, bh);
+        if (hint && hint->s == sb)
+            *bh = *hint; /* basis() is a function of s alone: the same bits */
+        else
+            PSC_FN(basis)(pr, sb, bh);
         if (PSC_FN(quick_bound)(pr, s->V0, y0, &ba, bh, sa, sb) < 0.0)
             return CLIF_OK;
     } else if (PSC_FN(quick_bound)(pr, s->V0, y0, &ba, NULL, sa, sb) < 0.0) {
