@@ -479,9 +479,13 @@ def _simulate(args):
             taus = [f"{k} {v:g} ms" if np.ndim(v) == 0 else f"{k} per neuron"
                     for k, v in syn.items() if k != "model"]
             kind += f" ({', '.join([args.model] + taus)})"
+        n = args.n if args.n is not None else args.I_e.size
+        for flag, dest in [("--tau-syn-ex", "tau_syn_ex"), ("--tau-syn-in", "tau_syn_in")]:
+            if np.size(syn.get(dest, 0.0)) not in (1, n):
+                raise UsageError(f"{flag}: {np.size(syn[dest])} values for {n} neurons "
+                                 "(give one, or one per neuron)")
         kw.update(syn)
         if args.pulses:
-            n = args.n if args.n is not None else args.I_e.size
             pulses = load_pulses(args.pulses, args.model, n, args.t_stop)
         if hasattr(clif, "Population"):
             pop = clif.Population(n_threads=args.threads, **kw)

@@ -273,7 +273,7 @@ def test_simulate_pulses_in_chunks_are_the_pulses_of_each_slice(monkeypatch, cap
     (["simulate", "--t-stop", "10", "--model", "delta", "--tau-syn-in", "2"],
      ["--tau-syn-in", "--model delta"]),
     (["simulate", "--t-stop", "10", "--n", "2", "--model", "psc_exp", "--tau-syn-ex", "1,2,3"],
-     ["tau_syn_ex", "n=2"]),
+     ["--tau-syn-ex", "3 values for 2 neurons"]),
     (["simulate", "--t-stop", "10", "--model", "psc_exp", "--sigma", "1"],
      ["--model psc_exp", "--sigma"]),
     (["simulate", "--t-stop", "10", "--pulses", "in.txt"], ["--pulses", ".csv or .npz"]),
