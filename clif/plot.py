@@ -173,6 +173,55 @@ def summation(V1, delays, *, tau_m=cf.DEFAULTS["tau_m"], threshold=None, ax=None
     return ax
 
 
+def psp(J, *, models=("delta", "psc_exp", "psc_alpha"), tau_syn=2.0, t=None, simulated=None,
+        ax=None, **membrane):
+    """Postsynaptic potentials of the synapse models scaled to the same peak
+    ``J`` [mV] (``clif.theory.weight_for_psp``), from the closed form
+    ``clif.theory.psp``, with each peak marked and optional simulated points.
+
+    Parameters
+    ----------
+    J : float
+        PSP peak [mV] of every curve.
+    models : sequence of {"delta", "psc_exp", "psc_alpha"}
+        One curve each.
+    tau_syn : float
+        Synaptic time constant [ms] of the current models.
+    t : array_like, optional
+        Times after the pulse [ms] (default -0.05 to 3 ``tau_m``).
+    simulated : dict, optional
+        ``{model: (t [ms] after the pulse, V - E_L [mV])}``, e.g. from
+        ``clif.simulate(..., sample_times=...)``, drawn as markers.
+    ax : matplotlib Axes, optional
+    **membrane
+        ``tau_m`` [ms], ``C_m`` [nF], ``R_m`` [MOhm] (any two; defaults as
+        :class:`clif.LIF`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from clif import theory
+
+    ax = _axes(ax)
+    tau_m = _neuron(membrane)["tau_m"]
+    t = np.linspace(-0.05 * tau_m, 3.0 * tau_m, 600) if t is None else np.asarray(t, float)
+    t = np.sort(np.append(t, [0.0, np.nextafter(0.0, -1.0)]))  # the delta jump drawn sharp
+    for m in models:
+        w = theory.weight_for_psp(J, model=m, tau_syn=tau_syn, **membrane)
+        unit = "mV" if m == "delta" else "nA"
+        line, = ax.plot(t, theory.psp(t, w, model=m, tau_syn=tau_syn, **membrane), lw=1,
+                        label=f"{m}, w = {w:.3g} {unit}")
+        ax.plot(theory.psp_peak_time(model=m, tau_syn=tau_syn, **membrane), J, "o",
+                color=line.get_color(), ms=4)
+        if simulated is not None and m in simulated:
+            ax.plot(*simulated[m], "x", ms=4, color=line.get_color())
+    ax.set_xlabel("time after the pulse [ms]")
+    ax.set_ylabel("V - E_L [mV]")
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
 def cutoff(I0, f=None, *, I_dc=0.0, rates=None, ax=None, **params):
     """Low-pass filtering: the steady-state peak of V under
     ``I_dc + I0 sin(2 pi f t)`` against f, the threshold, and the cutoff

@@ -72,6 +72,23 @@ def test_summation_peaks(tmp_path):
     assert max(ax.lines[0].get_ydata()) == pytest.approx(peaks[0])
 
 
+def test_psp_same_peak_for_every_model(tmp_path):
+    theory = pytest.importorskip("clif.theory")
+    ax = saved(plot.psp(5.0, tau_syn=3.0, tau_m=10.0,
+                        simulated={"psc_exp": ([1.0, 2.0], [3.0, 4.0])}), tmp_path, "psp")
+    curves = [l for l in ax.lines if l.get_linestyle() == "-"]
+    marks = [l for l in ax.lines if l.get_marker() == "o"]
+    assert len(curves) == len(marks) == 3
+    for l, m in zip(curves, marks):                  # each curve peaks at J, at its peak time
+        assert max(l.get_ydata()) == pytest.approx(5.0, rel=1e-3)
+        assert m.get_ydata()[0] == 5.0
+    assert marks[1].get_xdata()[0] == theory.psp_peak_time(model="psc_exp", tau_syn=3.0,
+                                                           tau_m=10.0)
+    t, v = curves[0].get_data()                      # delta: 0 before the pulse, 5 mV at it
+    assert v[t < 0].max() == 0.0 and v[t == 0.0][0] == 5.0
+    assert [l for l in ax.lines if l.get_marker() == "x"][0].get_ydata().tolist() == [3.0, 4.0]
+
+
 def test_cutoff_marks_the_cutoff(tmp_path):
     ax = saved(plot.cutoff(2.0, rates=([5.0, 50.0], [10.0, 0.0])), tmp_path, "cutoff")
     f, peak = ax.lines[0].get_data()
