@@ -85,8 +85,8 @@ def _to_step(name, t, dt):
 
 
 class NoisyPopulation:
-    """N LIF neurons with white noise, resumable: ``run(t1); run(t2)`` gives
-    exactly the spikes of ``run(t2)``.
+    """N LIF neurons with white noise (on V, or on a psc_exp synaptic current),
+    resumable: ``run(t1); run(t2)`` gives exactly the spikes of ``run(t2)``.
 
     Parameters are those of :func:`simulate_noisy` (without ``t_stop`` and the
     per-call options ``record``, ``record_every``, ``n_threads``,
@@ -98,6 +98,9 @@ class NoisyPopulation:
         Time reached [ms].
     seed : int
         The seed in use.
+    model : str
+        ``'delta'`` (white noise on V) or ``'psc_exp'`` (on the synaptic
+        current; :attr:`I_s` reads it).
     """
 
     def __init__(self, *, sigma, n=None, neuron=None, dt=0.1, method="exact", seed=None,

@@ -506,6 +506,19 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
 #undef NV
 #endif
 
+/* The first checks of a run: pointers, the spike buffer, dt. */
+clif_status clif__noise_check_call(size_t n, int have_arrays, const clif_noise_spikes *spikes,
+                                   double dt)
+{
+    if (!spikes || (n && !have_arrays))
+        return CLIF_E_NULL;
+    if (spikes->capacity && (!spikes->times || !spikes->senders))
+        return CLIF_E_NULL;
+    if (!(isfinite(dt) && dt > 0.0))
+        return CLIF_E_DT;
+    return CLIF_OK;
+}
+
 /* The checks of a drive and a record that clif_noise_run and
  * clif_noise_psc_run share (noise_impl.h). */
 clif_status clif__noise_check_io(size_t n, const clif_noise_drive *drive,
@@ -545,12 +558,9 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                            uint64_t seed, uint64_t neuron0, int64_t step_stop,
                            clif_noise_spikes *spikes, const clif_noise_record *record)
 {
-    if (!spikes || (n && (!prop || !state)))
-        return CLIF_E_NULL;
-    if (spikes->capacity && (!spikes->times || !spikes->senders))
-        return CLIF_E_NULL;
-    if (!(isfinite(dt) && dt > 0.0))
-        return CLIF_E_DT;
+    clif_status hst = clif__noise_check_call(n, prop && state, spikes, dt);
+    if (hst != CLIF_OK)
+        return hst;
     if (method != CLIF_NOISE_EXACT && method != CLIF_NOISE_EULER)
         return CLIF_E_VALUE;
     if (step_stop < 0 || (uint64_t)step_stop >= CLIF_RNG_INDEX_LIMIT

@@ -7,6 +7,11 @@
 /* The number of current changes with change_step <= k (binary search). */
 int64_t clif__noise_first_change(const clif_noise_drive *dr, int64_t k);
 
+/* The first checks of a run over n neurons (have_arrays: its prop and state
+ * pointers are both non-NULL): CLIF_E_NULL, CLIF_E_DT or CLIF_OK. */
+clif_status clif__noise_check_call(size_t n, int have_arrays, const clif_noise_spikes *spikes,
+                                   double dt);
+
 /* Checks of the drive (NULL arrays, order, finite values) and the record
  * (indices, rows) of a run over n neurons to step_stop: CLIF_OK or the
  * run's error code. */

@@ -378,12 +378,9 @@ clif_status clif_noise_psc_run(size_t n, const clif_noise_psc_prop *prop,
                                double dt, uint64_t seed, uint64_t neuron0, int64_t step_stop,
                                clif_noise_spikes *spikes, const clif_noise_record *record)
 {
-    if (!spikes || (n && (!prop || !state)))
-        return CLIF_E_NULL;
-    if (spikes->capacity && (!spikes->times || !spikes->senders))
-        return CLIF_E_NULL;
-    if (!(isfinite(dt) && dt > 0.0))
-        return CLIF_E_DT;
+    clif_status hst = clif__noise_check_call(n, prop && state, spikes, dt);
+    if (hst != CLIF_OK)
+        return hst;
     if (step_stop < 0 || step_stop > CLIF_NOISE_PSC_STEP_LIMIT || n > (size_t)INT64_MAX
         || neuron0 > UINT64_MAX - n)
         return CLIF_E_SIZE;

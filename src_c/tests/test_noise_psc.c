@@ -4,6 +4,7 @@
  * the public normals, resumable / chunked / capacity-limited runs, errors. */
 #include "clif.h"
 #include "ctest.h"
+#include "spike_sort.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -103,21 +104,6 @@ static void test_free_step(void)
 
 enum { N = 30, STEPS = 4000, CAP = 40000 };
 
-typedef struct { double t; int64_t s; } pair;
-static int cmp_pair(const void *x, const void *y)
-{
-    const pair *a = x, *b = y;
-    if (a->s != b->s) return a->s < b->s ? -1 : 1;
-    return (a->t > b->t) - (a->t < b->t);
-}
-static void sort_spikes(double *t, int64_t *s, size_t n)
-{
-    pair *p = malloc(n * sizeof *p);
-    for (size_t j = 0; j < n; ++j) p[j] = (pair){t[j], s[j]};
-    qsort(p, n, sizeof *p, cmp_pair);
-    for (size_t j = 0; j < n; ++j) { t[j] = p[j].t; s[j] = p[j].s; }
-    free(p);
-}
 
 static void test_resume(void)
 {
