@@ -123,6 +123,36 @@ cdef extern from "clif.h" nogil:
                                int64_t step_stop, clif_noise_spikes *spikes,
                                const clif_noise_record *record)
 
+    int64_t CLIF_NOISE_PSC_STEP_LIMIT
+    ctypedef struct clif_noise_psc_state:
+        double V
+        double I_s
+        int64_t step
+        int64_t ref_step
+        double ref_frac
+
+    ctypedef struct clif_noise_psc_span:
+        double d
+        double e1, p, e2
+        double S_vv, S_vi, S_ii
+        double c_ii, c_vi, c_vv
+        double k_vi
+
+    ctypedef struct clif_noise_psc_prop:
+        double V_th
+        double q
+        clif_noise_psc_span step
+
+    clif_status clif_noise_psc_prepare(const clif_params *p, double I_e, double sigma,
+                                       double tau_s, double dt, clif_noise_psc_prop *out)
+    clif_status clif_noise_psc_span_fill(const clif_noise_psc_prop *prop, double d,
+                                         clif_noise_psc_span *out)
+    clif_status clif_noise_psc_run(size_t n, const clif_noise_psc_prop *prop,
+                                   clif_noise_psc_state *state, const clif_noise_drive *drive,
+                                   double dt, uint64_t seed, uint64_t neuron0,
+                                   int64_t step_stop, clif_noise_spikes *spikes,
+                                   const clif_noise_record *record)
+
 # ---- exact event-driven simulation (src_c/clif_exact.h) ----------------------
 from libc.stdint cimport int64_t
 

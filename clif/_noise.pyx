@@ -12,7 +12,10 @@ from clif._clif cimport (clif_status, clif_params, CLIF_OK, CLIF_E_CAPACITY,
                          clif_rng_exponential,
                          clif_noise_method, clif_noise_state, clif_noise_prop,
                          clif_noise_prepare, clif_noise_drive, clif_noise_spikes,
-                         clif_noise_record, clif_noise_run, CLIF_RNG_INDEX_LIMIT)
+                         clif_noise_record, clif_noise_run, CLIF_RNG_INDEX_LIMIT,
+                         clif_noise_psc_state, clif_noise_psc_prop, clif_noise_psc_span,
+                         clif_noise_psc_prepare, clif_noise_psc_span_fill, clif_noise_psc_run,
+                         CLIF_NOISE_PSC_STEP_LIMIT)
 from clif._common cimport raise_status, fill_params
 
 cnp.import_array()
@@ -33,6 +36,24 @@ INDEX_LIMIT = int(CLIF_RNG_INDEX_LIMIT)
 #: numpy twin of clif_noise_state (same layout: 4 x 8 bytes)
 STATE_DTYPE = np.dtype([("V", "f8"), ("step", "i8"), ("ref_step", "i8"), ("ref_frac", "f8")])
 assert STATE_DTYPE.itemsize == sizeof(clif_noise_state)
+#: numpy twin of clif_noise_psc_state (the colored-noise model: I_s [nA] too)
+PSC_STATE_DTYPE = np.dtype([("V", "f8"), ("I_s", "f8"), ("step", "i8"), ("ref_step", "i8"),
+                            ("ref_frac", "f8")])
+assert PSC_STATE_DTYPE.itemsize == sizeof(clif_noise_psc_state)
+PSC_STEP_LIMIT = int(CLIF_NOISE_PSC_STEP_LIMIT)
+
+
+def psc_span(double tau_m, double R_m, double sigma, double tau_s, double d):
+    """Test hook: the colored-noise model's propagators over a span d [ms]
+    (src_c/noise_psc.c), in (Y = V - mu [mV], I_s [nA]): a dict with the mean
+    propagator ``e1, p, e2`` and the covariance ``S_vv, S_vi, S_ii``."""
+    cdef clif_params p
+    cdef clif_noise_psc_prop pr
+    cdef clif_noise_psc_span sp
+    fill_params(&p, tau_m, R_m, 0.0, 1.0, 0.0, 0.0)
+    raise_status(clif_noise_psc_prepare(&p, 0.0, sigma, tau_s, d, &pr), "psc_span")
+    raise_status(clif_noise_psc_span_fill(&pr, d, &sp), "psc_span")
+    return dict(e1=sp.e1, p=sp.p, e2=sp.e2, S_vv=sp.S_vv, S_vi=sp.S_vi, S_ii=sp.S_ii)
 
 
 def philox4x32_10(ctr, key):
@@ -133,31 +154,41 @@ cdef class Engine:
     cdef readonly object prop_buf, state, steps, values
     cdef readonly Py_ssize_t n
     cdef readonly double dt, omega, phase
-    cdef readonly int method, sine, ld
+    cdef readonly int method, sine, ld, psc
     cdef readonly uint64_t seed, neuron0
 
     def __init__(self, dict arrays, sigma, I0, double omega, double phase, double dt,
                  int method, uint64_t seed, uint64_t neuron0, V0, change_steps,
-                 change_values, int64_t step0=0):
+                 change_values, int64_t step0=0, tau_syn=None):
+        """tau_syn: None for white noise (clif_noise_run), else per-neuron
+        tau_s [ms] of the colored-noise model (clif_noise_psc_run)."""
         cdef Py_ssize_t i, n = arrays["tau_m"].shape[0]
         self.n = n
-        self.prop_buf = np.zeros(n * sizeof(clif_noise_prop), dtype=np.uint8)
+        self.psc = tau_syn is not None
+        cdef size_t psize = sizeof(clif_noise_psc_prop) if self.psc else sizeof(clif_noise_prop)
+        self.prop_buf = np.zeros(n * psize, dtype=np.uint8)
         cdef unsigned char[::1] pb = self.prop_buf
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0] if n else NULL
+        cdef clif_noise_psc_prop *pprop = <clif_noise_psc_prop *>&pb[0] if n else NULL
         cdef const double[::1] tau = arrays["tau_m"], R = arrays["R_m"], EL = arrays["E_L"]
         cdef const double[::1] th = arrays["V_th"], vr = arrays["V_reset"], tr = arrays["t_ref"]
         cdef const double[::1] Ie = arrays["I_e"], sg = sigma, i0 = I0
+        cdef const double[::1] ts = tau_syn if self.psc else I0
+        cdef int psc = self.psc
         cdef clif_params p
         cdef clif_status st = CLIF_OK
         with nogil:
             for i in range(n):
                 fill_params(&p, tau[i], R[i], EL[i], th[i], vr[i], tr[i])
-                st = clif_noise_prepare(&p, Ie[i], sg[i], i0[i], omega, dt, &prop[i])
+                if psc:
+                    st = clif_noise_psc_prepare(&p, Ie[i], sg[i], ts[i], dt, &pprop[i])
+                else:
+                    st = clif_noise_prepare(&p, Ie[i], sg[i], i0[i], omega, dt, &prop[i])
                 if st != CLIF_OK:
                     break
         if st != CLIF_OK:
             raise_status(st, f"neuron {i}")
-        self.state = np.zeros(n, dtype=STATE_DTYPE)
+        self.state = np.zeros(n, dtype=PSC_STATE_DTYPE if self.psc else STATE_DTYPE)
         self.state["V"] = V0
         self.state["step"] = step0
         self.state["ref_step"] = step0
@@ -177,8 +208,11 @@ cdef class Engine:
         CLIF_E_CAPACITY; raises OverflowError past max_spikes (-1: none)."""
         cdef unsigned char[::1] pb = self.prop_buf
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0]
+        cdef clif_noise_psc_prop *pprop = <clif_noise_psc_prop *>&pb[0]
         cdef cnp.ndarray sarr = self.state
         cdef clif_noise_state *state = <clif_noise_state *>cnp.PyArray_DATA(sarr)
+        cdef clif_noise_psc_state *pstate = <clif_noise_psc_state *>cnp.PyArray_DATA(sarr)
+        cdef int psc = self.psc
         cdef const int64_t[::1] cs = self.steps
         cdef const double[::1] cv = self.values.reshape(-1)
         cdef clif_noise_drive dr
@@ -194,7 +228,7 @@ cdef class Engine:
         rec.n = ri.shape[0]
         rec.index = &ri[0] if rec.n else NULL
         rec.every = every
-        rec.base = state[c0].step if c1 > c0 else 0
+        rec.base = (pstate[c0].step if psc else state[c0].step) if c1 > c0 else 0
         rec.out = &rec_out[0, 0] if rec.n else NULL
         rec.rows = rec_out.shape[0]
         cdef clif_noise_spikes sp
@@ -213,9 +247,14 @@ cdef class Engine:
             sp.capacity = capacity
             sp.count = 0
             with nogil:
-                st = clif_noise_run(<size_t>(c1 - c0), prop + c0, state + c0, &dr, self.dt,
-                                    <clif_noise_method>self.method, self.seed,
-                                    self.neuron0 + <uint64_t>c0, step_stop, &sp, &rec)
+                if psc:
+                    st = clif_noise_psc_run(<size_t>(c1 - c0), pprop + c0, pstate + c0, &dr,
+                                            self.dt, self.seed, self.neuron0 + <uint64_t>c0,
+                                            step_stop, &sp, &rec)
+                else:
+                    st = clif_noise_run(<size_t>(c1 - c0), prop + c0, state + c0, &dr, self.dt,
+                                        <clif_noise_method>self.method, self.seed,
+                                        self.neuron0 + <uint64_t>c0, step_stop, &sp, &rec)
             parts_t.append(times[:sp.count])
             parts_s.append(senders[:sp.count])
             total += sp.count

@@ -5,6 +5,12 @@ in the Siegert / NEST convention (the free membrane's stationary SD is
 ``sigma / sqrt(2)``; in the form ``dV = ... dt + s dW``, ``s = sigma /
 sqrt(tau_m)``).
 
+``model="psc_exp"`` puts the same noise on an exponential synaptic current
+instead (colored noise on V, src_c/noise_psc.c):
+``tau_m dV = (-(V - E_L) + R_m (I(t) + I_s)) dt``,
+``tau_syn dI_s = -I_s dt + (sigma sqrt(tau_m) / R_m) dW``, which tends to
+the white-noise model as ``tau_syn -> 0``.
+
 The C kernel (src_c/noise.c) draws every random number from a counter-based
 generator keyed by (seed, global neuron index, step): results are
 bit-identical whatever ``n_threads``, however the neurons are chunked and
@@ -16,11 +22,35 @@ import numbers
 import numpy as np
 
 from clif import _noise
+from clif import models as _models
 from clif.params import as_real, population
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
 _METHODS = {"exact": 0, "euler": 1}
+_NOISE_MODELS = ("delta", "psc_exp")
+_SYN_NAMES = {name for s in _models.MODELS.values() for p in s.params for name in (p.name, p.pynn)}
+
+
+def _noise_model(model, method, sine, n, syn):
+    """The model spec and, for psc_exp, tau_syn [ms] per neuron (None for
+    delta); ``syn``: the synaptic keywords given."""
+    spec = _models.get(model)
+    if spec.name not in _NOISE_MODELS:
+        raise ValueError(f"model must be one of {list(_NOISE_MODELS)} for the noisy simulator; "
+                         f"got {spec.name!r}")
+    taus = _models.split_params(spec, n, dict(syn))
+    if spec.name == "delta":
+        return spec, None
+    if "tau_syn_in" in syn or "tau_syn_I" in syn:
+        raise ValueError("the noise enters the excitatory synapse, tau_syn_ex (PyNN tau_syn_E); "
+                         "tau_syn_in has no effect in the noisy simulator")
+    if method != "exact":
+        raise ValueError(f"method={method!r} is not available for model='psc_exp' "
+                         "(only 'exact')")
+    if sine is not None:
+        raise ValueError("sine is not available for model='psc_exp' (use current=)")
+    return spec, taus["tau_syn_ex"]
 
 
 def _int(name, x, lo, hi=None):
@@ -55,8 +85,8 @@ def _to_step(name, t, dt):
 
 
 class NoisyPopulation:
-    """N LIF neurons with white noise, resumable: ``run(t1); run(t2)`` gives
-    exactly the spikes of ``run(t2)``.
+    """N LIF neurons with white noise (on V, or on a psc_exp synaptic current),
+    resumable: ``run(t1); run(t2)`` gives exactly the spikes of ``run(t2)``.
 
     Parameters are those of :func:`simulate_noisy` (without ``t_stop`` and the
     per-call options ``record``, ``record_every``, ``n_threads``,
@@ -68,16 +98,22 @@ class NoisyPopulation:
         Time reached [ms].
     seed : int
         The seed in use.
+    model : str
+        ``'delta'`` (white noise on V) or ``'psc_exp'`` (on the synaptic
+        current; :attr:`I_s` reads it).
     """
 
     def __init__(self, *, sigma, n=None, neuron=None, dt=0.1, method="exact", seed=None,
-                 I_e=None, V0=None, current=None, sine=None, neuron_offset=0, **params):
+                 I_e=None, V0=None, current=None, sine=None, neuron_offset=0, model="delta",
+                 **params):
         dt = as_real("dt", dt)
         if not (np.ndim(dt) == 0 and np.isfinite(dt) and dt > 0):
             raise ValueError(f"dt must be a finite scalar > 0 (ms); got dt={dt!r}")
         if method not in _METHODS:
             raise ValueError(f"method must be one of {sorted(_METHODS)}; got {method!r}")
+        syn = {k: params.pop(k) for k in list(params) if k in _SYN_NAMES}
         n, arr = population(n, neuron, I_e, **params)
+        spec, tau_syn = _noise_model(model, method, sine, n, syn)
         sig = _per_neuron("sigma", sigma, n, "mV", lo=0.0)
         V0 = arr["E_L"] if V0 is None else _per_neuron("V0", V0, n, "mV")
         I0 = np.zeros(n)
@@ -118,10 +154,11 @@ class NoisyPopulation:
         self.neuron_offset = _int("neuron_offset", neuron_offset, 0, 2**64 - n)
         self.seed = resolve_seed(seed)
         self.n, self.dt, self.method = n, float(dt), method
+        self.model = spec.name
         self._E_L = arr["E_L"]
         self._engine = _noise.Engine(arr, sig, I0, float(omega), float(phase), float(dt),
                                      _METHODS[method], self.seed, self.neuron_offset, V0,
-                                     steps, values)
+                                     steps, values, tau_syn=tau_syn)
         self._V0 = V0.copy()
 
     @property
@@ -138,6 +175,13 @@ class NoisyPopulation:
     def V(self):
         """Membrane potentials at ``t`` [mV] (a copy)."""
         return self._engine.state["V"].copy()
+
+    @property
+    def I_s(self):
+        """Synaptic currents at ``t`` [nA] (a copy; model psc_exp only)."""
+        if self.model != "psc_exp":
+            raise AttributeError(f"I_s exists for model='psc_exp' only; this is {self.model!r}")
+        return self._engine.state["I_s"].copy()
 
     def run(self, until, *, record=None, record_every=1, n_threads=1, max_spikes=None):
         """Advance to time ``until`` [ms] (a multiple of dt).
@@ -174,6 +218,9 @@ class NoisyPopulation:
             raise ValueError(f"t_stop must be >= the time reached, {self.t} ms; got {until}")
         if k1 >= INDEX_LIMIT:
             raise ValueError(f"t_stop / dt must be < 2**52 steps; got {k1}")
+        if self.model == "psc_exp" and k1 > _noise.PSC_STEP_LIMIT:
+            raise ValueError(f"t_stop / dt must be <= 2**51 steps for model='psc_exp' (two "
+                             f"normals a step); got {k1}")
         every = _int("record_every", record_every, 1)
         n_threads = _int("n_threads", n_threads, 1, 1024)
         max_spikes = -1 if max_spikes is None else _int("max_spikes", max_spikes, 0)
@@ -223,11 +270,35 @@ class NoisyPopulation:
 
 def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact", seed=None,
                    I_e=None, V0=None, current=None, sine=None, record=None, record_every=1,
-                   n_threads=1, neuron_offset=0, max_spikes=None, **params):
-    """Simulate N LIF neurons driven by white noise.
+                   n_threads=1, neuron_offset=0, max_spikes=None, model="delta", **params):
+    """Simulate N LIF neurons driven by white noise, on V or on a synaptic
+    current.
 
-    ``tau_m dV = (-(V - E_L) + R_m I(t)) dt + sigma sqrt(tau_m) dW``; spike at
-    ``V >= V_th``, then ``V = V_reset`` for ``t_ref``.
+    ``model="delta"`` (default): ``tau_m dV = (-(V - E_L) + R_m I(t)) dt +
+    sigma sqrt(tau_m) dW``; spike at ``V >= V_th``, then ``V = V_reset`` for
+    ``t_ref``.
+
+    ``model="psc_exp"``: the noise is low-pass filtered by the exponential
+    synaptic current ``I_s`` [nA] of the psc_exp model, with ``tau_s =
+    tau_syn_ex``:
+
+    ``tau_m dV = (-(V - E_L) + R_m (I(t) + I_s)) dt``,
+    ``tau_s dI_s = -I_s dt + (sigma sqrt(tau_m) / R_m) dW``,
+
+    i.e. ``s = R_m I_s`` [mV] obeys ``tau_s ds = -s dt + sigma sqrt(tau_m)
+    dW`` (the model of :func:`clif.theory.siegert_rate_psc`); as ``tau_s ->
+    0``, ``s dt -> sigma sqrt(tau_m) dW``: the delta model, so sigma keeps its
+    meaning and the rate is continuous in tau_s.  Stationary free membrane:
+    ``Var V = (sigma^2/2) tau_m/(tau_m + tau_s)``, ``Var I_s = sigma^2
+    tau_m / (2 tau_s R_m^2)``.  During the dead time ``I_s`` keeps evolving
+    (NEST's ``iaf_psc_exp``).  Each step propagates (V, I_s) exactly (a 2-D
+    Ornstein-Uhlenbeck step, two normals); V is C^1, and crossings between
+    grid points are searched by bisection with midpoints drawn from the exact
+    bridge, to ``dt/64``, then the first root of the cubic Hermite
+    interpolant of (V, dV/dt); the spike time is that root.  Only
+    ``method='exact'``, no ``sine``; ``current`` enters the membrane like
+    ``I_e``.  ``I_s`` starts at 0 (``.I_s`` of :class:`NoisyPopulation`
+    reads it).
 
     Parameters
     ----------
@@ -277,6 +348,10 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
         population with ``neuron_offset=a`` reproduces their spikes exactly.
     max_spikes : int, optional
         Raise OverflowError instead of storing more spikes (never truncates).
+    model : {'delta', 'psc_exp'} or ModelSpec
+        Where the noise enters (see above).  psc_exp takes ``tau_syn_ex``
+        [ms] (PyNN ``tau_syn_E``; default 2 ms, :mod:`clif.models`), finite
+        and > 0.
 
     Returns
     -------
@@ -292,7 +367,7 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
     """
     pop = NoisyPopulation(sigma=sigma, n=n, neuron=neuron, dt=dt, method=method, seed=seed,
                           I_e=I_e, V0=V0, current=current, sine=sine,
-                          neuron_offset=neuron_offset, **params)
+                          neuron_offset=neuron_offset, model=model, **params)
     sp = pop.run(t_stop, record=record, record_every=record_every, n_threads=n_threads,
                  max_spikes=max_spikes)
     if "V" in sp.extra:  # prepend the initial state

@@ -159,6 +159,91 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                            uint64_t seed, uint64_t neuron0, int64_t step_stop,
                            clif_noise_spikes *spikes, const clif_noise_record *record);
 
+
+/* ---- colored noise: exponential synaptic current (src_c/noise_psc.c) --- */
+/* Model psc_exp with white noise on its synaptic current, I_s [nA]:
+ *   tau_m dV   = (-(V - E_L) + R_m (I_e + I(t) + I_s)) dt,
+ *   tau_s dI_s = -I_s dt + (sigma sqrt(tau_m) / R_m) dW,
+ * tau_s = tau_syn_ex of psc_exp.  In s = R_m I_s [mV] the noise is
+ * tau_s ds = -s dt + sigma sqrt(tau_m) dW, which tends to the white-noise
+ * model above (s dt -> sigma sqrt(tau_m) dW) as tau_s -> 0: sigma keeps its
+ * meaning, and the rate is continuous with the delta case.  Stationary:
+ * Var V = (sigma^2/2) tau_m / (tau_m + tau_s), Var s = sigma^2 tau_m /
+ * (2 tau_s), Cov(V, s) = Var V.  Spike at V >= V_th, then V = V_reset for
+ * t_ref while I_s keeps evolving (as NEST's iaf_psc_exp).
+ *
+ * Bit-stream contract (in addition to the one above): grid step k of neuron
+ * g takes normals 2k and 2k + 1 of stream g (both words of block (0, k));
+ * the crossing search draws from the sub-stream (purpose 1, k), the
+ * part-steps after a refractory end inside the step from (purpose 3, k).
+ * The grid values of I_s use normal 2k only, so they do not depend on V,
+ * the threshold or the spikes.  Steps must stay below 2^51. */
+#define CLIF_NOISE_PSC_STEP_LIMIT ((int64_t)1 << 51)
+/* Bisection levels of the crossing search below one step: intervals of
+ * dt / 2^j, j = 0 .. CLIF_NOISE_PSC_LEVELS - 1. */
+#define CLIF_NOISE_PSC_LEVELS 7
+
+/* What evolves, one per neuron.  A fresh neuron: {V0, I_s0, step0, step0, 0}. */
+typedef struct clif_noise_psc_state {
+    double V;         /* V at grid point `step` [mV]; V_reset while refractory */
+    double I_s;       /* synaptic current at grid point `step` [nA] */
+    int64_t step;     /* grid point reached */
+    int64_t ref_step; /* refractory until grid point ref_step ... */
+    double ref_frac;  /* ... plus ref_frac * dt, 0 <= ref_frac < 1 */
+} clif_noise_psc_state;
+
+/* One bisection level: the interval [l, l + H] split at its midpoint m.
+ * X = (Y, I_s) with Y = V - mu (mu the constant drive).  Given X_l and X_r,
+ * X_m ~ N(Phi_h X_l + G (X_r - Phi X_l), C), Phi_h / Phi the propagators
+ * over H/2 / H, G = Sigma_h Phi_h^T Sigma^-1, C = Sigma_h - G Phi_h Sigma_h. */
+typedef struct clif_noise_psc_level {
+    double H;                /* interval length [ms] */
+    double he1, hp, he2;     /* Phi_h: Y' = he1 Y + hp I_s, I_s' = he2 I_s */
+    double e1, p, e2;        /* Phi over H */
+    double g[4];             /* G, row-major: (Y, I_s) rows, (Y, I_s) columns */
+    double l_vv, l_iv, l_ii; /* Cholesky factor of C, V first */
+} clif_noise_psc_level;
+
+/* Propagators of a span of length d (a step: d = dt), in (Y [mV], I_s [nA]). */
+typedef struct clif_noise_psc_span {
+    double d;           /* [ms] */
+    double e1, p, e2;   /* mean: Y' = e1 Y + p I_s, I_s' = e2 I_s */
+    double S_vv, S_vi, S_ii; /* covariance of the step's noise [mV^2, mV nA, nA^2] */
+    double c_ii, c_vi, c_vv; /* its Cholesky factor, I_s first: I_s' = e2 I_s +
+                              * c_ii z0, Y' = e1 Y + p I_s + c_vi z0 + c_vv z1 */
+    double k_vi;        /* S_vi / S_ii: E[Y' | I_s'] - E[Y'] per nA of I_s' */
+    clif_noise_psc_level lev[CLIF_NOISE_PSC_LEVELS];
+} clif_noise_psc_span;
+
+typedef struct clif_noise_psc_prop {
+    double V_th, V_reset, tau_m, tau_s, sigma, R_m;
+    double mu0;      /* E_L + R_m I_e [mV] */
+    double q;        /* sigma^2 tau_m / tau_s^2: diffusion of s = R_m I_s [mV^2/ms] */
+    double t_ref_dt; /* t_ref / dt */
+    clif_noise_psc_span step; /* the grid step, d = dt */
+} clif_noise_psc_prop;
+
+/* Validates (clif_check_params, CLIF_E_DT, CLIF_E_SIGMA, CLIF_E_VALUE for a
+ * non-finite I_e, CLIF_E_TAU_SYN for tau_s not finite and > 0 or a noise
+ * intensity sigma^2 tau_m / tau_s^2 that overflows) and fills *out. */
+clif_status clif_noise_psc_prepare(const clif_params *p, double I_e, double sigma, double tau_s,
+                                   double dt, clif_noise_psc_prop *out);
+
+/* Propagators of the linear state over a span of length d [ms] (the step's
+ * are in clif_noise_psc_prop.step): exposed for tests and hosts.
+ * Errors: CLIF_E_NULL, CLIF_E_DT (d not finite and > 0). */
+clif_status clif_noise_psc_span_fill(const clif_noise_psc_prop *prop, double d,
+                                     clif_noise_psc_span *out);
+
+/* As clif_noise_run (same drive, spikes, record and error contract) for the
+ * colored-noise model.  The piecewise-constant current enters the membrane
+ * directly, like I_e; a sine drive is CLIF_E_MODEL; CLIF_E_SIZE for
+ * step_stop > CLIF_NOISE_PSC_STEP_LIMIT. */
+clif_status clif_noise_psc_run(size_t n, const clif_noise_psc_prop *prop,
+                               clif_noise_psc_state *state, const clif_noise_drive *drive,
+                               double dt, uint64_t seed, uint64_t neuron0, int64_t step_stop,
+                               clif_noise_spikes *spikes, const clif_noise_record *record);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,7 @@
  * normals for the block are drawn first in vectorised batches, then the
  * group steps in lockstep so that its neurons' updates overlap. */
 #include "clif.h"
+#include "noise_impl.h"
 #include "rng_impl.h"
 
 #include <math.h>
@@ -198,7 +199,7 @@ static int rest_of_step(const step_ctx *c, double a, double x0, double x1,
     }
 }
 
-static int64_t first_change_after(const clif_noise_drive *dr, int64_t k)
+int64_t clif__noise_first_change(const clif_noise_drive *dr, int64_t k)
 {
     /* number of changes with change_step <= k */
     size_t lo = 0, hi = dr->n_changes;
@@ -505,17 +506,61 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
 #undef NV
 #endif
 
-clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
-                           const clif_noise_drive *drive, double dt, clif_noise_method method,
-                           uint64_t seed, uint64_t neuron0, int64_t step_stop,
-                           clif_noise_spikes *spikes, const clif_noise_record *record)
+/* The first checks of a run: pointers, the spike buffer, dt. */
+clif_status clif__noise_check_call(size_t n, int have_arrays, const clif_noise_spikes *spikes,
+                                   double dt)
 {
-    if (!spikes || (n && (!prop || !state)))
+    if (!spikes || (n && !have_arrays))
         return CLIF_E_NULL;
     if (spikes->capacity && (!spikes->times || !spikes->senders))
         return CLIF_E_NULL;
     if (!(isfinite(dt) && dt > 0.0))
         return CLIF_E_DT;
+    return CLIF_OK;
+}
+
+/* The checks of a drive and a record that clif_noise_run and
+ * clif_noise_psc_run share (noise_impl.h). */
+clif_status clif__noise_check_io(size_t n, const clif_noise_drive *drive,
+                                 const clif_noise_record *record, int64_t step_stop)
+{
+    if (drive) {
+        size_t nch = drive->n_changes;
+        if (nch && (!drive->change_step || !drive->change_value))
+            return CLIF_E_NULL;
+        for (size_t j = 0; j < nch; ++j) {
+            if (j && drive->change_step[j] < drive->change_step[j - 1])
+                return CLIF_E_UNSORTED;
+            for (size_t i = 0; i < (drive->ld ? n : 1); ++i)
+                if (!isfinite(drive->change_value[(ptrdiff_t)j * drive->ld + (ptrdiff_t)i]))
+                    return CLIF_E_VALUE;
+        }
+        if (drive->sine && !(isfinite(drive->omega) && isfinite(drive->phase)))
+            return CLIF_E_VALUE;
+    }
+    if (record && record->n) {
+        if (!record->index || !record->out)
+            return CLIF_E_NULL;
+        if (record->every < 1 || record->base < 0)
+            return CLIF_E_SIZE;
+        for (size_t r = 0; r < record->n; ++r)
+            if (record->index[r] < 0 || (size_t)record->index[r] >= n
+                || (r && record->index[r] <= record->index[r - 1]))
+                return CLIF_E_TARGET;
+        if (step_stop / record->every - record->base / record->every > (int64_t)record->rows)
+            return CLIF_E_SIZE;
+    }
+    return CLIF_OK;
+}
+
+clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_state *state,
+                           const clif_noise_drive *drive, double dt, clif_noise_method method,
+                           uint64_t seed, uint64_t neuron0, int64_t step_stop,
+                           clif_noise_spikes *spikes, const clif_noise_record *record)
+{
+    clif_status hst = clif__noise_check_call(n, prop && state, spikes, dt);
+    if (hst != CLIF_OK)
+        return hst;
     if (method != CLIF_NOISE_EXACT && method != CLIF_NOISE_EULER)
         return CLIF_E_VALUE;
     if (step_stop < 0 || (uint64_t)step_stop >= CLIF_RNG_INDEX_LIMIT
@@ -531,39 +576,17 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
         if (state[i].step < kmin)
             kmin = state[i].step;
     }
-    size_t nch = 0;
-    int sine = 0;
-    if (drive) {
-        nch = drive->n_changes;
-        if (nch && (!drive->change_step || !drive->change_value))
-            return CLIF_E_NULL;
-        for (size_t j = 0; j < nch; ++j) {
-            if (j && drive->change_step[j] < drive->change_step[j - 1])
-                return CLIF_E_UNSORTED;
-            for (size_t i = 0; i < (drive->ld ? n : 1); ++i)
-                if (!isfinite(drive->change_value[(ptrdiff_t)j * drive->ld + (ptrdiff_t)i]))
-                    return CLIF_E_VALUE;
-        }
-        sine = drive->sine;
-        if (sine && !(isfinite(drive->omega) && isfinite(drive->phase)))
-            return CLIF_E_VALUE;
-    }
+    clif_status cst = clif__noise_check_io(n, drive, record, step_stop);
+    if (cst != CLIF_OK)
+        return cst;
+    const size_t nch = drive ? drive->n_changes : 0;
+    const int sine = drive ? drive->sine : 0;
     size_t nrec = 0;
     int64_t every = 1, rbase = 0;
     if (record && record->n) {
         nrec = record->n;
         every = record->every;
         rbase = record->base;
-        if (!record->index || !record->out)
-            return CLIF_E_NULL;
-        if (every < 1 || rbase < 0)
-            return CLIF_E_SIZE;
-        for (size_t r = 0; r < nrec; ++r)
-            if (record->index[r] < 0 || (size_t)record->index[r] >= n
-                || (r && record->index[r] <= record->index[r - 1]))
-                return CLIF_E_TARGET;
-        if (step_stop / every - rbase / every > (int64_t)record->rows)
-            return CLIF_E_SIZE;
     }
 
     double sn[BLOCK + 1], cs[BLOCK + 1];
@@ -614,7 +637,7 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
                     L->recd = rslot < nrec && record->index[rslot] == (int64_t)i;
                     L->rslot = rslot;
                 }
-                L->jc = nch ? first_change_after(drive, L->k) : 0;
+                L->jc = nch ? clif__noise_first_change(drive, L->k) : 0;
                 L->next_change = (nch && (size_t)L->jc < nch) ? drive->change_step[L->jc]
                                                                 : INT64_MAX;
                 L->ioff = (nch && drive->ld) ? (ptrdiff_t)i : 0;

@@ -2,6 +2,7 @@
  * the exact step against the public normals, errors. */
 #include "clif.h"
 #include "ctest.h"
+#include "spike_sort.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,21 +20,6 @@ static void setup(clif_noise_prop *pr, clif_noise_state *st, double sigma)
     }
 }
 
-typedef struct { double t; int64_t s; } pair;
-static int cmp_pair(const void *x, const void *y)
-{
-    const pair *a = x, *b = y;
-    if (a->s != b->s) return a->s < b->s ? -1 : 1;
-    return (a->t > b->t) - (a->t < b->t);
-}
-static void sort_spikes(double *t, int64_t *s, size_t n)
-{
-    pair *p = malloc(n * sizeof *p);
-    for (size_t j = 0; j < n; ++j) p[j] = (pair){t[j], s[j]};
-    qsort(p, n, sizeof *p, cmp_pair);
-    for (size_t j = 0; j < n; ++j) { t[j] = p[j].t; s[j] = p[j].s; }
-    free(p);
-}
 
 static void test_resume(clif_noise_method m)
 {
