@@ -321,6 +321,14 @@ cdef extern from "clif.h" nogil:
                                 double *spike_dt, int64_t *spike_i, size_t capacity,
                                 size_t *n_spikes, size_t *resume)
 
+    clif_status clif_model_step(int model, size_t begin, size_t end, const clif_params *params,
+                                size_t params_stride, const clif_syn_params *syn,
+                                size_t syn_stride, clif_drive *drive, clif_model_state *state,
+                                double t0, double h, const clif_step_input *input,
+                                const uint8_t *pulse_port, int refractory_input,
+                                double *spike_dt, int64_t *spike_i, size_t capacity,
+                                size_t *n_spikes, size_t *resume)
+
 # ---- networks (src_c/clif_network.h) -----------------------------------------
 from libc.stdint cimport int32_t, uint16_t, uint8_t
 

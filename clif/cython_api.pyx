@@ -2,7 +2,7 @@
 """Implementation of clif/cython_api.pxd: thin forwards to the C core, so
 that other extensions call it through Cython's function-pointer table
 without linking clif's C code themselves."""
-from libc.stdint cimport uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint64_t, int64_t
 from clif cimport _clif as c
 from clif cimport _common
 
@@ -86,6 +86,50 @@ cdef clif_status exact_step(size_t begin, size_t end, const clif_params *params,
                             size_t capacity, size_t *n_spikes, size_t *resume) noexcept nogil:
     return c.clif_exact_step(begin, end, params, params_stride, drive, state, t0, h, input,
                              refractory_input, spike_dt, spike_i, capacity, n_spikes, resume)
+
+
+cdef int model_find(const char *name) noexcept nogil:
+    return c.clif_model_find(name)
+
+
+cdef clif_status check_syn_params(int model, const clif_syn_params *q) noexcept nogil:
+    return c.clif_check_syn_params(model, q)
+
+
+cdef void model_init(clif_model_state *s, double t, double V) noexcept nogil:
+    c.clif_model_init(s, t, V)
+
+
+cdef double model_potential(int model, const clif_params *p, const clif_syn_params *q,
+                            const clif_drive *d, const clif_model_state *s, double t,
+                            double *y_out) noexcept nogil:
+    return c.clif_model_potential(model, p, q, d, s, t, y_out)
+
+
+cdef void model_rebase(int model, const clif_params *p, const clif_syn_params *q,
+                       const clif_drive *d, clif_model_state *s) noexcept nogil:
+    c.clif_model_rebase(model, p, q, d, s)
+
+
+cdef clif_status model_advance(int model, const clif_params *p, const clif_syn_params *q,
+                               const clif_drive *d, clif_model_state *s, double t_end,
+                               const double *pulse_t, const double *pulse_w,
+                               const uint8_t *pulse_port, size_t n_pulses, size_t *next,
+                               int refractory_input, double *spikes, size_t capacity,
+                               size_t *n_spikes) noexcept nogil:
+    return c.clif_model_advance(model, p, q, d, s, t_end, pulse_t, pulse_w, pulse_port,
+                                n_pulses, next, refractory_input, spikes, capacity, n_spikes)
+
+
+cdef clif_status model_step(int model, size_t begin, size_t end, const clif_params *params,
+                            size_t params_stride, const clif_syn_params *syn, size_t syn_stride,
+                            clif_drive *drive, clif_model_state *state, double t0, double h,
+                            const clif_step_input *input, const uint8_t *pulse_port,
+                            int refractory_input, double *spike_dt, int64_t *spike_i,
+                            size_t capacity, size_t *n_spikes, size_t *resume) noexcept nogil:
+    return c.clif_model_step(model, begin, end, params, params_stride, syn, syn_stride, drive,
+                             state, t0, h, input, pulse_port, refractory_input, spike_dt,
+                             spike_i, capacity, n_spikes, resume)
 
 
 cdef clif_status noise_prepare(const clif_params *p, double I_e, double sigma, double I0,

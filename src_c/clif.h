@@ -38,6 +38,8 @@ extern "C" {
 #define CLIF_VERSION_STRING "0.1.0"
 #define CLIF_VERSION_HEX \
     ((CLIF_VERSION_MAJOR << 16) | (CLIF_VERSION_MINOR << 8) | CLIF_VERSION_PATCH)
+/* 2: clif_net grew model and syn.  3: clif_net.model_of; clif_model_step
+ * (clif_step.h); the model functions in clif.cython_api. */
 #define CLIF_ABI_VERSION 3
 
 unsigned int clif_version(void);     /* CLIF_VERSION_HEX of the build */
@@ -137,8 +139,8 @@ void clif_summation_peak_strided(ptrdiff_t n, char *const *args, const ptrdiff_t
 
 #include "clif_exact.h"
 #include "clif_noise.h"
+#include "clif_model.h" /* before clif_step.h, which uses its structs */
 #include "clif_step.h"
-#include "clif_model.h"
 #include "clif_network.h"
 
 #endif /* CLIF_H */

@@ -207,69 +207,90 @@ static const prep_ops ops[CLIF_MODEL__COUNT] = {
      clif__psc_alpha_potential_prep, clif__psc_alpha_rebase_prep},
 };
 
-/* One neuron's model for the population loop: delta goes through exact.c,
- * the others through their propagator, prepared once per neuron. */
-typedef struct neuron_model {
-    const clif_model_pop *pop;
-    clif_syn_params q;
-    clif__model_prop pr;
-} neuron_model;
+/* ---- one neuron prepared for a driver (models_impl.h) ---------------- */
 
-static clif_status nm_setup(neuron_model *nm, const clif_model_pop *pop, size_t i,
-                            const clif_params *p)
+clif_status clif__nm_setup(clif__neuron_model *nm, int model, const clif_params *p,
+                           const clif_syn_params *q)
 {
-    nm->pop = pop;
-    nm->q.tau_syn_ex = pop->tau_syn_ex ? pop->tau_syn_ex[i] : NAN;
-    nm->q.tau_syn_in = pop->tau_syn_in ? pop->tau_syn_in[i] : NAN;
-    clif_status st = clif_check_syn_params(pop->model, &nm->q);
-    if (st == CLIF_OK && pop->model != CLIF_MODEL_DELTA)
-        ops[pop->model].prepare(p, &nm->q, &nm->pr);
+    nm->model = model;
+    nm->q.tau_syn_ex = q ? q->tau_syn_ex : NAN;
+    nm->q.tau_syn_in = q ? q->tau_syn_in : NAN;
+    if (model < 0 || model >= CLIF_MODEL__COUNT)
+        return CLIF_E_MODEL;
+    if (model != CLIF_MODEL_DELTA && !q)
+        return CLIF_E_NULL;
+    clif_status st = clif_check_syn_params(model, &nm->q);
+    if (st == CLIF_OK && model != CLIF_MODEL_DELTA)
+        ops[model].prepare(p, &nm->q, &nm->pr);
     return st;
 }
 
-static clif_status nm_advance(neuron_model *nm, const clif_params *p, const clif_drive *d,
-                              clif_model_state *s, double t_end, size_t off, size_t np,
-                              size_t *next, double *out, size_t cap, size_t *k)
+clif_status clif__nm_advance(clif__neuron_model *nm, const clif_params *p, const clif_drive *d,
+                             clif_model_state *s, double t_end, const double *pulse_t,
+                             const double *pulse_w, const uint8_t *pulse_port, size_t n_pulses,
+                             size_t *next, int refractory_input, double *spikes,
+                             size_t capacity, size_t *n_spikes)
 {
-    const clif_model_pop *pop = nm->pop;
-    const double *pt = pop->base.pulse_t + off, *pw = pop->base.pulse_w + off;
-    const uint8_t *port = pop->pulse_port ? pop->pulse_port + off : NULL;
-    if (pop->model == CLIF_MODEL_DELTA)
-        return advance(CLIF_MODEL_DELTA, p, &nm->q, d, s, t_end, pt, pw, port, np, next,
-                       pop->base.refractory_input, out, cap, k);
-    *k = 0;
-    if (pop->base.refractory_input != CLIF_REFRACTORY_DROP)
+    if (nm->model == CLIF_MODEL_DELTA)
+        return advance(CLIF_MODEL_DELTA, p, &nm->q, d, s, t_end, pulse_t, pulse_w, pulse_port,
+                       n_pulses, next, refractory_input, spikes, capacity, n_spikes);
+    *n_spikes = 0;
+    if (refractory_input != CLIF_REFRACTORY_DROP)
         return CLIF_E_MODEL;
-    clif_status st = ops[pop->model].drive(&nm->pr, d);
+    clif_status st = ops[nm->model].drive(&nm->pr, d);
     if (st != CLIF_OK)
         return st;
-    return ops[pop->model].advance(&nm->pr, s, t_end, pt, pw, port, NULL, np, next, out, cap, k);
+    return ops[nm->model].advance(&nm->pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL,
+                                  n_pulses, next, spikes, capacity, n_spikes);
 }
 
-static void nm_sample(neuron_model *nm, const clif_params *p, const clif_drive *d,
-                      const clif_model_state *s, size_t k, size_t i)
+double clif__nm_potential(const clif__neuron_model *nm, const clif_params *p,
+                          const clif_drive *d, const clif_model_state *s, double *y_out)
 {
-    const clif_model_pop *pop = nm->pop;
+    if (nm->model == CLIF_MODEL_DELTA)
+        return clif_model_potential(CLIF_MODEL_DELTA, p, &nm->q, d, s, s->t, y_out);
+    return ops[nm->model].potential(&nm->pr, s, s->t, y_out);
+}
+
+void clif__nm_rebase(const clif__neuron_model *nm, const clif_params *p, const clif_drive *d,
+                     clif_model_state *s)
+{
+    if (nm->model == CLIF_MODEL_DELTA)
+        clif_model_rebase(CLIF_MODEL_DELTA, p, &nm->q, d, s);
+    else
+        ops[nm->model].rebase(&nm->pr, s);
+}
+
+/* The population's view of a neuron: its parameters and pulse group. */
+static clif_status pop_setup(clif__neuron_model *nm, const clif_model_pop *pop, size_t i,
+                             const clif_params *p)
+{
+    clif_syn_params q = {pop->tau_syn_ex ? pop->tau_syn_ex[i] : NAN,
+                         pop->tau_syn_in ? pop->tau_syn_in[i] : NAN};
+    return clif__nm_setup(nm, pop->model, p, &q);
+}
+
+static clif_status pop_advance(clif__neuron_model *nm, const clif_model_pop *pop,
+                               const clif_params *p, const clif_drive *d, clif_model_state *s,
+                               double t_end, size_t off, size_t np, size_t *next, double *out,
+                               size_t cap, size_t *k)
+{
+    return clif__nm_advance(nm, p, d, s, t_end, pop->base.pulse_t + off, pop->base.pulse_w + off,
+                            pop->pulse_port ? pop->pulse_port + off : NULL, np, next,
+                            pop->base.refractory_input, out, cap, k);
+}
+
+static void pop_sample(const clif__neuron_model *nm, const clif_model_pop *pop,
+                       const clif_params *p, const clif_drive *d, const clif_model_state *s,
+                       size_t k, size_t i)
+{
     size_t n = pop->base.n;
     int ny = models[pop->model].n_y;
-    double y[CLIF_MODEL_MAX_Y], V;
-    if (pop->model == CLIF_MODEL_DELTA)
-        V = clif_model_potential(pop->model, p, &nm->q, d, s, s->t, y);
-    else
-        V = ops[pop->model].potential(&nm->pr, s, s->t, y); /* the drive set by nm_advance */
-    pop->base.sample_V[k * n + i] = V;
+    double y[CLIF_MODEL_MAX_Y];
+    pop->base.sample_V[k * n + i] = clif__nm_potential(nm, p, d, s, y);
     if (pop->sample_y)
         for (int m = 0; m < ny; ++m)
             pop->sample_y[(k * (size_t)ny + (size_t)m) * n + i] = y[m];
-}
-
-static void nm_rebase(neuron_model *nm, const clif_params *p, const clif_drive *d,
-                      clif_model_state *s)
-{
-    if (nm->pop->model == CLIF_MODEL_DELTA)
-        clif_model_rebase(CLIF_MODEL_DELTA, p, &nm->q, d, s);
-    else
-        ops[nm->pop->model].rebase(&nm->pr, s);
 }
 
 #define RUN_FN run_models
@@ -277,13 +298,13 @@ static void nm_rebase(neuron_model *nm, const clif_params *p, const clif_drive *
 #define RUN_STATE clif_model_state
 #define RUN_BASE(pop) (&(pop)->base)
 #define RUN_NEURON(pop, i, p)                                                                \
-    neuron_model nm_;                                                                        \
-    if ((st = nm_setup(&nm_, pop, i, p)) != CLIF_OK)                                         \
+    clif__neuron_model nm_;                                                                  \
+    if ((st = pop_setup(&nm_, pop, i, p)) != CLIF_OK)                                        \
         return st
 #define RUN_ADVANCE(pop, p, d, s, t_end, off, np, cur, out, cap, k)                          \
-    nm_advance(&nm_, p, d, s, t_end, off, np, &(cur)->pulse, out, cap, k)
-#define RUN_SAMPLE(pop, p, d, s, q, i) nm_sample(&nm_, p, d, s, q, i)
-#define RUN_REBASE(pop, p, d, s) nm_rebase(&nm_, p, d, s)
+    pop_advance(&nm_, pop, p, d, s, t_end, off, np, &(cur)->pulse, out, cap, k)
+#define RUN_SAMPLE(pop, p, d, s, q, i) pop_sample(&nm_, pop, p, d, s, q, i)
+#define RUN_REBASE(pop, p, d, s) clif__nm_rebase(&nm_, p, d, s)
 #include "run_loop_impl.h"
 
 clif_status clif_model_run_counted(const clif_model_pop *pop, size_t begin, size_t end,

@@ -9,6 +9,7 @@ FROZEN = {
     'abi_version': 'unsigned int (void)',
     'check_params': 'clif_status (clif_params const *)',
     'current_for_rate': 'double (clif_params const *, double)',
+    'check_syn_params': 'clif_status (int, clif_syn_params const *)',
     'cutoff_frequency': 'double (clif_params const *, double, double)',
     'exact_advance': 'clif_status (clif_params const *, clif_drive const *, clif_exact_state *, '
                      'double, double const *, double const *, size_t, size_t *, int, double *, '
@@ -23,6 +24,21 @@ FROZEN = {
     'fill_params': 'void (clif_params *, double, double, double, double, double, double)',
     'free_potential': 'double (clif_params const *, double, double, double)',
     'isi': 'double (clif_params const *, double)',
+    # ABI 3: the synaptic-current models (clif_model.h) and their stepping API.
+    'model_advance': 'clif_status (int, clif_params const *, clif_syn_params const *, '
+                     'clif_drive const *, clif_model_state *, double, double const *, '
+                     'double const *, uint8_t const *, size_t, size_t *, int, double *, size_t, '
+                     'size_t *)',
+    'model_find': 'int (char const *)',
+    'model_init': 'void (clif_model_state *, double, double)',
+    'model_potential': 'double (int, clif_params const *, clif_syn_params const *, '
+                       'clif_drive const *, clif_model_state const *, double, double *)',
+    'model_rebase': 'void (int, clif_params const *, clif_syn_params const *, '
+                    'clif_drive const *, clif_model_state *)',
+    'model_step': 'clif_status (int, size_t, size_t, clif_params const *, size_t, '
+                  'clif_syn_params const *, size_t, clif_drive *, clif_model_state *, double, '
+                  'double, clif_step_input const *, uint8_t const *, int, double *, int64_t *, '
+                  'size_t, size_t *, size_t *)',
     'noise_prepare': 'clif_status (clif_params const *, double, double, double, double, double, '
                      'clif_noise_prop *)',
     'noise_run': 'clif_status (size_t, clif_noise_prop const *, clif_noise_state *, '

@@ -5,7 +5,8 @@
   the stochastic integrator;
 - examples/embed_cython: an extension built against the installed clif with
   ``cimport clif.cython_api`` only, whose stepped runs must give the same
-  spikes as clif.simulate (to 1e-12 ms; in fact bit for bit) and
+  spikes as clif.simulate (to 1e-12 ms; in fact bit for bit), also for the
+  synaptic-current models (model_step, model_advance), and
   clif.simulate_noisy (same seed: identical)."""
 import os
 import shutil
@@ -38,8 +39,8 @@ def test_c_host_example_builds_without_python_and_runs(tmp_path):
                           f"BUILD={tmp_path}", "run"], capture_output=True, text=True)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
-    assert out.count(" ok\n") == 4 and out.rstrip().endswith("ok")
-    assert "noisy:" in out
+    assert out.count(" ok\n") == 5 and out.rstrip().endswith("ok")
+    assert "psc_exp:" in out and "noisy:" in out
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,68 @@ def test_stepping_api_matches_simulate(demo, h):
     assert np.array_equal(t, ref.times)   # in fact bit for bit
 
 
+def _psc_inputs(h, n, seed):
+    """Pulses for a current-model run ending on the grid point nearest 300
+    ms: random ones, some on grid points, a coincident pair; weights [nA]."""
+    t_stop = round(300.0 / h) * h          # the host's last grid point, k * h
+    rng = np.random.default_rng(seed)
+    pt = rng.uniform(0.0, t_stop, 300)
+    pt[:6] = np.array([10, 41, 77, 120, 155, 250]) // h * h
+    pt[10] = pt[9]
+    pt = np.sort(pt)
+    pi = rng.integers(0, n, pt.size).astype(np.int64)
+    pw = rng.uniform(-0.6, 1.5, pt.size)
+    ports = (rng.uniform(size=pt.size) < 0.3).astype(np.uint8)
+    return t_stop, pt, pi, pw, ports
+
+
+@pytest.mark.parametrize("model, with_ports", [("psc_exp", False), ("psc_alpha", True)])
+@pytest.mark.parametrize("h", [0.1, 0.37, 1.0])
+def test_model_stepping_matches_simulate(demo, model, with_ports, h):
+    n = 4
+    I_e = np.array([0.9, 1.05, 1.2, 1.5])       # nA; rheobase 1.0 nA
+    syn = dict(tau_syn_ex=2.0, tau_syn_in=5.0)  # ms
+    t_stop, pt, pi, pw, ports = _psc_inputs(h, n, 3)
+    pulses = (pt, pi, pw, ports) if with_ports else (pt, pi, pw)
+    ref = clif.simulate(t_stop, n=n, model=model, I_e=I_e, pulses=pulses, **syn,
+                        **{k: v for k, v in PARAMS.items() if k != "R_m"})
+    assert len(ref) > 25
+    t, i = demo.step_model(model, PARAMS, syn, I_e, t_stop, h, pt, pi, pw,
+                           ports if with_ports else None)
+    t, i = _sorted(t, i)
+    assert np.array_equal(i, ref.senders) and np.array_equal(t, ref.times)
+    # An event-driven host: one model_advance per neuron over the whole run.
+    for j in range(n):
+        mine = pi == j
+        got = demo.advance_model(model, PARAMS, syn, I_e[j], t_stop, pt[mine], pw[mine],
+                                 ports[mine] if with_ports else None)
+        assert np.array_equal(got, ref.times[ref.senders == j])
+
+
+def test_model_stepping_delta_is_exact_stepping(demo):
+    rng = np.random.default_rng(4)
+    pt = np.sort(rng.uniform(0.0, 100.0, 200))
+    pi = rng.integers(0, 3, pt.size).astype(np.int64)
+    pw = rng.uniform(-2.0, 8.0, pt.size)
+    I_e = np.array([0.9, 1.2, 2.0])
+    a = demo.step_exact(PARAMS, I_e, 100.0, 0.25, pt, pi, pw)
+    b = demo.step_model("delta", PARAMS, {}, I_e, 100.0, 0.25, pt, pi, pw)
+    assert len(a[0]) > 10
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_model_errors_reach_the_host(demo):
+    none = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0))
+    with pytest.raises(ValueError, match="unknown model"):
+        demo.step_model("psc_cond", PARAMS, {}, np.ones(1), 10.0, 0.1, *none)
+    with pytest.raises(ValueError, match="tau_syn"):
+        demo.step_model("psc_exp", PARAMS, dict(tau_syn_ex=0.0), np.ones(1), 10.0, 0.1, *none)
+    # A port other than 0 or 1: the C status, naming the neuron.
+    with pytest.raises(RuntimeError, match="neuron 0"):
+        demo.step_model("psc_exp", PARAMS, {}, np.ones(1), 10.0, 0.1, np.array([1.0]),
+                        np.zeros(1, dtype=np.int64), np.array([0.5]), np.array([2]))
+
+
 def test_stochastic_stepping_matches_simulate_noisy(demo):
     I_e = np.linspace(0.8, 1.6, 40)
     t, i = demo.step_noisy(PARAMS, I_e, 5.0, 200.0, 0.1, 2024)
@@ -111,7 +174,7 @@ def test_bad_parameters_reach_the_host_as_status_codes(demo):
 
 def test_get_include_has_every_public_header():
     inc = clif.get_include()
-    for h in ("clif.h", "clif_exact.h", "clif_noise.h", "clif_step.h"):
+    for h in ("clif.h", "clif_exact.h", "clif_noise.h", "clif_step.h", "clif_model.h"):
         assert os.path.isfile(os.path.join(inc, h)), h
     pkg = os.path.dirname(clif.__file__)
     for pxd in ("_clif.pxd", "cython_api.pxd"):

@@ -55,4 +55,32 @@ typedef struct clif__model_basis {
 CLIF__MODEL_DECL(psc_exp)
 CLIF__MODEL_DECL(psc_alpha)
 
+/* One neuron of any model, prepared for repeated advances by the drivers
+ * that cut its time axis (the population loop, the stepping API): delta
+ * goes through exact.c, the current models through their propagator,
+ * prepared once here rather than at every segment.  The same kernels as
+ * clif_model_advance, so the same bits. */
+typedef struct clif__neuron_model {
+    int model;
+    clif_syn_params q;
+    clif__model_prop pr; /* current models: the propagator, drive of the last advance */
+} clif__neuron_model;
+
+/* Set up for parameters p (already checked) and q (may be NULL for delta):
+ * CLIF_E_MODEL, CLIF_E_NULL or clif_check_syn_params's code. */
+clif_status clif__nm_setup(clif__neuron_model *nm, int model, const clif_params *p,
+                           const clif_syn_params *q);
+/* clif_model_advance's semantics and statuses after its checks. */
+clif_status clif__nm_advance(clif__neuron_model *nm, const clif_params *p, const clif_drive *d,
+                             clif_model_state *s, double t_end, const double *pulse_t,
+                             const double *pulse_w, const uint8_t *pulse_port, size_t n_pulses,
+                             size_t *next, int refractory_input, double *spikes,
+                             size_t capacity, size_t *n_spikes);
+/* V and y at s->t under the drive of the last clif__nm_advance. */
+double clif__nm_potential(const clif__neuron_model *nm, const clif_params *p,
+                          const clif_drive *d, const clif_model_state *s, double *y_out);
+/* clif_model_rebase under the drive of the last clif__nm_advance. */
+void clif__nm_rebase(const clif__neuron_model *nm, const clif_params *p, const clif_drive *d,
+                     clif_model_state *s);
+
 #endif

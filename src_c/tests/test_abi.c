@@ -40,5 +40,11 @@ int main(void)
     CHECK(sizeof(clif_syn_params) == 16 && offsetof(clif_syn_params, tau_syn_in) == 8);
     CHECK(sizeof(clif_model_state) == 64 && offsetof(clif_model_state, t_ref_end) == 24
           && offsetof(clif_model_state, y) == 32);
+    /* The model stepping API's signature (ABI 3): a change fails to compile. */
+    clif_status (*model_step)(int, size_t, size_t, const clif_params *, size_t,
+                              const clif_syn_params *, size_t, clif_drive *, clif_model_state *,
+                              double, double, const clif_step_input *, const uint8_t *, int,
+                              double *, int64_t *, size_t, size_t *, size_t *) = clif_model_step;
+    CHECK(model_step != NULL);
     CTEST_END();
 }
