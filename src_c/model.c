@@ -7,6 +7,7 @@
 #include "models/models_impl.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const delta_y[1] = {""};
@@ -195,16 +196,17 @@ typedef struct prep_ops {
     clif_status (*advance)(const clif__model_prop *, clif_model_state *, double, const double *,
                            const double *, const uint8_t *, const clif__model_basis *, size_t,
                            size_t *, double *, size_t, size_t *);
+    void (*bases)(const clif__model_prop *, const double *, size_t, clif__model_basis *);
     double (*potential)(const clif__model_prop *, const clif_model_state *, double, double *);
     void (*rebase)(const clif__model_prop *, clif_model_state *);
 } prep_ops;
 
 static const prep_ops ops[CLIF_MODEL__COUNT] = {
-    {NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
     {clif__psc_exp_prepare, clif__psc_exp_drive, clif__psc_exp_advance_prep,
-     clif__psc_exp_potential_prep, clif__psc_exp_rebase_prep},
+     clif__psc_exp_bases, clif__psc_exp_potential_prep, clif__psc_exp_rebase_prep},
     {clif__psc_alpha_prepare, clif__psc_alpha_drive, clif__psc_alpha_advance_prep,
-     clif__psc_alpha_potential_prep, clif__psc_alpha_rebase_prep},
+     clif__psc_alpha_bases, clif__psc_alpha_potential_prep, clif__psc_alpha_rebase_prep},
 };
 
 /* ---- one neuron prepared for a driver (models_impl.h) ---------------- */
@@ -240,8 +242,29 @@ clif_status clif__nm_advance(clif__neuron_model *nm, const clif_params *p, const
     clif_status st = ops[nm->model].drive(&nm->pr, d);
     if (st != CLIF_OK)
         return st;
-    return ops[nm->model].advance(&nm->pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL,
-                                  n_pulses, next, spikes, capacity, n_spikes);
+    /* The pulses this call can reach: those before t_end and the first
+     * after it (which the loop reads to stop, or rejects); with a few,
+     * their propagator pieces are computed first, in one independent loop
+     * (see clif__model_basis: the same bits, fewer stalls). */
+    size_t k0 = *next, k1 = k0;
+    while (k1 < n_pulses && pulse_t[k1] < t_end)
+        ++k1;
+    size_t m = k1 < n_pulses ? k1 - k0 + 1 : k1 - k0;
+    if (m < 4)
+        return ops[nm->model].advance(&nm->pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL,
+                                      n_pulses, next, spikes, capacity, n_spikes);
+    clif__model_basis local[64];
+    clif__model_basis *mb = m <= 64 ? local : malloc(m * sizeof *mb);
+    if (mb)
+        ops[nm->model].bases(&nm->pr, pulse_t + k0, m, mb);
+    size_t kk = 0;
+    st = ops[nm->model].advance(&nm->pr, s, t_end, pulse_t + k0, pulse_w + k0,
+                                pulse_port ? pulse_port + k0 : NULL, mb, m, &kk, spikes,
+                                capacity, n_spikes);
+    *next = k0 + kk;
+    if (mb != local)
+        free(mb);
+    return st;
 }
 
 double clif__nm_potential(const clif__neuron_model *nm, const clif_params *p,

@@ -121,16 +121,24 @@ CLIF__INLINE double psc_chi(double z, double em)
 }
 #endif
 
-/* Receptor x's pieces at s, given z = -s d_x and em = expm1(z). */
+/* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would keep
+ * only absolute accuracy, and a long-decayed current's samples need their
+ * relative digits.  Up to s = tau_x / 2, 1 + expm1(-s/tau_x) keeps them
+ * (relative error < 2 ulp) and vectorises (ex = that expm1, computed with
+ * the others); beyond, exp. */
+CLIF__INLINE double psc_decay(double s, double tau, double ex)
+{
+    return s <= 0.5 * tau ? 1.0 + ex : exp(-s / tau);
+}
+
+/* Receptor x's pieces at s, given z = -s d_x, em = expm1(z) and ex =
+ * expm1(-s/tau_x) (used only if s <= tau_x / 2). */
 CLIF__INLINE void PSC_FN(basis_rec)(const psc_prop *pr, int x, double s, double z, double em,
-                                    psc_basis *b)
+                                    double ex, psc_basis *b)
 {
     const psc_rec *r = &pr->r[x];
     double phi1 = z == 0.0 ? 1.0 : em / z;
-    /* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would
-     * keep only absolute accuracy, and a long-decayed current's samples
-     * need their relative digits. */
-    b->Ex[x] = exp(-s / r->tau);
+    b->Ex[x] = psc_decay(s, r->tau, ex);
     double env = r->slow ? b->Ex[x] : b->Em;
     b->P[x] = (s / pr->tau) * env * phi1;
 #if PSC_ALPHA
@@ -172,8 +180,9 @@ CLIF__INLINE void PSC_FN(basis)(const psc_prop *pr, double s, psc_basis *b)
             PSC_FN(basis_copy)(b);
             break;
         }
-        double z = -s * pr->r[x].d;
-        PSC_FN(basis_rec)(pr, x, s, z, clif__expm1(z), b);
+        double z = -s * pr->r[x].d, tx = pr->r[x].tau;
+        double ex = s <= 0.5 * tx ? clif__expm1(-s / tx) : 0.0;
+        PSC_FN(basis_rec)(pr, x, s, z, clif__expm1(z), ex, b);
     }
 }
 
@@ -188,7 +197,8 @@ static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_
         out[0].s = NAN;
     /* basis() in blocks, its expm1s through the vectorised batch (the
      * same bits as clif__expm1 one by one) */
-    double xa[3 * B], em[3 * B];
+    /* rows: -s/tau_m, then per receptor -s d_x and -s/tau_x */
+    double xa[5 * B], em[5 * B];
     const int nx = pr->same ? 1 : 2;
     for (size_t k0 = 1; k0 < n; k0 += B) {
         size_t m = n - k0 < B ? n - k0 : B;
@@ -196,10 +206,12 @@ static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_
             double sj = pulse_t[k0 + j] - pulse_t[k0 + j - 1];
             out[k0 + j].s = sj;
             xa[j] = -sj / pr->tau;
-            for (int x = 0; x < nx; ++x)
-                xa[(1 + x) * B + j] = -sj * pr->r[x].d;
+            for (int x = 0; x < nx; ++x) {
+                xa[(1 + 2 * x) * B + j] = -sj * pr->r[x].d;
+                xa[(2 + 2 * x) * B + j] = -sj / pr->r[x].tau;
+            }
         }
-        for (int x = 0; x <= nx; ++x)
+        for (int x = 0; x <= 2 * nx; ++x)
             clif__expm1_batch(xa + x * B, m, em + x * B);
         for (size_t j = 0; j < m; ++j) {
             psc_basis *b = &out[k0 + j];
@@ -210,7 +222,8 @@ static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_
             b->em1 = em[j];
             b->Em = 1.0 + b->em1;
             for (int x = 0; x < nx; ++x)
-                PSC_FN(basis_rec)(pr, x, b->s, xa[(1 + x) * B + j], em[(1 + x) * B + j], b);
+                PSC_FN(basis_rec)(pr, x, b->s, xa[(1 + 2 * x) * B + j],
+                                  em[(1 + 2 * x) * B + j], em[(2 + 2 * x) * B + j], b);
             if (nx == 1)
                 PSC_FN(basis_copy)(b);
         }
