@@ -188,20 +188,7 @@ void clif_model_rebase(int model, const clif_params *p, const clif_syn_params *q
 
 /* ---- population ------------------------------------------------------- */
 
-/* The current models' prepared entry points, by id (called per neuron
- * segment, never per event). */
-typedef struct prep_ops {
-    void (*prepare)(const clif_params *, const clif_syn_params *, clif__model_prop *);
-    clif_status (*drive)(clif__model_prop *, const clif_drive *);
-    clif_status (*advance)(const clif__model_prop *, clif_model_state *, double, const double *,
-                           const double *, const uint8_t *, const clif__model_basis *, size_t,
-                           size_t *, double *, size_t, size_t *);
-    void (*bases)(const clif__model_prop *, const double *, size_t, clif__model_basis *);
-    double (*potential)(const clif__model_prop *, const clif_model_state *, double, double *);
-    void (*rebase)(const clif__model_prop *, clif_model_state *);
-} prep_ops;
-
-static const prep_ops ops[CLIF_MODEL__COUNT] = {
+const clif__prep_ops clif__model_ops[CLIF_MODEL__COUNT] = {
     {NULL, NULL, NULL, NULL, NULL, NULL},
     {clif__psc_exp_prepare, clif__psc_exp_drive, clif__psc_exp_advance_prep,
      clif__psc_exp_bases, clif__psc_exp_potential_prep, clif__psc_exp_rebase_prep},
@@ -223,7 +210,7 @@ clif_status clif__nm_setup(clif__neuron_model *nm, int model, const clif_params 
         return CLIF_E_NULL;
     clif_status st = clif_check_syn_params(model, &nm->q);
     if (st == CLIF_OK && model != CLIF_MODEL_DELTA)
-        ops[model].prepare(p, &nm->q, &nm->pr);
+        clif__model_ops[model].prepare(p, &nm->q, &nm->pr);
     return st;
 }
 
@@ -239,7 +226,7 @@ clif_status clif__nm_advance(clif__neuron_model *nm, const clif_params *p, const
     *n_spikes = 0;
     if (refractory_input != CLIF_REFRACTORY_DROP)
         return CLIF_E_MODEL;
-    clif_status st = ops[nm->model].drive(&nm->pr, d);
+    clif_status st = clif__model_ops[nm->model].drive(&nm->pr, d);
     if (st != CLIF_OK)
         return st;
     /* The pulses this call can reach: those before t_end and the first
@@ -251,14 +238,14 @@ clif_status clif__nm_advance(clif__neuron_model *nm, const clif_params *p, const
         ++k1;
     size_t m = k1 < n_pulses ? k1 - k0 + 1 : k1 - k0;
     if (m < 4)
-        return ops[nm->model].advance(&nm->pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL,
+        return clif__model_ops[nm->model].advance(&nm->pr, s, t_end, pulse_t, pulse_w, pulse_port, NULL,
                                       n_pulses, next, spikes, capacity, n_spikes);
     clif__model_basis local[64];
     clif__model_basis *mb = m <= 64 ? local : malloc(m * sizeof *mb);
     if (mb)
-        ops[nm->model].bases(&nm->pr, pulse_t + k0, m, mb);
+        clif__model_ops[nm->model].bases(&nm->pr, pulse_t + k0, m, mb);
     size_t kk = 0;
-    st = ops[nm->model].advance(&nm->pr, s, t_end, pulse_t + k0, pulse_w + k0,
+    st = clif__model_ops[nm->model].advance(&nm->pr, s, t_end, pulse_t + k0, pulse_w + k0,
                                 pulse_port ? pulse_port + k0 : NULL, mb, m, &kk, spikes,
                                 capacity, n_spikes);
     *next = k0 + kk;
@@ -272,7 +259,7 @@ double clif__nm_potential(const clif__neuron_model *nm, const clif_params *p,
 {
     if (nm->model == CLIF_MODEL_DELTA)
         return clif_model_potential(CLIF_MODEL_DELTA, p, &nm->q, d, s, s->t, y_out);
-    return ops[nm->model].potential(&nm->pr, s, s->t, y_out);
+    return clif__model_ops[nm->model].potential(&nm->pr, s, s->t, y_out);
 }
 
 void clif__nm_rebase(const clif__neuron_model *nm, const clif_params *p, const clif_drive *d,
@@ -281,7 +268,7 @@ void clif__nm_rebase(const clif__neuron_model *nm, const clif_params *p, const c
     if (nm->model == CLIF_MODEL_DELTA)
         clif_model_rebase(CLIF_MODEL_DELTA, p, &nm->q, d, s);
     else
-        ops[nm->model].rebase(&nm->pr, s);
+        clif__model_ops[nm->model].rebase(&nm->pr, s);
 }
 
 /* The population's view of a neuron: its parameters and pulse group. */

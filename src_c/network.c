@@ -541,13 +541,8 @@ clif_net_sim *clif_net_sim_create(const clif_net *net, size_t n_threads, const d
             continue;
         }
         clif_drive d = {net->I_e[i], 0.0, 0.0, 0.0};
-        if (m == CLIF_MODEL_PSC_EXP) {
-            clif__psc_exp_prepare(p, &net->syn[i], &s->mp[np]);
-            clif__psc_exp_drive(&s->mp[np], &d);
-        } else {
-            clif__psc_alpha_prepare(p, &net->syn[i], &s->mp[np]);
-            clif__psc_alpha_drive(&s->mp[np], &d);
-        }
+        clif__model_ops[m].prepare(p, &net->syn[i], &s->mp[np]);
+        clif__model_ops[m].drive(&s->mp[np], &d);
         s->mpi[i] = (uint32_t)np++;
     }
     for (size_t i = 0; ok && i < n; ++i) {
@@ -828,11 +823,8 @@ static clif_status advance_model(clif_net_sim *s, tstate *th, size_t i, double t
     clif_model_state *ms = &s->ms[i];
     for (;;) {
         size_t ns = 0;
-        clif_status st = model_of(&s->net, i) == CLIF_MODEL_PSC_EXP
-                             ? clif__psc_exp_advance_prep(pr, ms, t_hi, pt, pw, NULL, mb, np,
-                                                          next, th->sb, th->cap_sb, &ns)
-                             : clif__psc_alpha_advance_prep(pr, ms, t_hi, pt, pw, NULL, mb, np,
-                                                            next, th->sb, th->cap_sb, &ns);
+        clif_status st = clif__model_ops[model_of(&s->net, i)].advance(
+            pr, ms, t_hi, pt, pw, NULL, mb, np, next, th->sb, th->cap_sb, &ns);
         s->s[i].t = ms->t;
         s->s[i].t0 = ms->t0;
         s->s[i].V0 = ms->V0;
@@ -849,9 +841,7 @@ static double potential_model(const clif_net_sim *s, size_t i, double t)
         return clif_exact_potential(&s->net.params[i], &d, &s->s[i], t);
     }
     const clif__model_prop *pr = &s->mp[s->mpi[i]];
-    return model_of(&s->net, i) == CLIF_MODEL_PSC_EXP
-               ? clif__psc_exp_potential_prep(pr, &s->ms[i], t, NULL)
-               : clif__psc_alpha_potential_prep(pr, &s->ms[i], t, NULL);
+    return clif__model_ops[model_of(&s->net, i)].potential(pr, &s->ms[i], t, NULL);
 }
 
 /* How many unit intervals to draw for neuron i's next batch, starting at
@@ -1189,11 +1179,7 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
                 if (np > 1 && m != CLIF_MODEL_DELTA) {
                     if (!grow((void **)&th->mb, &th->cap_mb, np, sizeof *th->mb))
                         return CLIF_E_NOMEM;
-                    const clif__model_prop *pr = &s->mp[s->mpi[i]];
-                    if (m == CLIF_MODEL_PSC_EXP)
-                        clif__psc_exp_bases(pr, th->mt + a, np, th->mb);
-                    else
-                        clif__psc_alpha_bases(pr, th->mt + a, np, th->mb);
+                    clif__model_ops[m].bases(&s->mp[s->mpi[i]], th->mt + a, np, th->mb);
                     mb = th->mb;
                 }
                 if (vr < nV && (size_t)rec->V_index[vr] == i) {

@@ -75,15 +75,16 @@ import math
 import os
 import subprocess
 import sys
-import importlib.util
 
 import numpy as np
 import pytest
 
 import clif
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from bench_psc import VENV_PYTHON, nest_python  # noqa: E402
+
 TOL_MS = 1e-9
-VENV_PYTHON = "/opt/venv-nest/bin/python"
 
 _NEST_SCRIPT = r'''
 import json, sys
@@ -132,15 +133,8 @@ sys.stdout.write("\nRESULT " + json.dumps(out) + "\n")
 
 
 def _nest_python():
-    """The interpreter to run NEST in, or None."""
-    env = os.environ.get("CLIF_NEST_PYTHON")
-    if env:
-        return env
-    if importlib.util.find_spec("nest") is not None:
-        return sys.executable
-    if os.path.exists(VENV_PYTHON):
-        return VENV_PYTHON
-    return None
+    """The interpreter to run NEST in, or None (the benchmark's rule)."""
+    return nest_python(None)
 
 
 def run_nest(runs, timeout=600):

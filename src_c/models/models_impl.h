@@ -55,6 +55,22 @@ typedef struct clif__model_basis {
 CLIF__MODEL_DECL(psc_exp)
 CLIF__MODEL_DECL(psc_alpha)
 
+/* The current models' prepared entry points, by id (model.c; row 0, delta,
+ * is empty): the one dispatch of the drivers (population loop, stepping,
+ * network), called per neuron segment, never per event. */
+typedef struct clif__prep_ops {
+    void (*prepare)(const clif_params *, const clif_syn_params *, clif__model_prop *);
+    clif_status (*drive)(clif__model_prop *, const clif_drive *);
+    clif_status (*advance)(const clif__model_prop *, clif_model_state *, double, const double *,
+                           const double *, const uint8_t *, const clif__model_basis *, size_t,
+                           size_t *, double *, size_t, size_t *);
+    void (*bases)(const clif__model_prop *, const double *, size_t, clif__model_basis *);
+    double (*potential)(const clif__model_prop *, const clif_model_state *, double, double *);
+    void (*rebase)(const clif__model_prop *, clif_model_state *);
+} clif__prep_ops;
+
+extern const clif__prep_ops clif__model_ops[CLIF_MODEL__COUNT];
+
 /* One neuron of any model, prepared for repeated advances by the drivers
  * that cut its time axis (the population loop, the stepping API): delta
  * goes through exact.c, the current models through their propagator,
