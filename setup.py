@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_SOURCES = sorted(glob.glob("src_c/*.c")) + sorted(glob.glob("src_c/models/*.c"))
 # src_c/tests/ holds C test programs, not library code.
 CORE_SOURCES = [s for s in CORE_SOURCES if not os.path.basename(s).startswith("test_")]
+CORE_HEADERS = sorted(glob.glob("src_c/*.h")) + sorted(glob.glob("src_c/models/*.h"))
 
 if sys.platform == "win32":
     CORE_CFLAGS = ["/O2", "/fp:precise"]
@@ -39,10 +40,13 @@ class build_clib(_build_clib):
     # so pass them through explicitly.
     def build_libraries(self, libraries):
         for lib_name, build_info in libraries:
+            # depends: an edited header (the models' templates are headers)
+            # rebuilds every object, not only those whose .c changed.
             objects = self.compiler.compile(
                 build_info["sources"], output_dir=self.build_temp,
                 include_dirs=build_info.get("include_dirs"),
-                extra_postargs=build_info.get("cflags"), debug=self.debug)
+                extra_postargs=build_info.get("cflags"), debug=self.debug,
+                depends=CORE_HEADERS)
             self.compiler.create_static_lib(objects, lib_name, output_dir=self.build_clib,
                                             debug=self.debug)
 
@@ -55,6 +59,11 @@ class build_ext(_build_ext):
         for ext in self.extensions:
             if clib.build_clib not in ext.library_dirs:
                 ext.library_dirs.append(clib.build_clib)
+            # relink when the core library was rebuilt
+            lib = os.path.join(clib.build_clib, "clifcore.lib" if sys.platform == "win32"
+                               else "libclifcore.a")
+            if lib not in ext.depends:
+                ext.depends.append(lib)
         super().run()
 
 
@@ -80,7 +89,7 @@ def extensions():
             extra_compile_args=EXT_CFLAGS,
             # Relink when the core changes: the static library is not a
             # source of the extension, so setuptools would not notice.
-            depends=CORE_SOURCES + sorted(glob.glob("src_c/*.h")) + sorted(glob.glob("clif/*.pxd")),
+            depends=CORE_SOURCES + CORE_HEADERS + sorted(glob.glob("clif/*.pxd")),
         ))
     return cythonize(exts, compiler_directives={"language_level": "3"},
                      include_path=["clif"])

@@ -11,7 +11,10 @@
  *                                               (hint: the basis at h - t0 if
  *                                               its s matches, or NULL)
  *   MODEL_FN(move_anchor)(&pr, s, t, refractory, cached basis or NULL)
- *   MODEL_FN(receive)(&pr, y, w, port)
+ *   MODEL_FN(receive)(&pr, y, w, port), MODEL_FN(receive_reg) (the same sums,
+ *                                               without indexing y by port)
+ *   MODEL_FN(clear_to)(&pr, V0, y, basis)       1 if find_crossing would find
+ *                                               nothing by its quick bound
  *   MODEL_FN(basis), MODEL_FN(V_at), MODEL_FN(y_at)
  */
 
@@ -65,6 +68,40 @@ static clif_status MODEL_FN(advance_prep)(const MODEL_PROP *pp, clif_model_state
             return CLIF_E_VALUE;
     size_t k = *next;
     while (s->t < t_end) {
+        if (bases && s->t == s->t0 && s->t >= s->t_ref_end) {
+            /* The common case, in registers: the anchor at the last
+             * pulse, the next pulse's basis precomputed and a quick bound
+             * clearing the interval.  Each step is the general loop's
+             * (find_crossing finds nothing, move_anchor with its hint),
+             * so the bits are the same; anything else falls through. */
+            double t0 = s->t0, V0 = s->V0, y[MODEL_NY];
+            for (int m = 0; m < MODEL_NY; ++m)
+                y[m] = s->y[m];
+            size_t k0 = k;
+            for (; k < n_pulses; ++k) {
+                double tp = pulse_t[k];
+                const MODEL_BASIS *bb = &bases[k];
+                if (!(tp < t_end && bb->s == tp - t0)
+                    || MODEL_FN(check_pulse)(t0, tp, pulse_w[k], pulse_port, k) != CLIF_OK
+                    || !MODEL_FN(clear_to)(&pr, V0, y, bb))
+                    break;
+                double yn[MODEL_NY];
+                V0 = MODEL_FN(V_at)(&pr, V0, y, bb);
+                MODEL_FN(y_at)(y, bb, yn);
+                for (int m = 0; m < MODEL_NY; ++m)
+                    y[m] = yn[m];
+                MODEL_FN(receive_reg)(&pr, y, pulse_w[k],
+                                      MODEL_FN(port_of)(pulse_port, k, pulse_w[k]));
+                t0 = tp;
+            }
+            if (k != k0) {
+                s->t = s->t0 = t0;
+                s->V0 = V0;
+                for (int m = 0; m < MODEL_NY; ++m)
+                    s->y[m] = y[m];
+                continue;
+            }
+        }
         if (s->t < s->t_ref_end) {
             /* Refractory: V is held at V_reset, the synaptic state keeps
              * evolving and takes every pulse. */

@@ -60,6 +60,7 @@ typedef struct psc_rec {
     double tau;     /* tau_syn [ms] */
     double d;       /* |1/tau_m - 1/tau| [1/ms] */
     int slow;       /* tau > tau_m: the envelope is e^{-s/tau} */
+    double c;       /* -1/(d tau_m), or 0 where that is not finite (d = 0) */
     double sP, Ppk; /* peak time of P and P there */
 #if PSC_ALPHA
     double sQ, Qpk;
@@ -121,26 +122,35 @@ CLIF__INLINE double psc_chi(double z, double em)
 }
 #endif
 
-/* e^{-s/tau_x} by itself: as a product of 1 + expm1 factors it would keep
- * only absolute accuracy, and a long-decayed current's samples need their
- * relative digits.  Up to s = tau_x / 2, 1 + expm1(-s/tau_x) keeps them
- * (relative error < 2 ulp) and vectorises (ex = that expm1, computed with
- * the others); beyond, exp. */
-CLIF__INLINE double psc_decay(double s, double tau, double ex)
+/* e^{-s/tau_x} by itself: as a product of factors 1 + expm1 with large
+ * arguments it would keep only absolute accuracy, and a long-decayed
+ * current's samples need their relative digits.  Up to s = tau_x / 2 a
+ * product of at most two such factors, each in (0.6, 1], keeps them
+ * (relative error < 3 ulp) and costs no exp: for tau_x < tau_m it is
+ * e^{-s/tau_m} e^{-s d} = Em (1 + em), from the expm1s the basis needs
+ * anyway; for tau_x > tau_m, 1 + ex with ex = expm1(-s/tau_x), computed
+ * with the others.  Beyond, exp. */
+CLIF__INLINE double psc_decay(const psc_rec *r, double s, double Em, double em, double ex)
 {
-    return s <= 0.5 * tau ? 1.0 + ex : exp(-s / tau);
+    if (!(s <= 0.5 * r->tau))
+        return exp(-s / r->tau);
+    return r->slow ? 1.0 + ex : Em * (1.0 + em);
 }
 
 /* Receptor x's pieces at s, given z = -s d_x, em = expm1(z) and ex =
- * expm1(-s/tau_x) (used only if s <= tau_x / 2). */
+ * expm1(-s/tau_x) (used only if tau_x > tau_m and s <= tau_x / 2).
+ * P = (s/tau_m) env em/z = env em c, without dividing, except where z is
+ * 0 or so small that em would have lost its relative digits to underflow. */
 CLIF__INLINE void PSC_FN(basis_rec)(const psc_prop *pr, int x, double s, double z, double em,
                                     double ex, psc_basis *b)
 {
     const psc_rec *r = &pr->r[x];
-    double phi1 = z == 0.0 ? 1.0 : em / z;
-    b->Ex[x] = psc_decay(s, r->tau, ex);
+    b->Ex[x] = psc_decay(r, s, b->Em, em, ex);
     double env = r->slow ? b->Ex[x] : b->Em;
-    b->P[x] = (s / pr->tau) * env * phi1;
+    if (z < -1e-280 && r->c != 0.0)
+        b->P[x] = env * (em * r->c);
+    else
+        b->P[x] = (s / pr->tau) * env * (z == 0.0 ? 1.0 : em / z);
 #if PSC_ALPHA
     b->Q[x] = (s * s / pr->tau) * env * (r->slow ? psc_chi(z, em) : psc_psi(z, em));
 #endif
@@ -181,7 +191,7 @@ CLIF__INLINE void PSC_FN(basis)(const psc_prop *pr, double s, psc_basis *b)
             break;
         }
         double z = -s * pr->r[x].d, tx = pr->r[x].tau;
-        double ex = s <= 0.5 * tx ? clif__expm1(-s / tx) : 0.0;
+        double ex = pr->r[x].slow && s <= 0.5 * tx ? clif__expm1(-s / tx) : 0.0;
         PSC_FN(basis_rec)(pr, x, s, z, clif__expm1(z), ex, b);
     }
 }
@@ -208,11 +218,14 @@ static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_
             xa[j] = -sj / pr->tau;
             for (int x = 0; x < nx; ++x) {
                 xa[(1 + 2 * x) * B + j] = -sj * pr->r[x].d;
-                xa[(2 + 2 * x) * B + j] = -sj / pr->r[x].tau;
+                if (pr->r[x].slow)
+                    xa[(2 + 2 * x) * B + j] = -sj / pr->r[x].tau;
             }
         }
+        /* row 2 + 2x (the decay's expm1) only for a slow receptor */
         for (int x = 0; x <= 2 * nx; ++x)
-            clif__expm1_batch(xa + x * B, m, em + x * B);
+            if (x == 0 || x % 2 == 1 || pr->r[x / 2 - 1].slow)
+                clif__expm1_batch(xa + x * B, m, em + x * B);
         for (size_t j = 0; j < m; ++j) {
             psc_basis *b = &out[k0 + j];
             if (b->s == 0.0) {
@@ -223,7 +236,8 @@ static void PSC_FN(pulse_bases)(const psc_prop *pr, const double *pulse_t, size_
             b->Em = 1.0 + b->em1;
             for (int x = 0; x < nx; ++x)
                 PSC_FN(basis_rec)(pr, x, b->s, xa[(1 + 2 * x) * B + j],
-                                  em[(1 + 2 * x) * B + j], em[(2 + 2 * x) * B + j], b);
+                                  em[(1 + 2 * x) * B + j],
+                                  pr->r[x].slow ? em[(2 + 2 * x) * B + j] : 0.0, b);
             if (nx == 1)
                 PSC_FN(basis_copy)(b);
         }
@@ -324,6 +338,9 @@ static void PSC_FN(make_syn)(const clif_params *p, const clif_syn_params *q, psc
         r->tau = tx;
         r->d = fabs(tx - p->tau_m) / (p->tau_m * tx);
         r->slow = tx > p->tau_m;
+        r->c = -1.0 / (r->d * p->tau_m);
+        if (!isfinite(r->c))
+            r->c = 0.0;
         double xr = p->tau_m / tx - 1.0;
         r->sP = p->tau_m * (xr == 0.0 ? 1.0 : log1p(xr) / xr);
     }
@@ -554,6 +571,24 @@ static clif_status PSC_FN(find_crossing)(const psc_prop *pr, const clif_model_st
 
 /* ---- the model's hooks for the event loop ------------------------------ */
 
+/* The basis at s = 0, as basis() gives it. */
+static const psc_basis PSC_FN(basis0) = {0.0, -0.0, 1.0, {1.0, 1.0}, {0.0, 0.0}
+#if PSC_ALPHA
+                                         , {0.0, 0.0}
+#endif
+};
+
+/* 1 if find_crossing(s, h) would return "none" by its quick bound, for a
+ * state anchored at its current time (s->t == s->t0, not refractory), with
+ * bb the basis at h - t0 > 0: the event loop's fast step.  0 means "ask
+ * find_crossing" (which then decides the same way or better). */
+CLIF__INLINE int PSC_FN(clear_to)(const psc_prop *pr, double V0, const double *y,
+                                  const psc_basis *bb)
+{
+    return V0 < pr->V_th && bb->s > 0.0 && !PSC_FN(y_zero)(y)
+           && PSC_FN(quick_bound)(pr, V0, y, &PSC_FN(basis0), bb, 0.0, bb->s) < 0.0;
+}
+
 #define MODEL_FN(name) PSC_FN(name)
 #define MODEL_PROP psc_prop
 #define MODEL_BASIS psc_basis
@@ -585,6 +620,24 @@ CLIF__INLINE void PSC_FN(receive)(const psc_prop *pr, double *y, double w, int p
 #else
     (void)pr;
     y[YI(port)] += w;
+#endif
+}
+
+/* receive() without indexing y by the port: the same sums, as selects, so
+ * that the fast loop can keep y in registers (a store to y[port] followed
+ * by a load of all of y costs a failed store forward per event). */
+CLIF__INLINE void PSC_FN(receive_reg)(const psc_prop *pr, double *y, double w, int port)
+{
+#if PSC_ALPHA
+    double v = w * (2.718281828459045235360287471352662 / pr->r[port].tau);
+    double a = y[YJ(0)] + v, b = y[YJ(1)] + v;
+    y[YJ(0)] = port ? y[YJ(0)] : a;
+    y[YJ(1)] = port ? b : y[YJ(1)];
+#else
+    (void)pr;
+    double a = y[YI(0)] + w, b = y[YI(1)] + w;
+    y[YI(0)] = port ? y[YI(0)] : a;
+    y[YI(1)] = port ? b : y[YI(1)];
 #endif
 }
 
