@@ -358,3 +358,71 @@ def load(folder, name):
     with np.load(os.path.join(folder, f"{name}.npz")) as z:
         s = Spikes.from_dict(dict(z))
     return s, meta["definition"]
+
+
+# ---- other simulators -----------------------------------------------------------------
+
+#: Where the runners look for each simulator's interpreter (first found wins):
+#: an environment variable, this interpreter if it imports the simulator, then
+#: a conventional virtual environment.
+INTERPRETERS = {"nest": ("CLIF_NEST_PYTHON", "nest", "/opt/venv-nest/bin/python"),
+                "brian2": ("CLIF_BRIAN2_PYTHON", "brian2", "/tmp/venv-brian2/bin/python")}
+
+
+def interpreter(simulator):
+    """The Python that has ``simulator`` ("nest" or "brian2"), or None."""
+    import importlib.util
+    import sys
+    if simulator not in INTERPRETERS:
+        raise ValueError(f"simulator must be one of {sorted(INTERPRETERS)}; got {simulator!r}")
+    env, module, venv = INTERPRETERS[simulator]
+    if os.environ.get(env):
+        return os.environ[env]
+    if importlib.util.find_spec(module) is not None:
+        return sys.executable
+    return venv if os.path.exists(venv) else None
+
+
+def run_external(problem, simulator, dt, model=None, timeout=600):
+    """Run a problem in NEST or Brian2 (in its own interpreter, see
+    :data:`INTERPRETERS`) at step ``dt`` [ms]; the spikes as clif.Spikes.
+
+    Parameters
+    ----------
+    problem : str or dict
+        A name or a definition.
+    simulator : {"nest", "brian2"}
+    dt : float
+        The simulator's resolution [ms].
+    model : str, optional
+        NEST model (e.g. ``"iaf_psc_delta_ps"``; default: the on-grid model
+        matching the problem's, see :data:`clif.runners.NEST_MODELS`).
+
+    For PyNN, call :func:`clif.runners.run_pynn` with the simulator module.
+    """
+    import subprocess
+    import tempfile
+    from clif import runners
+    from clif.spikes import Spikes
+    d = definition(problem) if isinstance(problem, str) else problem
+    py = interpreter(simulator)
+    if py is None:
+        raise RuntimeError(f"{simulator} not found: set {INTERPRETERS[simulator][0]} to a "
+                           f"Python that imports it")
+    if simulator == "nest" and model is None:
+        model = runners.NEST_MODELS[d["model"]][0]
+    with tempfile.TemporaryDirectory() as tmp:
+        dp, out = os.path.join(tmp, "def.json"), os.path.join(tmp, "out.npz")
+        with open(dp, "w") as fh:
+            json.dump(d, fh)
+        # Not ``python runners.py``: that would put clif/ first on sys.path,
+        # where clif/random.py shadows the standard library's random.
+        argv = [runners.__file__, simulator, model or "-", repr(float(dt)), dp, out]
+        code = ("import runpy, sys; sys.argv = " + repr(argv) + "; "
+                "runpy.run_path(sys.argv[0], run_name='__main__')")
+        r = subprocess.run([py, "-c", code], capture_output=True, text=True,
+                           timeout=timeout, cwd=tmp)
+        if r.returncode != 0:
+            raise RuntimeError(f"{simulator} run of {d['name']!r} failed:\n{r.stderr[-2000:]}")
+        with np.load(out) as z:
+            return Spikes(z["times"], z["senders"], d["n"], float(d["t_stop"]))
