@@ -437,3 +437,193 @@ def convergence(reference, candidates, *, tol=1.0, metric="max_abs_error"):
     return {"dt": dts, "error": err, "n_missed": [comps[d].n_missed for d in dts],
             "n_extra": [comps[d].n_extra for d in dts], "order": order,
             "comparisons": comps}
+
+
+# ---- report ----------------------------------------------------------------------------
+
+def report(entries, path, *, title="clif reference comparison", figures=True):
+    """Write a Markdown (``.md``) or HTML (``.html``) report of comparisons.
+
+    Parameters
+    ----------
+    entries : list of dict
+        Each ``{"simulator": str, "problem": str, "dt": float [ms],
+        "comparison": Comparison}``, optionally ``"reference"`` and
+        ``"candidate"`` (Spikes) for a raster where they diverge.
+    path : str
+        ``out.md`` or ``out.html``; PNG figures go next to it
+        (``<stem>_error_vs_dt.png``, ``<stem>_raster_<k>.png``) when
+        matplotlib is installed and ``figures`` is true.
+
+    Returns
+    -------
+    dict
+        ``rows`` (the table's values) and ``orders`` ({(simulator, problem):
+        fitted convergence order of the max timing error in dt}).
+    """
+    html = str(path).endswith(".html")
+    folder = os.path.dirname(os.path.abspath(path))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    rows, groups = [], {}
+    for e in entries:
+        c = e["comparison"]
+        s = c.summary()
+        row = dict(simulator=e["simulator"], problem=e["problem"], dt=float(e["dt"]),
+                   n_reference=s["n_reference"], n_matched=s["n_matched"],
+                   n_missed=s["n_missed"], n_extra=s["n_extra"],
+                   max_abs_error_ms=s["max_abs_error_ms"],
+                   mean_abs_error_ms=s["mean_abs_error_ms"],
+                   first_divergence_ms=s["first_divergence_ms"])
+        rows.append(row)
+        groups.setdefault((e["simulator"], e["problem"]), []).append(row)
+    orders = {}
+    for key, rs in groups.items():
+        pts = [(r["dt"], r["max_abs_error_ms"]) for r in rs if r["max_abs_error_ms"] > 0]
+        orders[key] = (float(np.polyfit(np.log([p[0] for p in pts]),
+                                        np.log([p[1] for p in pts]), 1)[0])
+                       if len({p[0] for p in pts}) >= 2 else math.nan)
+    images = []
+    if figures:
+        images = _figures(entries, groups, folder, stem)
+    fmt = lambda x: "-" if x is None or (isinstance(x, float) and math.isnan(x)) else (  # noqa
+        f"{x:.3g}" if isinstance(x, float) else str(x))
+    head = ["simulator", "problem", "dt [ms]", "spikes", "matched", "missed", "extra",
+            "max abs err [ms]", "mean abs err [ms]", "first divergence [ms]"]
+    keys = ["simulator", "problem", "dt", "n_reference", "n_matched", "n_missed", "n_extra",
+            "max_abs_error_ms", "mean_abs_error_ms", "first_divergence_ms"]
+    body = [[fmt(r[k]) for k in keys] for r in rows]
+    ohead = ["simulator", "problem", "order (max abs err vs dt)"]
+    obody = [[s, p, fmt(o)] for (s, p), o in orders.items()]
+    if html:
+        def tab(h, b):
+            return ("<table><tr>" + "".join(f"<th>{x}</th>" for x in h) + "</tr>"
+                    + "".join("<tr>" + "".join(f"<td>{x}</td>" for x in r) + "</tr>" for r in b)
+                    + "</table>")
+        text = (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+                f"<h1>{title}</h1>" + tab(head, body) + "<h2>Convergence order</h2>"
+                + tab(ohead, obody) + "".join(f"<p><img src='{i}'></p>" for i in images)
+                + "</body></html>\n")
+    else:
+        def tab(h, b):
+            return "\n".join(["| " + " | ".join(h) + " |", "|" + "---|" * len(h)]
+                             + ["| " + " | ".join(r) + " |" for r in b])
+        text = (f"# {title}\n\nTiming error = candidate - reference (clif, exact); "
+                f"unmatched spikes are missed (reference) or extra (candidate).\n\n"
+                + tab(head, body) + "\n\n## Convergence order\n\n" + tab(ohead, obody)
+                + "\n" + "".join(f"\n![{i}]({i})\n" for i in images))
+    with open(path, "w") as fh:
+        fh.write(text)
+    return {"rows": rows, "orders": orders, "images": images}
+
+
+def _figures(entries, groups, folder, stem):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    images = []
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (sim, prob), rs in groups.items():
+        pts = sorted((r["dt"], r["max_abs_error_ms"]) for r in rs if r["max_abs_error_ms"] > 0)
+        if pts:
+            ax.loglog(*zip(*pts), "o-", label=f"{sim}: {prob}")
+    ax.set_xlabel("dt [ms]")
+    ax.set_ylabel("max |spike time error| [ms]")
+    if ax.lines:
+        ax.legend(fontsize=6)
+    name = f"{stem}_error_vs_dt.png"
+    fig.tight_layout()
+    fig.savefig(os.path.join(folder, name), dpi=110)
+    plt.close(fig)
+    images.append(name)
+    k = 0
+    for e in entries:
+        c = e["comparison"]
+        if "reference" not in e or "candidate" not in e or math.isinf(c.first_divergence):
+            continue
+        ref, cand = as_spikes(e["reference"]), as_spikes(e["candidate"])
+        t0 = c.first_divergence
+        lo, hi = t0 - 20.0, t0 + 20.0
+        fig, ax = plt.subplots(figsize=(6, 3))
+        for s, mk, col, lab in ((ref, "|", "k", "reference (clif)"),
+                                (cand, "x", "r", e["simulator"])):
+            m = (s.times >= lo) & (s.times < hi)
+            ax.plot(s.times[m], s.senders[m], mk, color=col, label=lab, ms=8)
+        ax.axvline(t0, color="0.6", lw=0.8)
+        ax.set_xlabel("t [ms]")
+        ax.set_ylabel("neuron")
+        ax.set_title(f"{e['problem']}, dt = {e['dt']:g} ms: first divergence at {t0:.3f} ms",
+                     fontsize=8)
+        ax.legend(fontsize=6)
+        name = f"{stem}_raster_{k}.png"
+        fig.tight_layout()
+        fig.savefig(os.path.join(folder, name), dpi=110)
+        plt.close(fig)
+        images.append(name)
+        k += 1
+        if k >= 8:   # enough to see where things part
+            break
+    return images
+
+
+# ---- command line (``clif compare ...``, wired in clif/cli.py) ------------------------------
+
+def add_parser(sub):
+    """Add the ``compare`` subcommand to an argparse subparsers object."""
+    c = sub.add_parser(
+        "compare", help="compare spikes with clif's exact ones: files, or a reference "
+        "problem run in NEST/Brian2 at several dt; a report",
+        description="Either REFERENCE CANDIDATE (files: .npz, .csv, NWB-style _units.json) "
+        "or --problem NAME --simulator {nest,brian2} --dt ...: match spikes per neuron "
+        "within --tol and report missed/extra spikes and timing errors.")
+    c.add_argument("files", nargs="*", metavar="FILE")
+    c.add_argument("--problem", nargs="+", metavar="NAME", help="reference problem(s)")
+    c.add_argument("--simulator", nargs="+", default=["nest"],
+                   help="nest, nest:<model> (e.g. nest:iaf_psc_delta_ps) or brian2")
+    c.add_argument("--dt", nargs="+", type=float, default=[0.1, 0.01], metavar="MS")
+    c.add_argument("--tol", type=float, default=2.0, metavar="MS",
+                   help="matching tolerance [ms] (default %(default)s)")
+    c.add_argument("--report", metavar="OUT", help="OUT.md (PNG figures beside) or OUT.html")
+    c.set_defaults(func=_cli)
+
+
+def _load_any(path):
+    if str(path).endswith(".json"):
+        import json
+        with open(path) as fh:
+            return as_spikes(json.load(fh))
+    return as_spikes(path)
+
+
+def _cli(args):
+    import json
+    entries = []
+    if args.files:
+        if len(args.files) != 2 or args.problem:
+            raise ValueError("give two files (REFERENCE CANDIDATE) or --problem, not both")
+        ref, cand = (_load_any(f) for f in args.files)
+        c = compare(ref, cand, tol=args.tol)
+        entries.append(dict(simulator=args.files[1], problem=args.files[0], dt=math.nan,
+                            comparison=c, reference=ref, candidate=cand))
+    elif args.problem:
+        from clif import reference
+        for name in args.problem:
+            ref = reference.run(name).spikes
+            for sim in args.simulator:
+                simname, _, model = sim.partition(":")
+                for dt in args.dt:
+                    cand = reference.run_external(name, simname, dt, model=model or None)
+                    entries.append(dict(simulator=sim, problem=name, dt=dt,
+                                        comparison=compare(ref, cand, tol=args.tol),
+                                        reference=ref, candidate=cand))
+    else:
+        raise ValueError("give REFERENCE CANDIDATE files or --problem NAME")
+    for e in entries:
+        print(json.dumps({"simulator": e["simulator"], "problem": e["problem"], "dt": e["dt"],
+                          **e["comparison"].summary()}))
+    if args.report:
+        rep = report(entries, args.report)
+        print(f"report: {args.report} ({len(rep['images'])} figures)")
+    return 0

@@ -426,3 +426,51 @@ def run_external(problem, simulator, dt, model=None, timeout=600):
             raise RuntimeError(f"{simulator} run of {d['name']!r} failed:\n{r.stderr[-2000:]}")
         with np.load(out) as z:
             return Spikes(z["times"], z["senders"], d["n"], float(d["t_stop"]))
+
+
+# ---- command line (``clif reference ...``, wired in clif/cli.py) ---------------------------
+
+def add_parser(sub):
+    """Add the ``reference`` subcommand to an argparse subparsers object."""
+    r = sub.add_parser("reference", help="the suite of exact reference problems: list, "
+                       "export, run one",
+                       description="clif's exact answers to canonical LIF problems, for "
+                       "judging other simulators (docs/reference.md).")
+    rs = r.add_subparsers(dest="action", metavar="ACTION")
+    rs.add_parser("list", help="the problems and what each probes")
+    e = rs.add_parser("export", help="write every problem (JSON, NPZ, CSV, NWB-style Units) "
+                      "with a manifest of SHA-256 checksums")
+    e.add_argument("dir")
+    e.add_argument("--only", nargs="+", metavar="NAME")
+    v = rs.add_parser("verify", help="check an exported folder against its manifest")
+    v.add_argument("dir")
+    x = rs.add_parser("run", help="recompute one problem; summary on stdout")
+    x.add_argument("name")
+    x.add_argument("-o", "--output", metavar="FILE", help="spikes to FILE.npz or FILE.csv")
+    r.set_defaults(func=_cli)
+
+
+def _cli(args):
+    action = getattr(args, "action", None)
+    if action in (None, "list"):
+        for n in names():
+            print(f"{n:22s} v{_DEFS[n]['version']}  {_DEFS[n]['description']}")
+        return 0
+    if action == "export":
+        m = export(args.dir, args.only)
+        print(json.dumps({k: v["n_spikes"] for k, v in m["problems"].items()}))
+        return 0
+    if action == "verify":
+        bad = verify(args.dir)
+        print("ok" if not bad else "checksum mismatch: " + ", ".join(bad))
+        return 0 if not bad else 1
+    res = run(args.name)
+    s = res.spikes
+    out = {"problem": res.name, "version": res.definition["version"], "n_spikes": len(s),
+           "counts": s.counts().tolist(), "first_spikes_ms": s.times[:5].tolist()}
+    out.update(res.expected)
+    if args.output:
+        from clif.cli import _save
+        _save(s, args.output)
+    print(json.dumps(out))
+    return 0
