@@ -26,6 +26,8 @@ from clif.noise import simulate_noisy, NoisyPopulation
 from clif.theory import siegert_rate, isi_cv
 from clif import network
 from clif.network import Network
+from clif import reference
+from clif.compare import compare
 
 
 def get_include():
@@ -44,4 +46,4 @@ def get_include():
 __all__ = ["__version__", "get_include", "LIF", "Spikes", "isi", "rate", "rheobase",
            "current_for_rate", "summation_peak", "cutoff_frequency", "free_potential",
            "simulate", "Population", "simulate_noisy", "NoisyPopulation", "siegert_rate",
-           "isi_cv", "random", "theory", "network", "Network"]
+           "isi_cv", "random", "theory", "network", "Network", "reference", "compare"]

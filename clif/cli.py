@@ -638,6 +638,12 @@ def build_parser():
     b.add_argument("--only", nargs="+", metavar="NAME", help="only these (e.g. closed_form)")
     b.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
     b.set_defaults(func=_bench)
+
+    # Their subcommands live with them (clif.compare the attribute is the function).
+    from clif.reference import add_parser as _reference_cli
+    from clif.compare import add_parser as _compare_cli
+    _reference_cli(sub)
+    _compare_cli(sub)
     return p
 
 
