@@ -142,6 +142,10 @@ class _Source(StandardCurrentSource):
             cur = self._targets.get(id(pop), np.empty(0, int))
             self._targets[id(pop)] = np.union1d(cur, [idx]).astype(int)
 
+    def record(self):
+        raise NotImplementedError("recording a current source is not implemented in clif.pynn; "
+                                  "the drive is known in closed form from its parameters")
+
     def _get_data(self):
         raise NotImplementedError("recording a current source is not implemented in clif.pynn; "
                                   "the drive is known in closed form from its parameters")

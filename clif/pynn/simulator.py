@@ -70,6 +70,7 @@ class State(common.control.BaseState):
         self.t_start = 0.0
         self.segment_counter += 1
         self.results = None
+        self._fp = None
 
     def run(self, simtime):
         self.run_until(self.t + simtime)
@@ -78,12 +79,30 @@ class State(common.control.BaseState):
         if tstop < self.t:
             raise ValueError(f"run_until: tstop = {tstop} ms is before the current time "
                              f"{self.t} ms")
+        fp = _fingerprint(self)
+        if self.t > 0 and fp != self._fp:
+            raise NotImplementedError(
+                "changing parameters, sources or connections between runs without reset(): "
+                "clif.pynn recomputes each segment exactly from t = 0, so a change would "
+                "apply retroactively; call reset() and run again, or build the time "
+                "dependence into the model (StepCurrentSource, spike_times)")
+        self._fp = fp
         self.t = float(tstop)
         self.running = True
         self.results = _engine_run(self, self.t) if self.t > 0 else None
 
 
 state = State()
+
+
+def _fingerprint(state):
+    import hashlib
+    import pickle
+    parts = [(p._native, p._init) for p in state.populations]
+    parts += [(s._native_p, sorted((k, v.tolist()) for k, v in s._targets.items()))
+              for s in state.current_sources]
+    parts += [len(prj) for prj in state.projections]
+    return hashlib.sha1(pickle.dumps(parts, protocol=4)).hexdigest()
 
 
 # ---- engine -----------------------------------------------------------------
