@@ -420,6 +420,10 @@ class Projection(common.Projection):
             post = int(self._post_pop.id_to_index(self.post.all_cells[post]))
         w = np.broadcast_to(np.asarray(params.get("weight", 0.0), float), (m,))
         d = np.broadcast_to(np.asarray(params.get("delay", state.min_delay), float), (m,))
+        md = state.dt if state.min_delay == "auto" else state.min_delay
+        if np.any(~(d >= md)):
+            raise errors.ConnectionError(f"Delay ({d[~(d >= md)][0]}) is out of range: delays "
+                                         f"must be >= min_delay = {md} ms")
         extra = set(params) - {"weight", "delay"}
         if extra:
             raise NotImplementedError(f"synapse parameters {sorted(extra)} are not available "
@@ -442,10 +446,9 @@ class Projection(common.Projection):
         return self._cache
 
     def _clif_weight(self, w):
-        # PyNN weights of current synapses are magnitudes; the receptor gives the
-        # sign (clif's delta neurons take signed mV, current neurons signed nA).
-        w = np.asarray(w, float)
-        return np.abs(w) if self._port == 0 else -np.abs(w)
+        # PyNN (check_weights) already demands weights >= 0 onto excitatory and
+        # <= 0 onto inhibitory current receptors: clif's signed mV / nA as they are.
+        return np.asarray(w, float)
 
     def __len__(self):
         return int(self._arrays()[0].size)

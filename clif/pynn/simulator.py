@@ -288,9 +288,14 @@ def _network_run(state, cells, spikes, signals, t_stop):
                     "SpikeSourcePoisson into a recurrent network must be one source per target "
                     "(OneToOneConnector): clif.Network's external input is an independent "
                     "Poisson train per neuron")
-            if np.any(np.asarray(src._native["start"]) != 0) or np.any(
-                    np.isfinite(np.asarray(src._native["duration"], float))
-                    & (np.asarray(src._native["duration"], float) < 1e12)):
+            if any(v.name == "spikes" and ids for v, ids in src.recorder.recorded.items()):
+                raise NotImplementedError(
+                    "recording a SpikeSourcePoisson that drives a recurrent network: clif.Network "
+                    "draws that input itself, inside the kernel; record the target neurons, "
+                    "or use a feed-forward model")
+            start = np.asarray(src._native["start"], float)
+            dur = np.asarray(src._native["duration"], float)
+            if np.any(start != 0) or np.any(start + dur < t_stop):
                 raise NotImplementedError(
                     "SpikeSourcePoisson start/duration in a recurrent network: clif.Network's "
                     "external Poisson input is on for the whole run")
