@@ -23,11 +23,8 @@ MODULES = ["test__simulation_control", "test_cell_types", "test_connection_handl
 # Scenarios that fail on clif for reasons not yet fixed (known gaps, docs/pynn.md).
 KNOWN_GAPS = {
     "test__simulation_control::test_reset_with_clear": "get_data(clear=True) across reset",
-    "test__simulation_control::test_run_until": "run_until bookkeeping differs",
-    "test_cell_types::test_SpikeSourcePoisson": "Poisson source statistics check fails: "
-                                                "to investigate (start/duration handling)",
-    "test_cell_types::test_issue511": "parameter validation not raised",
-    "test_electrodes::test_issue512": "validation of source times not raised",
+    "test_electrodes::test_issue512": "expects step times rounded to the dt grid (and "
+                                      "merged); clif applies changes at the exact times",
 }
 NOT_APPLICABLE = {}
 

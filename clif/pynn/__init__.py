@@ -181,12 +181,18 @@ class StepCurrentSource(_Source, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
     translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
 
+    def set_native_parameters(self, parameters):
+        super().set_native_parameters(parameters)
+        t = np.asarray(self._native_p.get("times", []), float)
+        a = np.asarray(self._native_p.get("amplitudes", []), float)
+        if t.shape != a.shape or np.any(np.diff(t) <= 0) or np.any(t < 0):
+            raise errors.InvalidParameterValueError(
+                "StepCurrentSource: times [ms] must be >= 0, strictly increasing and as many "
+                f"as the amplitudes; got times {t.tolist()}, {a.size} amplitudes")
+
     def _clif_drive(self, st, t_stop):
         t = np.asarray(self._native_p["times"], float)
         a = np.asarray(self._native_p["amplitudes"], float)
-        if t.shape != a.shape or np.any(np.diff(t) < 0) or np.any(t < 0):
-            raise errors.InvalidParameterValueError(
-                "StepCurrentSource: times must be sorted, >= 0 ms and match amplitudes")
         return t, a, None
 
 
@@ -257,7 +263,9 @@ class Recorder(_Recorder):
         s, t = r["spikes"][id(self.population)]
         g = s + self.population.first_id
         m = np.isin(g, ids) & (t >= self._cleared_at())
-        return g[m], t[m].copy()
+        g, t = g[m], t[m]
+        o = np.lexsort((t, g))   # each train in time order (Neo keeps the given order)
+        return g[o], t[o]
 
     def _cleared_at(self):
         return getattr(self, "_t_clear", 0.0)
@@ -345,6 +353,13 @@ class Population(_NativeParams, common.Population):
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)
         self._native = ps.as_dict()
+        if self._source_kind == "array":
+            for k, x in enumerate(self._native["spike_times"]):
+                x = np.asarray(getattr(x, "value", x), float)
+                if np.any(np.diff(x) < 0) or np.any(x < 0):
+                    raise errors.InvalidParameterValueError(
+                        f"SpikeSourceArray: spike_times of cell {k} must be sorted and >= 0 ms; "
+                        f"got {x.tolist()}")
         self._init = {}
         for c in self.all_cells:
             c.parent = self
