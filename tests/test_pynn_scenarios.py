@@ -43,7 +43,8 @@ def _cases():
 
 
 @pytest.mark.parametrize("scenario", _cases())
-def test_scenario(scenario):
+def test_scenario(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # some scenarios write Results/ files
     try:
         scenario(sim=clif.pynn)
     except NotImplementedError as e:
