@@ -95,7 +95,7 @@ def test_external_and_dc(net):
     assert mp["ext_rate"].tolist() == [8.0 * k for k in K_ext]
     assert mp["w_ext"] == pytest.approx(0.15 * psc_per_psp() / 1000 / math.sqrt(K_SCALE),
                                         rel=1e-9)
-    dc = microcircuit(SCALE, 1.0, "dc", seed=3).microcircuit_params
+    dc = microcircuit(0.01, 1.0, "dc", seed=3).microcircuit_params
     exp = [8.0 * k * 0.5e-3 * 0.15 * psc_per_psp() / 1000
            for k in (1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100)]
     assert np.allclose(dc["I_e"], exp, rtol=1e-9)
