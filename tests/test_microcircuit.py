@@ -132,3 +132,27 @@ def test_rates_match_nest(net):
         # with the spread of the 1-realisation estimate, plus a 0.1 Hz floor.
         tol = 5 * sd * math.sqrt(1 + 1 / ref["n_seeds"]) + 0.1
         assert abs(r[k] - mean) < tol, (k, r[k], mean, tol)
+
+
+def test_figures_and_comparison():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    from clif import plot
+    from clif.microcircuit import REFERENCE_RATES, compare_rates, population_rates
+    net = microcircuit(0.01, 0.1, seed=2)
+    res = net.run(50.0)
+    rates = population_rates(net, res)
+    # the rates are the spike counts per neuron and second, by population
+    c = res.spikes.counts()
+    r = net.populations["L4E"]
+    assert rates["L4E"] == pytest.approx(c[r.start:r.stop].mean() * 20.0)
+    rows = compare_rates(rates)
+    assert [k for k, *_ in rows] == list(net.populations)
+    assert rows[0][2] == 0.97 and rows[0][3] == pytest.approx(rates["L23E"] / 0.97)
+    ax = plot.population_raster(res.spikes, net.populations, fraction=0.5)
+    assert len(ax.get_yticklabels()) == 8
+    plot.population_rates(rates, REFERENCE_RATES["published"])
+    plot.rate_histogram(res.spikes, net.populations)
+    with pytest.raises(ValueError, match="fraction"):
+        plot.population_raster(res.spikes, net.populations, fraction=0)
