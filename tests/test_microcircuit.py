@@ -156,3 +156,18 @@ def test_figures_and_comparison():
     plot.rate_histogram(res.spikes, net.populations)
     with pytest.raises(ValueError, match="fraction"):
         plot.population_raster(res.spikes, net.populations, fraction=0)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=5, deadline=None)
+@given(scale=st.floats(0.002, 0.01), k_scale=st.floats(0.01, 0.1),
+       inp=st.sampled_from(["poisson", "dc"]))
+def test_numbers_property(scale, k_scale, inp):
+    net = microcircuit(scale, k_scale, inp, seed=1)
+    exp = expected_numbers(scale, k_scale)
+    assert net.microcircuit_params["num_synapses"].tolist() == exp
+    assert net.n_synapses == sum(map(sum, exp))
+    assert [len(r) for r in net.populations.values()] == [round(n * scale) for n in N_FULL]
