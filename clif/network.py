@@ -744,3 +744,8 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
     net._csr = (row, target, weight, dly)
     net.build_time = time.perf_counter() - t0
     return net
+
+
+# The Potjans & Diesmann (2014) microcircuit lives in its own module.
+from clif.microcircuit import microcircuit  # noqa: E402
+__all__.append("microcircuit")

@@ -294,3 +294,98 @@ def stochastic_resonance(sigma, response, *, ylabel="response at the drive frequ
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small")
     return ax
+
+
+def population_raster(spikes, populations, *, fraction=1.0, ax=None, seed=0):
+    """Raster coloured by population, the first population at the top
+    (the microcircuit's layer order, as in Potjans & Diesmann 2014, Fig. 6).
+
+    Parameters
+    ----------
+    spikes : clif.Spikes
+    populations : dict
+        Name -> range of global neuron indices (``Network.populations``).
+    fraction : float
+        Fraction of each population's neurons drawn, in (0, 1] (chosen at
+        random with ``seed``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must lie in (0, 1]; got {fraction}")
+    ax = _axes(ax, figsize=(6.0, 6.0))
+    rng = np.random.default_rng(seed)
+    total = spikes.n
+    ticks, labels = [], []
+    for k, (name, r) in enumerate(populations.items()):
+        keep = np.zeros(total, bool)
+        idx = np.arange(r.start, r.stop)
+        keep[rng.choice(idx, max(1, int(round(fraction * len(idx)))), replace=False)] = True
+        sel = keep[spikes.senders]
+        y = total - spikes.senders[sel]
+        ax.scatter(spikes.times[sel], y, s=1, marker=".", color=f"C{k % 10}")
+        ticks.append(total - (r.start + r.stop) / 2)
+        labels.append(name)
+    ax.set_yticks(ticks, labels)
+    ax.set_xlim(spikes.t_start, spikes.t_stop)
+    ax.set_xlabel("time [ms]")
+    return ax
+
+
+def population_rates(rates, reference=None, *, ax=None):
+    """Bar chart of rates per population [Hz], with reference rates as
+    markers (e.g. ``clif.microcircuit.REFERENCE_RATES["published"]``).
+
+    Parameters
+    ----------
+    rates : dict
+        Name -> rate [Hz].
+    reference : dict, optional
+        Name -> reference rate [Hz].
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    names = list(rates)
+    x = np.arange(len(names))
+    ax.bar(x, [rates[k] for k in names], color=[f"C{k % 10}" for k in x], label="clif")
+    if reference is not None:
+        ax.plot(x, [reference.get(k, np.nan) for k in names], "kD", label="reference")
+        ax.legend()
+    ax.set_xticks(x, names)
+    ax.set_ylabel("rate [Hz]")
+    return ax
+
+
+def rate_histogram(spikes, populations, *, ax=None, bins=30):
+    """Distribution of single-neuron rates [Hz] per population (step histograms).
+
+    Parameters
+    ----------
+    spikes : clif.Spikes
+    populations : dict
+        Name -> range of global neuron indices.
+    ax : matplotlib Axes, optional
+    bins : int
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    r = spikes.rates()
+    top = max(float(r.max()) if r.size else 1.0, 1e-9)
+    edges = np.linspace(0.0, top, bins + 1)
+    for k, (name, rg) in enumerate(populations.items()):
+        ax.hist(r[rg.start:rg.stop], bins=edges, histtype="step", color=f"C{k % 10}",
+                label=name)
+    ax.set_xlabel("rate [Hz]")
+    ax.set_ylabel("neurons")
+    ax.legend(fontsize="small")
+    return ax
