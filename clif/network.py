@@ -507,6 +507,9 @@ class Network:
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
         max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        if self.comm is not None:   # the limit acts after the exchange: one for all ranks
+            from mpi4py import MPI
+            max_spikes = self.comm.allreduce(max_spikes, op=MPI.MIN)
         mask = None
         if record is None:
             rec_spikes = False
