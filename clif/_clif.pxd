@@ -386,6 +386,11 @@ cdef extern from "clif.h" nogil:
     void clif_net_sim_spikes(clif_net_sim *sim, double *t, int64_t *i, int clear)
     void clif_net_sim_counters(const clif_net_sim *sim, uint64_t *syn_events,
                                uint64_t *ext_events)
+    ctypedef clif_status (*clif_net_exchange_fn)(void *ctx, clif_status status, size_t n,
+                                                 const double *t, const int64_t *i,
+                                                 size_t *n_out, const double **t_out,
+                                                 const int64_t **i_out) noexcept
+    void clif_net_sim_set_exchange(clif_net_sim *sim, clif_net_exchange_fn fn, void *ctx)
     clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre,
                                       const int32_t *post, const float *weight,
                                       const uint16_t *delay, uint64_t *row, int32_t *target,

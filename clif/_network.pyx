@@ -10,13 +10,15 @@ import threading
 
 import numpy as np
 cimport numpy as cnp
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
 from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, clif_net_record,
                          clif_net_sim, clif_net_sim_create, clif_net_sim_free, clif_net_run,
                          clif_net_sim_time, clif_net_sim_states, clif_net_sim_model_states,
                          clif_net_sim_n_spikes, clif_model_state, clif_syn_params,
                          clif_net_sim_spikes, clif_net_sim_counters, clif_net_csr_from_coo,
-                         clif_net_csr_sort_rows, CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET,
+                         clif_net_csr_sort_rows, clif_net_sim_set_exchange,
+                         CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET, CLIF_E_INTERRUPTED,
                          CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
 from clif._common cimport raise_status
 from clif._common import ClifError
@@ -104,6 +106,84 @@ def sort_rows(row, target, weight, delay, Py_ssize_t begin=0, Py_ssize_t end=-1)
     raise_status(st, "sorting rows")
 
 
+class RankFailed(ClifError):
+    """Another MPI rank of a distributed run failed (its message is attached)."""
+
+
+class _Exchange:
+    """The per-window spike exchange of a distributed run over an mpi4py
+    communicator: one Allgather of (status, count) and one Allgatherv of
+    the packed (time, sender) float64 pairs (senders < 2**53 are exact)."""
+
+    def __init__(self, comm):
+        self.comm = comm
+        self.size = comm.Get_size()
+        self.head = np.empty((self.size, 2), dtype=np.int64)
+        self.buf = np.empty(0, dtype=np.float64)
+        self.t = self.i = np.empty(0)
+        self.seconds = 0.0   # wall time inside the collectives
+        self.windows = 0
+        self.error = None    # a Python exception raised inside the callback
+        self.failed = None   # (rank, status) of the first rank that failed
+
+    def __call__(self, int status, times, senders):
+        from mpi4py import MPI
+        import time
+        t0 = time.perf_counter()
+        n = times.shape[0]
+        mine = np.array([status, n], dtype=np.int64)
+        self.comm.Allgather(mine, self.head)
+        counts = 2 * self.head[:, 1]
+        total = int(counts.sum())
+        if self.buf.shape[0] < total:
+            self.buf = np.empty(max(total, 2 * self.buf.shape[0]), dtype=np.float64)
+        send = np.empty(2 * n, dtype=np.float64)
+        send[0::2] = times
+        send[1::2] = senders
+        displ = np.zeros(self.size, dtype=np.int64)
+        np.cumsum(counts[:-1], out=displ[1:])
+        self.comm.Allgatherv(send, [self.buf, counts, displ, MPI.DOUBLE])
+        self.seconds += time.perf_counter() - t0
+        self.windows += 1
+        bad = np.flatnonzero(self.head[:, 0])
+        if bad.size:
+            self.failed = (int(bad[0]), int(self.head[bad[0], 0]))
+            return int(self.head[bad[0], 0])
+        g = self.buf[:total]
+        self.t = np.ascontiguousarray(g[0::2])
+        self.i = g[1::2].astype(np.int64)
+        return 0
+
+
+cdef clif_status _exchange_cb(void *ctx, clif_status status, size_t n, const double *t,
+                              const int64_t *i, size_t *n_out, const double **t_out,
+                              const int64_t **i_out) noexcept with gil:
+    ex = <object>ctx
+    try:
+        if status == CLIF_OK:
+            PyErr_CheckSignals()   # Ctrl-C: stop every rank together
+    except BaseException as e:
+        ex.error = e
+        status = CLIF_E_INTERRUPTED
+    try:
+        ts = np.asarray(<double[:n]>t) if n else np.empty(0)
+        ss = np.asarray(<int64_t[:n]>i) if n else np.empty(0, dtype=np.int64)
+        st = ex(int(status), ts, ss)
+    except BaseException as e:
+        # The collectives themselves failed: the other ranks may be waiting
+        # inside one, so only an abort can free them.
+        import sys
+        print(f"clif: MPI exchange failed ({e!r}); aborting all ranks", file=sys.stderr)
+        ex.comm.Abort(1)
+        return CLIF_E_INTERRUPTED
+    if st != 0:
+        return <clif_status>st
+    n_out[0] = ex.t.shape[0]
+    t_out[0] = <const double *>cnp.PyArray_DATA(ex.t)
+    i_out[0] = <const int64_t *>cnp.PyArray_DATA(ex.i)
+    return CLIF_OK
+
+
 cdef class Sim:
     """One network simulation (a clif_net_sim and the arrays it reads)."""
     cdef clif_net net
@@ -111,6 +191,7 @@ cdef class Sim:
     cdef clif_net_record rec
     cdef readonly Py_ssize_t n, n_threads
     cdef object keep, rec_keep
+    cdef public object exchange
 
     def __cinit__(self):
         self.sim = NULL
@@ -166,6 +247,12 @@ cdef class Sim:
         if self.sim == NULL:
             raise_status(st, f"network check failed at index {bad}")
         self.n_threads = max(1, min(n_threads, n))
+
+    def set_exchange(self, comm):
+        """Exchange every window's spikes with the other ranks of the
+        mpi4py communicator comm (see clif_net_sim_set_exchange)."""
+        self.exchange = _Exchange(comm)
+        clif_net_sim_set_exchange(self.sim, _exchange_cb, <void *>self.exchange)
 
     def __dealloc__(self):
         if self.sim != NULL:
@@ -261,6 +348,15 @@ cdef class Sim:
                 t.join()
         self.rec_keep = None
         st = status[0]
+        ex = self.exchange
+        if ex is not None and ex.error is not None:
+            e, ex.error = ex.error, None
+            raise e
+        if ex is not None and ex.failed is not None and ex.failed[0] != ex.comm.Get_rank():
+            rank, code = ex.failed
+            ex.failed = None
+            raise RankFailed(int(code), f"MPI rank {rank} failed in the network run "
+                             f"(status {code}); every rank stopped at the same window")
         if st == CLIF_E_CAPACITY:
             raise SpikeLimitError(int(st), f"the run records more than max_spikes={max_spikes} "
                                   "spikes (16 bytes each); pass a larger max_spikes, record "

@@ -170,8 +170,9 @@ class Network:
     [4, 4]
     """
 
-    def __init__(self, seed=None, d_min=None, refractory_input="drop"):
+    def __init__(self, seed=None, d_min=None, refractory_input="drop", comm="auto"):
         self.seed = resolve_seed(seed)
+        self.comm = _mpi_comm(comm)
         if d_min is not None:
             d_min = _real("d_min", d_min)
             if not (np.isfinite(d_min) and d_min > 0):
@@ -398,14 +399,62 @@ class Network:
         syn = None
         if np.any(model_of != _models.MODELS["delta"].id):
             syn = np.ascontiguousarray(np.stack([par["tau_syn_ex"], par["tau_syn_in"]], axis=1))
-        self._sim = _network.Sim(params, par["I_e"], ext if has_ext else None,
+        I_e, V0 = par["I_e"], par["V0"]
+        if self.comm is not None:
+            row, tgt, w, d, I_e, ext, V0 = self._local_part(row, tgt, w, d, I_e, ext, V0, par)
+        self._sim = _network.Sim(params, I_e, ext if has_ext else None,
                                  par["ext_weight"] if has_ext else None, row, tgt, w, d, table,
                                  d_min, _REFRACTORY[self.refractory_input], self.seed,
-                                 n_threads, par["V0"], model=model, syn=syn,
+                                 n_threads, V0, model=model, syn=syn,
                                  model_of=None if uniform else model_of)
+        if self.comm is not None:
+            self._sim.set_exchange(self.comm)
         self._sim_threads = n_threads
         self._d_min_used = d_min
         self.build_time += time.perf_counter() - t0
+
+    def local_range(self):
+        """This MPI rank's neurons ``[lo, hi)`` (all neurons without MPI).
+
+        Ranks own contiguous ranges balanced by incoming synapses (of the
+        connectivity built so far on this rank, which must then be the same
+        on every rank); a rank stores and integrates only its neurons and the
+        synapses onto them.  Fixed at the first call or the first run."""
+        if getattr(self, "_range", None) is None:
+            if self.comm is None or self.comm.Get_size() == 1:
+                self._range = (0, self.n)
+            else:
+                tg = [c[1] for c in self._chunks]
+                if self._csr is not None:
+                    tg.append(self._csr[1])
+                ind = np.bincount(np.concatenate(tg), minlength=self.n) if tg else \
+                    np.zeros(self.n, np.int64)
+                cum = np.cumsum(ind + 1.0)   # +1: neurons cost too
+                K, r = self.comm.Get_size(), self.comm.Get_rank()
+                cuts = np.searchsorted(cum, cum[-1] * np.arange(K + 1) / K)
+                cuts[0], cuts[-1] = 0, self.n
+                self._range = (int(cuts[r]), int(cuts[r + 1]))
+        return self._range
+
+    def _local_part(self, row, tgt, w, d, I_e, ext, V0, par):
+        # Keep only the synapses onto this rank's neurons; the other neurons
+        # stay in the arrays (indices are global) but get no drive, start at
+        # rest and receive nothing, so they never spike here.
+        lo, hi = self.local_range()
+        keep = (tgt >= lo) & (tgt < hi)
+        cs = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        r = row.astype(np.int64)
+        cnt = cs[r[1:]] - cs[r[:-1]]
+        row2 = np.zeros(self.n + 1, dtype=np.uint64)
+        np.cumsum(cnt, out=row2[1:])
+        out = np.ones(self.n, dtype=bool)
+        out[lo:hi] = False
+        I_e, ext, V0 = I_e.copy(), ext.copy(), V0.copy()
+        I_e[out] = 0.0
+        ext[out] = 0.0
+        V0[out] = par["E_L"][out]
+        return (row2, np.ascontiguousarray(tgt[keep]), np.ascontiguousarray(w[keep]),
+                np.ascontiguousarray(d[keep]), I_e, ext, V0)
 
     # ---- running -------------------------------------------------------------
     @property
@@ -458,6 +507,9 @@ class Network:
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
         max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        if self.comm is not None:   # the limit acts after the exchange: one for all ranks
+            from mpi4py import MPI
+            max_spikes = self.comm.allreduce(max_spikes, op=MPI.MIN)
         mask = None
         if record is None:
             rec_spikes = False
@@ -517,6 +569,14 @@ class Network:
                 progress(round(p - t_start, 6), round(until - t_start, 6), "run [ms]")
         wall = time.perf_counter() - w0
         ev1 = sim.counters()
+        if self.comm is not None:
+            from mpi4py import MPI
+            ev0 = self.comm.allreduce(np.array(ev0, dtype=np.int64), op=MPI.SUM)
+            ev1 = self.comm.allreduce(np.array(ev1, dtype=np.int64), op=MPI.SUM)
+            if V is not None:   # each V from the rank that owns the neuron
+                lo, hi = self.local_range()
+                own = (V_index >= lo) & (V_index < hi)
+                V = self.comm.allreduce(np.where(own, V, 0.0), op=MPI.SUM)
         times = np.concatenate(all_t)
         senders = np.concatenate(all_i)
         spikes = Spikes(times, senders, self.n, until, t_start=t_start, seed=self.seed,
@@ -544,6 +604,23 @@ class Network:
                       V=Vp)
         V[sel] = Vp
         return out
+
+
+def _mpi_comm(comm):
+    """The mpi4py communicator of a distributed run, or None (one process).
+    "auto": MPI.COMM_WORLD when started by mpiexec with more than one rank."""
+    import os
+    if comm is None:
+        return None
+    if isinstance(comm, str):
+        if comm != "auto":
+            raise ValueError(f"comm must be 'auto', None or an mpi4py communicator; got {comm!r}")
+        size = os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE")
+        if not size or int(size) <= 1:
+            return None
+        from mpi4py import MPI
+        comm = MPI.COMM_WORLD
+    return comm if comm.Get_size() > 1 else None
 
 
 # ---- generators --------------------------------------------------------------

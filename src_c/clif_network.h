@@ -151,6 +151,24 @@ void clif_net_sim_spikes(clif_net_sim *sim, double *t, int64_t *i, int clear);
 /* Statistics: pulses delivered (synaptic events) and external events. */
 void clif_net_sim_counters(const clif_net_sim *sim, uint64_t *syn_events, uint64_t *ext_events);
 
+/* Distributed runs (MPI or any other transport; the core stays free of it).
+ * With an exchange set, thread 0 calls it once per window, after the
+ * window's own spikes are sorted and before they are recorded and
+ * delivered: it receives this process's status and spikes (sorted by
+ * (time, sender); none when status != CLIF_OK) and must return, through
+ * *n_out, *t_out, *i_out, the spikes of all processes for the window
+ * (any order: they are sorted again), in a buffer it owns and keeps
+ * alive until its next call.  Its return value is the window's status
+ * (it should return an error when any process failed, so all stop
+ * together).  Every process must hold the same network shape (n, delays,
+ * d_min) and run to the same t_stop; each integrates only the neurons it
+ * owns and holds only the synapses onto them (the others are the caller's
+ * to keep silent: no drive, no input).  fn NULL: none (the default). */
+typedef clif_status (*clif_net_exchange_fn)(void *ctx, clif_status status, size_t n,
+                                            const double *t, const int64_t *i, size_t *n_out,
+                                            const double **t_out, const int64_t **i_out);
+void clif_net_sim_set_exchange(clif_net_sim *sim, clif_net_exchange_fn fn, void *ctx);
+
 /* Connectivity building blocks (single-threaded, no allocation: the caller
  * passes the work space).
  * clif_net_csr_from_coo: counting sort of m synapses (pre, post, weight,

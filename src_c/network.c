@@ -134,6 +134,8 @@ struct clif_net_sim {
     size_t count;
     unsigned gen;
     int spin;    /* barrier: spin before sleeping (T <= CPUs) */
+    clif_net_exchange_fn xfn; /* distributed runs: the host's exchange */
+    void *xctx;
 };
 
 /* Phase C goes over the window's spikes once per block of s->blk owned
@@ -1262,14 +1264,19 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
 
 /* ---- phase B (thread 0) ------------------------------------------------- */
 
-static clif_status phase_b(clif_net_sim *s, double t_lo, double t_hi, const clif_net_record *rec)
+static clif_status exchange(clif_net_sim *s, clif_status st0, double t_lo, double t_hi);
+
+static clif_status phase_b(clif_net_sim *s, clif_status st0, double t_lo, double t_hi,
+                           const clif_net_record *rec)
 {
+    if (st0 != CLIF_OK)
+        return s->xfn ? exchange(s, st0, t_lo, t_hi) : st0;
     size_t total = 0;
     for (size_t j = 0; j < s->T; ++j)
         total += s->th[j].n_s;
     if (!grow2((void **)&s->wt, (void **)&s->wi, &s->wcap, total, sizeof(double),
                sizeof(int64_t)))
-        return CLIF_E_NOMEM;
+        return phase_b(s, CLIF_E_NOMEM, t_lo, t_hi, rec);
     size_t o = 0;
     for (size_t j = 0; j < s->T; ++j) {
         if (!s->th[j].n_s)
@@ -1281,11 +1288,17 @@ static clif_status phase_b(clif_net_sim *s, double t_lo, double t_hi, const clif
     s->wn = total;
     if (total > 1) {
         if (!grow((void **)&s->work, &s->workcap, total, sizeof(clif_spike)))
-            return CLIF_E_NOMEM;
+            return phase_b(s, CLIF_E_NOMEM, t_lo, t_hi, rec);
         clif_status st = clif_spike_sort(total, s->wt, s->wi, t_lo, t_hi, s->work, s->bins,
                                          N_BINS);
         if (st != CLIF_OK)
+            return phase_b(s, st, t_lo, t_hi, rec);
+    }
+    if (s->xfn) {
+        clif_status st = exchange(s, CLIF_OK, t_lo, t_hi);
+        if (st != CLIF_OK)
             return st;
+        total = s->wn;
     }
     if (!rec)
         return CLIF_OK;
@@ -1600,6 +1613,43 @@ static clif_status phase_ca(clif_net_sim *s, tstate *th, int64_t k, double t_lo,
     return st;
 }
 
+/* The host's exchange (clif_net_sim_set_exchange): the window's spikes of
+ * every process replace this one's, in canonical order. */
+static clif_status exchange(clif_net_sim *s, clif_status st0, double t_lo, double t_hi)
+{
+    size_t gn = 0;
+    const double *gt = NULL;
+    const int64_t *gi = NULL;
+    clif_status st = s->xfn(s->xctx, st0, st0 == CLIF_OK ? s->wn : 0, s->wt, s->wi, &gn, &gt,
+                            &gi);
+    if (st != CLIF_OK)
+        return st;
+    if (gn && (!gt || !gi))
+        return CLIF_E_NULL;
+    for (size_t x = 0; x < gn; ++x)
+        if (gi[x] < 0 || (uint64_t)gi[x] >= s->net.n || !(gt[x] >= t_lo && gt[x] < t_hi))
+            return CLIF_E_TARGET;
+    if (!grow2((void **)&s->wt, (void **)&s->wi, &s->wcap, gn, sizeof(double), sizeof(int64_t)))
+        return CLIF_E_NOMEM;
+    memcpy(s->wt, gt, gn * sizeof(double));
+    memcpy(s->wi, gi, gn * sizeof(int64_t));
+    s->wn = gn;
+    if (gn > 1) {
+        if (!grow((void **)&s->work, &s->workcap, gn, sizeof(clif_spike)))
+            return CLIF_E_NOMEM;
+        return clif_spike_sort(gn, s->wt, s->wi, t_lo, t_hi, s->work, s->bins, N_BINS);
+    }
+    return CLIF_OK;
+}
+
+void clif_net_sim_set_exchange(clif_net_sim *s, clif_net_exchange_fn fn, void *ctx)
+{
+    if (s) {
+        s->xfn = fn;
+        s->xctx = ctx;
+    }
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_net_record *rec)
@@ -1637,8 +1687,8 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
             clif_status st = CLIF_OK;
             for (size_t j = 0; j < s->T && st == CLIF_OK; ++j)
                 st = s->th[j].status;
-            if (st == CLIF_OK)
-                st = phase_b(s, t_lo, t_hi, rec);
+            if (st == CLIF_OK || s->xfn)
+                st = phase_b(s, st, t_lo, t_hi, rec);
             s->status = st;
             s->t = t_hi;
             if (t_hi == t_next)

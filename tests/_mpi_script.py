@@ -1,0 +1,46 @@
+"""Run under mpiexec by tests/test_mpi.py: prints a digest of the spikes."""
+import hashlib
+import sys
+
+import numpy as np
+
+import clif
+import clif.network
+
+kind, T, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+if kind == "brunel":
+    net = clif.network.brunel(N=2000, seed=5)
+elif kind == "brunel_exp":
+    net = clif.network.brunel(N=2000, seed=5, model="psc_exp")
+elif kind == "connectome":
+    net = clif.network.random_connectome(2000, 100, delay=(1.0, 3.0), seed=7)
+elif kind == "local":
+    # Each rank connects only the synapses onto its own neurons.
+    rng = np.random.default_rng(3)
+    pre = rng.integers(0, 500, 50000)
+    post = rng.integers(0, 500, 50000)
+    dly = 1.0 + 0.5 * rng.integers(0, 4, 50000)
+    net = clif.Network(seed=2)
+    net.add_population(500, ext_rate=8000.0, ext_weight=0.2, name="E")
+    if sys.argv[4] == "local":
+        lo, hi = (0, 500) if net.comm is None else net.local_range()
+        m = (post >= lo) & (post < hi)
+        net.connect(pre[m], post[m], 0.3, dly[m])
+    else:
+        net.connect(pre, post, 0.3, dly)
+elif kind == "fail":
+    net = clif.network.brunel(N=500, seed=1)
+    rank = 0 if net.comm is None else net.comm.Get_rank()
+    try:
+        net.run(T, max_spikes=10 if rank == 1 else None)
+    except Exception as e:
+        print(f"ERR {type(e).__name__}", flush=True)
+        sys.exit(0)
+    print("NOERR", flush=True)
+    sys.exit(0)
+res = net.run(T, n_threads=threads, rate_bin=10.0)
+t, i = res.spikes.times, res.spikes.senders
+h = hashlib.sha256(t.tobytes() + i.astype(np.int64).tobytes()).hexdigest()
+rank = 0 if net.comm is None else net.comm.Get_rank()
+if rank == 0:
+    print(f"DIGEST {t.size} {h}", flush=True)
