@@ -16,6 +16,7 @@ except ImportError as _exc:  # pragma: no cover - depends on how clif was found
         "package: run from another directory after `pip install .`, or build in place "
         "with `python setup.py build_ext --inplace`.") from _exc
 
+from clif._common import ClifError, SpikeLimitError
 from clif.params import LIF
 from clif.closed_form import (isi, rate, rheobase, current_for_rate, summation_peak,
                               cutoff_frequency, free_potential)
@@ -46,4 +47,5 @@ def get_include():
 __all__ = ["__version__", "get_include", "LIF", "Spikes", "isi", "rate", "rheobase",
            "current_for_rate", "summation_peak", "cutoff_frequency", "free_potential",
            "simulate", "Population", "simulate_noisy", "NoisyPopulation", "siegert_rate",
-           "isi_cv", "random", "theory", "network", "Network", "reference", "compare"]
+           "isi_cv", "random", "theory", "network", "Network", "reference", "compare",
+           "ClifError", "SpikeLimitError"]

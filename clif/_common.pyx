@@ -22,6 +22,18 @@ class ClifError(RuntimeError):
         self.status = status
 
 
+class SpikeLimitError(ClifError, OverflowError):
+    """A run would produce more spikes than ``max_spikes`` allows.
+
+    Raised by every simulator (simulate, Population, simulate_noisy,
+    NoisyPopulation, Network.run, the dask sweeps); resumable objects keep
+    their state, so nothing is lost.  It is also an OverflowError, which the
+    noisy simulators raised before."""
+
+    def __init__(self, status, message):
+        super().__init__(status, message)
+
+
 def strerror(int status):
     """Message of a C status code."""
     return clif_strerror(<clif_status>status).decode()

@@ -25,7 +25,7 @@ from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exa
                          clif_model_run_counted, clif_model_get, clif_model_info,
                          CLIF_MODEL_DELTA, CLIF_MODEL__COUNT, CLIF_MODEL_MAX_Y)
 from clif._common cimport raise_status
-from clif._common import ClifError
+from clif._common import ClifError, SpikeLimitError
 
 cnp.import_array()
 
@@ -61,10 +61,6 @@ def state_dtype(int model):
     fields = list(STATE_FIELDS) + list(y_names)
     fields += [f"_pad{k}" for k in range(MODEL_STATE_COLUMNS - len(fields))]
     return np.dtype([(f, np.float64) for f in fields])
-
-
-class SpikeLimitError(ClifError):
-    """The run would produce more spikes than ``max_spikes`` allows."""
 
 
 cdef const double *_ptr(object a, Py_ssize_t size, str name) except? NULL:

@@ -21,16 +21,12 @@ from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, c
                          CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET, CLIF_E_INTERRUPTED,
                          CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
 from clif._common cimport raise_status
-from clif._common import ClifError
+from clif._common import ClifError, SpikeLimitError
 
 cnp.import_array()
 
 EXT_STREAM = CLIF_NET_EXT_STREAM
 MAX_DELAYS = CLIF_NET_MAX_DELAYS
-
-
-class SpikeLimitError(ClifError):
-    """The run would record more spikes than ``max_spikes`` allows."""
 
 
 def _need(a, dtype, shape, name):

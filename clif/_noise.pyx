@@ -17,6 +17,7 @@ from clif._clif cimport (clif_status, clif_params, CLIF_OK, CLIF_E_CAPACITY,
                          clif_noise_psc_prepare, clif_noise_psc_span_fill, clif_noise_psc_run,
                          CLIF_NOISE_PSC_STEP_LIMIT)
 from clif._common cimport raise_status, fill_params
+from clif._common import SpikeLimitError
 
 cnp.import_array()
 
@@ -205,7 +206,7 @@ cdef class Engine:
         """Advance neurons [c0, c1) to step_stop.  rec_index: sorted local
         indices within the chunk, rec_out: their rows.  Returns (times,
         senders) with senders relative to c0.  Grows its buffer on
-        CLIF_E_CAPACITY; raises OverflowError past max_spikes (-1: none)."""
+        CLIF_E_CAPACITY; raises SpikeLimitError past max_spikes (-1: none)."""
         cdef unsigned char[::1] pb = self.prop_buf
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0]
         cdef clif_noise_psc_prop *pprop = <clif_noise_psc_prop *>&pb[0]
@@ -259,8 +260,9 @@ cdef class Engine:
             parts_s.append(senders[:sp.count])
             total += sp.count
             if 0 <= max_spikes < total:
-                raise OverflowError(
-                    f"more than max_spikes={max_spikes} spikes; raise max_spikes (or None "
+                raise SpikeLimitError(
+                    0, f"more than max_spikes={max_spikes} spikes ({total} in neurons "
+                    f"[{c0}, {c1}) alone); raise max_spikes (or None "
                     "for no limit), or simulate fewer neurons or a shorter time")
             if st == CLIF_OK:
                 break

@@ -32,7 +32,7 @@ import numpy as np
 
 import clif
 from clif import _chunk
-from clif._exact import SpikeLimitError
+from clif._common import SpikeLimitError
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -150,10 +150,9 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     if max_spikes is not None and len(out) > max_spikes:
         # Each chunk kept within the limit; the whole run did not.  Raise
         # what the one-process call would have raised.
-        if fn is clif.simulate:
-            raise SpikeLimitError(0, f"the run produces more than max_spikes={max_spikes} "
-                                  f"spikes ({len(out)})")
-        raise OverflowError(f"more than max_spikes={max_spikes} spikes ({len(out)})")
+        raise SpikeLimitError(0, f"the run produces more than max_spikes={max_spikes} "
+                              f"spikes ({len(out)}); raise max_spikes (or None for no "
+                              "limit), or simulate fewer neurons or a shorter time")
     return out
 
 

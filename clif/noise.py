@@ -27,7 +27,12 @@ from clif.params import as_real, population
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
+from clif._common import SpikeLimitError
+
 _METHODS = {"exact": 0, "euler": 1}
+# Neuron-steps per piece of a run: tens of ms of work, so Ctrl-C (Python
+# raises KeyboardInterrupt once the C call returns) is seen promptly.
+_PIECE = 2_000_000
 _NOISE_MODELS = ("delta", "psc_exp")
 _SYN_NAMES = {name for s in _models.MODELS.values() for p in s.params for name in (p.name, p.pynn)}
 
@@ -201,7 +206,8 @@ class NoisyPopulation:
             Threads over contiguous chunks of neurons; results do not
             depend on it.
         max_spikes : int, optional
-            Raise OverflowError rather than store more spikes than this.
+            Raise clif.SpikeLimitError (an OverflowError) rather than store
+            more spikes than this; the state is then unchanged.
 
         Returns
         -------
@@ -239,29 +245,58 @@ class NoisyPopulation:
         rows = k1 // every - k0 // every
         n_chunks = min(n_threads, n)
         bounds = [n * j // n_chunks for j in range(n_chunks + 1)]
-        est = int(n * (k1 - k0) * self.dt * 0.02) // n_chunks + 1024  # ~20 Hz guess
-        jobs = []
-        for c0, c1 in zip(bounds[:-1], bounds[1:]):
-            sel = uniq[(uniq >= c0) & (uniq < c1)]
-            out = np.empty((rows, sel.size))
-            jobs.append((c0, c1, sel - c0, out))
+        # Bounded pieces of about _PIECE neuron-steps (tens of ms) so Ctrl-C
+        # is seen between them; the noise is keyed by (seed, neuron, step),
+        # so the pieces do not change a bit.  Any exception (the spike limit,
+        # KeyboardInterrupt) restores the state: nothing is lost.
+        span = max(1, _PIECE // max(n, 1))
+        saved = self._engine.state.copy()
+        parts_t, parts_s, parts_v = [], [], []
+        got = 0
+        try:
+            ka = k0
+            while ka < k1:
+                kb = min(k1, ka + span)
+                left = -1 if max_spikes < 0 else max_spikes - got
+                # ~20 Hz guess, capped by the limit; run_chunk grows it
+                # geometrically when short.
+                est = int(n * (kb - ka) * self.dt * 0.02) // n_chunks + 1024
+                if left >= 0:
+                    est = min(est, left + 1)
+                rows = kb // every - ka // every
+                jobs = []
+                for c0, c1 in zip(bounds[:-1], bounds[1:]):
+                    sel = uniq[(uniq >= c0) & (uniq < c1)]
+                    jobs.append((c0, c1, sel - c0, np.empty((rows, sel.size))))
 
-        def work(job):
-            c0, c1, sel, out = job
-            return self._engine.run_chunk(c0, c1, k1, sel, every, out, est, max_spikes)
+                def work(job, kb=kb, est=est, left=left):
+                    c0, c1, sel, out = job
+                    return self._engine.run_chunk(c0, c1, kb, sel, every, out, est, left)
 
-        if n_chunks > 1:
-            with concurrent.futures.ThreadPoolExecutor(n_chunks) as ex:
-                results = list(ex.map(work, jobs))
-        else:
-            results = [work(jobs[0])]
-        times = np.concatenate([r[0] for r in results])
-        senders = np.concatenate([r[1] + j[0] for r, j in zip(results, jobs)])
-        if max_spikes >= 0 and times.size > max_spikes:
-            raise OverflowError(f"more than max_spikes={max_spikes} spikes")
+                if n_chunks > 1:
+                    with concurrent.futures.ThreadPoolExecutor(n_chunks) as ex:
+                        results = list(ex.map(work, jobs))
+                else:
+                    results = [work(jobs[0])]
+                parts_t += [r[0] for r in results]
+                parts_s += [r[1] + j[0] for r, j in zip(results, jobs)]
+                got += sum(len(r[0]) for r in results)
+                if max_spikes >= 0 and got > max_spikes:
+                    raise SpikeLimitError(
+                        0, f"more than max_spikes={max_spikes} spikes (at least {got} by "
+                        f"t = {kb * self.dt} ms); raise max_spikes (or None for no limit), "
+                        "or simulate fewer neurons or a shorter time")
+                if rec.size:
+                    parts_v.append(np.concatenate([j[3] for j in jobs], axis=1))
+                ka = kb
+        except BaseException:
+            self._engine.state[...] = saved
+            raise
+        times = np.concatenate(parts_t) if parts_t else np.zeros(0)
+        senders = np.concatenate(parts_s) if parts_s else np.zeros(0, np.int64)
         extra = {}
         if rec.size:
-            V = np.concatenate([j[3] for j in jobs], axis=1)[:, inv]
+            V = (np.vstack(parts_v) if parts_v else np.empty((0, uniq.size)))[:, inv]
             extra["V"] = V
             extra["t"] = (np.arange(k0 // every + 1, k1 // every + 1) * every) * self.dt
         return Spikes(times, senders, n, k1 * self.dt, k0 * self.dt, seed=self.seed,
@@ -347,7 +382,8 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
         ``neuron_offset + i``, so simulating neurons ``[a, b)`` of a larger
         population with ``neuron_offset=a`` reproduces their spikes exactly.
     max_spikes : int, optional
-        Raise OverflowError instead of storing more spikes (never truncates).
+        Raise clif.SpikeLimitError (an OverflowError) instead of storing
+        more spikes (never truncates).
     model : {'delta', 'psc_exp'} or ModelSpec
         Where the noise enters (see above).  psc_exp takes ``tau_syn_ex``
         [ms] (PyNN ``tau_syn_E``; default 2 ms, :mod:`clif.models`), finite
