@@ -847,15 +847,17 @@ static double potential_model(const clif_net_sim *s, size_t i, double t)
 }
 
 /* How many unit intervals to draw for neuron i's next batch, starting at
- * its interval c at time x: the expected number up to t_hi plus 1.5 sd
- * and 4 (a second batch in ~2% of windows; 3 sd and 8 drew twice the
- * intervals used on Brunel); the unused ones are drawn again next window
- * (counter-based, so the same numbers).  CLIF_E_SIZE past 2^52 events. */
+ * its interval c at time x: the expected number up to t_hi plus 2 sd and 1
+ * (a second batch in ~1-3% of windows; 3 sd and 8 drew twice the intervals
+ * used on Brunel, and 1.5 sd and 4 drew 4.7x those used in 0.1 ms windows
+ * (the microcircuit), where the + 4 dominates); the unused ones are drawn
+ * again next window (counter-based, so the same numbers, whatever the
+ * batch).  CLIF_E_SIZE past 2^52 events. */
 static clif_status ext_batch(const clif_net *net, size_t i, uint64_t c, double x, double t_hi,
                              size_t *want)
 {
     double mu = (t_hi - x) / (1000.0 / net->ext_rate[i]);
-    size_t w = mu < 4000.0 ? (size_t)(mu + 1.5 * sqrt(mu) + 4.0) : 4096;
+    size_t w = mu < 4000.0 ? (size_t)(mu + 2.0 * sqrt(mu) + 1.0) : 4096;
     if (c >= CLIF_RNG_INDEX_LIMIT)
         return CLIF_E_SIZE;
     *want = w > CLIF_RNG_INDEX_LIMIT - c ? (size_t)(CLIF_RNG_INDEX_LIMIT - c) : w;
