@@ -6,6 +6,7 @@ and shapes once more (the core reads raw pointers), owns the C simulation
 object, and runs clif_net_run on n_threads Python threads without the GIL
 (they synchronise inside the core, so results do not depend on n_threads).
 """
+import signal
 import threading
 
 import numpy as np
@@ -121,6 +122,10 @@ class _Exchange:
         self.windows = 0
         self.error = None    # a Python exception raised inside the callback
         self.failed = None   # (rank, status) of the first rank that failed
+        self.interrupt = False   # set by the main thread on Ctrl-C (any thread exchanges)
+
+    def _on_sigint(self, signum, frame):
+        self.interrupt = True
 
     def __call__(self, int status, times, senders):
         from mpi4py import MPI
@@ -142,9 +147,10 @@ class _Exchange:
         self.seconds += time.perf_counter() - t0
         self.windows += 1
         bad = np.flatnonzero(self.head[:, 0])
-        if bad.size:
-            self.failed = (int(bad[0]), int(self.head[bad[0], 0]))
-            return int(self.head[bad[0], 0])
+        if bad.size:   # a rank that failed itself reports its own error
+            r = self.comm.Get_rank() if status else int(bad[0])
+            self.failed = (r, int(self.head[r, 0]))
+            return self.failed[1]
         g = self.buf[:total]
         self.t = np.ascontiguousarray(g[0::2])
         self.i = g[1::2].astype(np.int64)
@@ -158,6 +164,8 @@ cdef clif_status _exchange_cb(void *ctx, clif_status status, size_t n, const dou
     try:
         if status == CLIF_OK:
             PyErr_CheckSignals()   # Ctrl-C: stop every rank together
+            if ex.interrupt:       # seen by the main thread while this one runs
+                raise KeyboardInterrupt
     except BaseException as e:
         ex.error = e
         status = CLIF_E_INTERRUPTED
@@ -295,6 +303,17 @@ cdef class Sim:
         clif_net_sim_counters(self.sim, &a, &b)
         return int(a), int(b)
 
+    def _threads(self, double t_stop, list status):
+        if self.n_threads == 1:
+            self._thread(0, t_stop, status)
+            return
+        ts = [threading.Thread(target=self._thread, args=(j, t_stop, status))
+              for j in range(self.n_threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
     def _thread(self, Py_ssize_t tid, double t_stop, list out):
         cdef clif_status st
         with nogil:
@@ -333,18 +352,36 @@ cdef class Sim:
             _need(V, np.float64, (r.n_samples, r.n_V), "V")
         self.rec_keep = (spike_mask, pop_of, counts, V_index, sample_t, V)
         status = [0] * self.n_threads
-        if self.n_threads == 1:
-            self._thread(0, t_stop, status)
-        else:
-            ts = [threading.Thread(target=self._thread, args=(j, t_stop, status))
-                  for j in range(self.n_threads)]
-            for t in ts:
-                t.start()
-            for t in ts:
-                t.join()
+        ex = self.exchange
+        old_int = None
+        if ex is not None:
+            ex.interrupt = False
+        if (ex is not None and threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            # Ctrl-C only sets a flag, read by whichever thread exchanges at
+            # its next window: a KeyboardInterrupt inside a collective would
+            # leave the other ranks waiting in it.
+            old_int = signal.signal(signal.SIGINT, ex._on_sigint)
+        try:
+            self._threads(t_stop, status)
+        finally:
+            if old_int is not None:
+                signal.signal(signal.SIGINT, old_int)
         self.rec_keep = None
         st = status[0]
-        ex = self.exchange
+        if ex is not None:
+            if ex.failed is None and ex.error is None:
+                # Closing exchange: a failure after this rank's last exchange
+                # (recording, or Ctrl-C after the last window) reaches the
+                # others at their next window or their own closing exchange,
+                # so no rank waits forever.
+                if st == CLIF_OK and ex.interrupt:
+                    st = CLIF_E_INTERRUPTED
+                    ex.error = KeyboardInterrupt()
+                ex(int(st), np.empty(0), np.empty(0, dtype=np.int64))
+                ex.windows -= 1
+                if ex.failed is not None and ex.failed[0] == ex.comm.Get_rank():
+                    ex.failed = None
         if ex is not None and ex.error is not None:
             e, ex.error = ex.error, None
             raise e

@@ -495,6 +495,35 @@ class Network:
         -------
         NetworkResult
         """
+        if self.comm is None:
+            return self._run(until, record, rate_bin, record_V, V_dt, n_threads, max_spikes,
+                             progress)
+        self._agreed = False
+        try:
+            return self._run(until, record, rate_bin, record_V, V_dt, n_threads, max_spikes,
+                             progress)
+        except Exception as e:
+            if not self._agreed:   # failed before the first collective: tell the others
+                self._agree(e, None)
+            raise
+
+    def _agree(self, err, until):
+        # Every rank agrees on its inputs before the first collective, so bad
+        # input on one rank raises on all instead of leaving them waiting.
+        self._agreed = True
+        msg = None if err is None else f"{type(err).__name__}: {err}"
+        got = self.comm.allgather((msg, until))
+        if err is not None:
+            raise err
+        for r, (m, _) in enumerate(got):
+            if m is not None:
+                raise _network.RankFailed(-1, f"MPI rank {r} failed before the network run "
+                                          f"({m}); every rank stopped")
+        if len({u for _, u in got}) > 1:
+            raise ValueError(f"until must be the same on every MPI rank; got "
+                             f"{[u for _, u in got]} ms")
+
+    def _run(self, until, record, rate_bin, record_V, V_dt, n_threads, max_spikes, progress):
         if progress is True:
             progress = _progress_stderr
         n_threads = _int("n_threads", n_threads, 1, 1024)
@@ -507,9 +536,6 @@ class Network:
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
         max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
-        if self.comm is not None:   # the limit acts after the exchange: one for all ranks
-            from mpi4py import MPI
-            max_spikes = self.comm.allreduce(max_spikes, op=MPI.MIN)
         mask = None
         if record is None:
             rec_spikes = False
@@ -543,6 +569,10 @@ class Network:
             sample_t = t_start + k * V_dt
             sample_t = np.ascontiguousarray(sample_t[sample_t < until])
             V = np.full((sample_t.size, V_index.size), np.nan)
+        if self.comm is not None:
+            self._agree(None, until)
+            from mpi4py import MPI   # the limit acts after the exchange: one for all ranks
+            max_spikes = self.comm.allreduce(max_spikes, op=MPI.MIN)
         # Advance in pieces only to report progress: splitting is exact.
         pieces = [until]
         if progress and until > t_start:

@@ -38,6 +38,23 @@ elif kind == "fail":
         sys.exit(0)
     print("NOERR", flush=True)
     sys.exit(0)
+elif kind in ("badinput", "recfail", "sigint"):
+    net = clif.network.brunel(N=500 if kind != "sigint" else 2000, seed=1)
+    rank = 0 if net.comm is None else net.comm.Get_rank()
+    try:
+        if kind == "badinput":     # bad input on rank 1 only, caught before any collective
+            net.run(T, rate_bin=-1.0 if rank == 1 else 1.0)
+        elif kind == "recfail":    # rank 1 fails recording after a window's exchange
+            net.run(1.0)
+            net._sim.run(T, max_spikes=10 if rank == 1 else 10**8)
+        else:
+            print("RUNNING", flush=True)
+            net.run(T, n_threads=threads)
+    except (Exception, KeyboardInterrupt) as e:
+        print(f"ERR {type(e).__name__}", flush=True)
+        sys.exit(3)
+    print("NOERR", flush=True)
+    sys.exit(0)
 res = net.run(T, n_threads=threads, rate_bin=10.0)
 t, i = res.spikes.times, res.spikes.senders
 h = hashlib.sha256(t.tobytes() + i.astype(np.int64).tobytes()).hexdigest()

@@ -1,8 +1,11 @@
 """clif.Network under mpiexec: spikes bit-identical to one process (issue 16)."""
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,12 +18,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "_mpi_script.py")
 
 
-def _run(n, *args, timeout=60):
+def _run(n, *args, timeout=60, rc=0):
     env = dict(os.environ, PYTHONPATH=ROOT)
     cmd = ([MPIEXEC, "-n", str(n)] if n else []) + [sys.executable, SCRIPT, *map(str, args)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return [ln for ln in out.stdout.splitlines() if ln.startswith(("DIGEST", "ERR", "NOERR"))]
+    assert (out.returncode == 0) == (rc == 0), out.stderr[-2000:]
+    # The ranks' lines may run together in mpiexec's output.
+    return re.findall(r"DIGEST \d+ [0-9a-f]{64}|ERR (?:[A-Z][a-z]+)+|NOERR", out.stdout)
 
 
 @pytest.mark.parametrize("kind", ["brunel", "brunel_exp", "connectome"])
@@ -41,3 +45,39 @@ def test_error_on_one_rank_reaches_all():
     # Rank 1 asks for a spike limit the run exceeds: every rank raises
     # (the subprocess timeout proves nothing hangs).
     assert _run(2, "fail", 100, 1) == ["ERR SpikeLimitError"] * 2
+
+
+def test_bad_input_on_one_rank_raises_on_all():
+    # Rank 1 passes an invalid rate_bin: it raises ValueError, rank 0 learns
+    # of it at run() entry (before any exchange) instead of waiting.
+    got = sorted(_run(2, "badinput", 100, 1, rc=3))
+    assert got == ["ERR RankFailed", "ERR ValueError"]
+
+
+def test_failure_after_an_exchange_reaches_all():
+    # Rank 1 alone exceeds its spike limit while recording (after a
+    # window's exchange); rank 0 stops at its next window.
+    got = sorted(_run(2, "recfail", 100, 1, rc=3))
+    assert got == ["ERR RankFailed", "ERR SpikeLimitError"]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ctrl_c_stops_every_rank(threads):
+    # SIGINT to mpiexec's process group mid-run (the exchange runs on a
+    # worker thread with 2 threads): every process is gone within seconds.
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    cmd = [MPIEXEC, "-n", "2", sys.executable, SCRIPT, "sigint", 10**6, threads]
+    p = subprocess.Popen(list(map(str, cmd)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, start_new_session=True)
+    try:
+        t0 = time.monotonic()
+        while "RUNNING" not in p.stdout.readline():
+            assert time.monotonic() - t0 < 30 and p.poll() is None
+        time.sleep(1.0)
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode != 0
+    assert "ERR KeyboardInterrupt" in out, err[-2000:]
