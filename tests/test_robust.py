@@ -57,3 +57,36 @@ def test_one_spike_limit_class_for_every_simulator():
         clif.simulate_noisy(1000.0, n=3, sigma=3.0, I_e=2.0, seed=1, max_spikes=5)
     with pytest.raises(clif.SpikeLimitError):
         brunel(200, seed=2).run(100.0, max_spikes=10)
+
+
+@pytest.mark.parametrize("senders, n", [([-0.9, 1.7], 3), ([0, 1], 3.9), ([0, 1], "3")])
+def test_spikes_rejects_non_integral_senders_and_n(senders, n):
+    with pytest.raises(TypeError, match="senders|n must"):
+        clif.Spikes([1.0, 2.0], senders, n=n, t_stop=10.0)
+
+
+def test_spikes_issue_example_is_a_type_error():
+    with pytest.raises(TypeError):
+        clif.Spikes([1.0, 2.0], [-0.9, 1.7], n=3.9, t_stop=float("inf"))
+
+
+@pytest.mark.parametrize("times, senders, kw, match", [
+    ([1.0, 10.0], [0, 1], dict(t_stop=10.0), "times must lie"),
+    ([-0.5], [0], dict(t_stop=10.0), "times must lie"),
+    ([float("nan")], [0], dict(t_stop=10.0), "times must lie"),
+    ([1.0], [0], dict(t_stop=float("inf")), "finite"),
+    ([1.0], [0], dict(t_stop=10.0, t_start=float("-inf")), "finite"),
+    ([1.0], [0], dict(t_stop=1.0, t_start=2.0), "t_start <= t_stop"),
+    ([1.0], [3], dict(t_stop=10.0), r"senders must lie in \[0, n=3\)"),
+    ([1.0], [-1], dict(t_stop=10.0), r"senders must lie"),
+])
+def test_spikes_rejects_values_out_of_range(times, senders, kw, match):
+    with pytest.raises(ValueError, match=match):
+        clif.Spikes(times, senders, n=3, **kw)
+
+
+def test_spikes_accepts_valid_input():
+    s = clif.Spikes([2.0, 1.0], np.array([1.0, 2.0]), n=np.int64(3), t_stop=10.0)
+    np.testing.assert_array_equal(s.times, [1.0, 2.0])
+    np.testing.assert_array_equal(s.senders, [2, 1])
+    assert s.senders.dtype == np.int64 and s.n == 3
