@@ -54,8 +54,10 @@ class Spikes:
         if not (np.isfinite(t_start) and np.isfinite(t_stop) and t_start <= t_stop):
             raise ValueError(f"t_start and t_stop must be finite with t_start <= t_stop; "
                              f"got {t_start}, {t_stop}")
-        if times.size and not np.all((times >= t_start) & (times < t_stop)):
-            raise ValueError(f"times must lie in [t_start={t_start}, t_stop={t_stop}) "
+        # Closed at t_stop: the Euler noisy scheme stamps a spike at the end
+        # of its step, which can be t_stop itself.
+        if times.size and not np.all((times >= t_start) & (times <= t_stop)):
+            raise ValueError(f"times must lie in [t_start={t_start}, t_stop={t_stop}] "
                              f"(NaN is not allowed)")
         if senders.size and (senders.min() < 0 or senders.max() >= n):
             raise ValueError(f"senders must lie in [0, n={n})")

@@ -71,7 +71,7 @@ def test_spikes_issue_example_is_a_type_error():
 
 
 @pytest.mark.parametrize("times, senders, kw, match", [
-    ([1.0, 10.0], [0, 1], dict(t_stop=10.0), "times must lie"),
+    ([1.0, 10.5], [0, 1], dict(t_stop=10.0), "times must lie"),
     ([-0.5], [0], dict(t_stop=10.0), "times must lie"),
     ([float("nan")], [0], dict(t_stop=10.0), "times must lie"),
     ([1.0], [0], dict(t_stop=float("inf")), "finite"),
