@@ -35,13 +35,30 @@ class Spikes:
     def __init__(self, times, senders, n, t_stop, t_start=0.0, seed=None, state=None,
                  sort=True, extra=None):
         times = np.asarray(times, dtype=np.float64).reshape(-1)
-        senders = np.asarray(senders, dtype=np.int64).reshape(-1)
+        raw = np.asarray(senders).reshape(-1)
+        # Truncating 1.7 to sender 1 would silently relabel spikes.
+        if raw.size and raw.dtype.kind not in "iub":
+            if raw.dtype.kind != "f" or not np.all(raw == np.round(raw)):
+                raise TypeError(f"senders must be integers; got dtype {raw.dtype}")
+        senders = raw.astype(np.int64)
         if times.shape != senders.shape:
             raise ValueError(f"times and senders must have the same length; "
                              f"got {times.size} and {senders.size}")
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            if not (isinstance(n, (float, np.floating)) and float(n).is_integer()):
+                raise TypeError(f"n must be an integer; got {n!r}")
         n = int(n)
         if n < 0:
             raise ValueError(f"n must be >= 0; got {n}")
+        t_start, t_stop = float(t_start), float(t_stop)
+        if not (np.isfinite(t_start) and np.isfinite(t_stop) and t_start <= t_stop):
+            raise ValueError(f"t_start and t_stop must be finite with t_start <= t_stop; "
+                             f"got {t_start}, {t_stop}")
+        # Closed at t_stop: the Euler noisy scheme stamps a spike at the end
+        # of its step, which can be t_stop itself.
+        if times.size and not np.all((times >= t_start) & (times <= t_stop)):
+            raise ValueError(f"times must lie in [t_start={t_start}, t_stop={t_stop}] "
+                             f"(NaN is not allowed)")
         if senders.size and (senders.min() < 0 or senders.max() >= n):
             raise ValueError(f"senders must lie in [0, n={n})")
         if sort and times.size:

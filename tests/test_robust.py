@@ -1,0 +1,92 @@
+"""Robustness at the edges: spike limits, state kept on errors (issue 20)."""
+
+import time
+
+import numpy as np
+import pytest
+
+import clif
+import clif.noise
+from clif.network import brunel
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(a.times, b.times)
+    np.testing.assert_array_equal(a.senders, b.senders)
+
+
+def test_noisy_spike_limit_keeps_state():
+    # The issue's example: the limit raises, and nothing of the run is lost.
+    pop = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=5)
+    with pytest.raises(clif.SpikeLimitError, match="max_spikes=5"):
+        pop.run(200.0, max_spikes=5)
+    assert pop.t == 0.0
+    again = pop.run(200.0)
+    ref = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=5).run(200.0)
+    assert len(ref.times) > 5
+    _same(again, ref)
+
+
+def test_noisy_pieces_are_bitwise_equal(monkeypatch):
+    one = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record=[0, 3])
+    monkeypatch.setattr(clif.noise, "_PIECE", 37)  # 9 steps a piece for n=4
+    many = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record=[0, 3])
+    assert len(one.times) > 0
+    _same(one, many)
+    np.testing.assert_array_equal(one.extra["V"], many.extra["V"])
+
+
+def test_simulate_noisy_huge_run_stops_quickly():
+    # 4e15 steps would take years; the limit must end it within the first piece.
+    t0 = time.perf_counter()
+    with pytest.raises(clif.SpikeLimitError, match="max_spikes=10"):
+        clif.simulate_noisy(4e14, n=1, sigma=5.0, I_e=2.0, dt=0.1, seed=1, max_spikes=10)
+    assert time.perf_counter() - t0 < 30.0  # generous; a hang is the failure
+
+
+def test_one_spike_limit_class_for_every_simulator():
+    from clif import _exact, _network
+    assert _exact.SpikeLimitError is clif.SpikeLimitError
+    assert _network.SpikeLimitError is clif.SpikeLimitError
+    assert clif.network.SpikeLimitError is clif.SpikeLimitError
+    assert issubclass(clif.SpikeLimitError, clif.ClifError)
+    assert issubclass(clif.SpikeLimitError, OverflowError)
+    with pytest.raises(clif.SpikeLimitError):
+        clif.simulate(1000.0, n=3, I_e=2.0, max_spikes=5)
+    with pytest.raises(clif.SpikeLimitError):
+        clif.simulate_noisy(1000.0, n=3, sigma=3.0, I_e=2.0, seed=1, max_spikes=5)
+    with pytest.raises(clif.SpikeLimitError):
+        brunel(200, seed=2).run(100.0, max_spikes=10)
+
+
+@pytest.mark.parametrize("senders, n", [([-0.9, 1.7], 3), ([0, 1], 3.9), ([0, 1], "3")])
+def test_spikes_rejects_non_integral_senders_and_n(senders, n):
+    with pytest.raises(TypeError, match="senders|n must"):
+        clif.Spikes([1.0, 2.0], senders, n=n, t_stop=10.0)
+
+
+def test_spikes_issue_example_is_a_type_error():
+    with pytest.raises(TypeError):
+        clif.Spikes([1.0, 2.0], [-0.9, 1.7], n=3.9, t_stop=float("inf"))
+
+
+@pytest.mark.parametrize("times, senders, kw, match", [
+    ([1.0, 10.5], [0, 1], dict(t_stop=10.0), "times must lie"),
+    ([-0.5], [0], dict(t_stop=10.0), "times must lie"),
+    ([float("nan")], [0], dict(t_stop=10.0), "times must lie"),
+    ([1.0], [0], dict(t_stop=float("inf")), "finite"),
+    ([1.0], [0], dict(t_stop=10.0, t_start=float("-inf")), "finite"),
+    ([1.0], [0], dict(t_stop=1.0, t_start=2.0), "t_start <= t_stop"),
+    ([1.0], [3], dict(t_stop=10.0), r"senders must lie in \[0, n=3\)"),
+    ([1.0], [-1], dict(t_stop=10.0), r"senders must lie"),
+])
+def test_spikes_rejects_values_out_of_range(times, senders, kw, match):
+    with pytest.raises(ValueError, match=match):
+        clif.Spikes(times, senders, n=3, **kw)
+
+
+def test_spikes_accepts_valid_input():
+    s = clif.Spikes([2.0, 1.0], np.array([1.0, 2.0]), n=np.int64(3), t_stop=10.0)
+    np.testing.assert_array_equal(s.times, [1.0, 2.0])
+    np.testing.assert_array_equal(s.senders, [2, 1])
+    assert s.senders.dtype == np.int64 and s.n == 3
