@@ -14,12 +14,17 @@ MPIEXEC = shutil.which("mpiexec") or os.path.join(os.path.dirname(sys.executable
 if not os.path.exists(MPIEXEC):
     pytest.skip("no mpiexec (install the [mpi] extra: mpi4py + mpich)", allow_module_level=True)
 
+import clif  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "_mpi_script.py")
+# The ranks must import the clif this test imported (installed, or built in
+# place), not the source tree's uncompiled copy.
+CLIF_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(clif.__file__)))
 
 
 def _run(n, *args, timeout=60, rc=0):
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    env = dict(os.environ, PYTHONPATH=CLIF_PARENT)
     cmd = ([MPIEXEC, "-n", str(n)] if n else []) + [sys.executable, SCRIPT, *map(str, args)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     assert (out.returncode == 0) == (rc == 0), out.stderr[-2000:]
@@ -65,7 +70,7 @@ def test_failure_after_an_exchange_reaches_all():
 def test_ctrl_c_stops_every_rank(threads):
     # SIGINT to mpiexec's process group mid-run (the exchange runs on a
     # worker thread with 2 threads): every process is gone within seconds.
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    env = dict(os.environ, PYTHONPATH=CLIF_PARENT)
     cmd = [MPIEXEC, "-n", "2", sys.executable, SCRIPT, "sigint", 10**6, threads]
     p = subprocess.Popen(list(map(str, cmd)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=env, start_new_session=True)
