@@ -1,6 +1,5 @@
 """Robustness at the edges: spike limits, state kept on errors (issue 20)."""
 
-import time
 
 import numpy as np
 import pytest
@@ -37,11 +36,10 @@ def test_noisy_pieces_are_bitwise_equal(monkeypatch):
 
 
 def test_simulate_noisy_huge_run_stops_quickly():
-    # 4e15 steps would take years; the limit must end it within the first piece.
-    t0 = time.perf_counter()
+    # 4e15 steps would take years and the old buffer 58 TiB; the limit must
+    # end it within the first piece (a hang would show as CI's timeout).
     with pytest.raises(clif.SpikeLimitError, match="max_spikes=10"):
         clif.simulate_noisy(4e14, n=1, sigma=5.0, I_e=2.0, dt=0.1, seed=1, max_spikes=10)
-    assert time.perf_counter() - t0 < 30.0  # generous; a hang is the failure
 
 
 def test_one_spike_limit_class_for_every_simulator():
