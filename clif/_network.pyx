@@ -19,6 +19,7 @@ from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, c
                          clif_net_sim_n_spikes, clif_model_state, clif_syn_params,
                          clif_net_sim_spikes, clif_net_sim_counters, clif_net_csr_from_coo,
                          clif_net_csr_sort_rows, clif_net_sim_set_exchange,
+                         clif_net_sim_set_sources,
                          CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET, CLIF_E_INTERRUPTED,
                          CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
 from clif._common cimport raise_status
@@ -193,8 +194,8 @@ cdef class Sim:
     cdef clif_net net
     cdef clif_net_sim *sim
     cdef clif_net_record rec
-    cdef readonly Py_ssize_t n, n_threads
-    cdef object keep, rec_keep
+    cdef readonly Py_ssize_t n, n_threads, n_src
+    cdef object keep, rec_keep, src_keep
     cdef public object exchange
 
     def __cinit__(self):
@@ -202,21 +203,23 @@ cdef class Sim:
 
     def __init__(self, params, I_e, ext_rate, ext_weight, row, target, weight, delay,
                  delay_table, double d_min, int refractory_input, uint64_t seed,
-                 Py_ssize_t n_threads, V0, *, int model=0, syn=None, model_of=None):
+                 Py_ssize_t n_threads, V0, *, int model=0, syn=None, model_of=None,
+                 Py_ssize_t n_src=0):
         cdef Py_ssize_t n = I_e.shape[0]
         self.n = n
+        self.n_src = n_src
         _need(params, np.float64, (n, 6), "params")
         _need(I_e, np.float64, (n,), "I_e")
         if ext_rate is not None:
             _need(ext_rate, np.float64, (n,), "ext_rate")
             _need(ext_weight, np.float64, (n,), "ext_weight")
-        _need(row, np.uint64, (n + 1,), "row")
-        m = int(row[n])
+        _need(row, np.uint64, (n + n_src + 1,), "row")   # the sources' rows follow
+        m = int(row[n + n_src])
         _need(target, np.int32, None, "target")
         _need(weight, np.float32, None, "weight")
         _need(delay, np.uint16, None, "delay")
         if target.shape[0] < m or weight.shape[0] < m or delay.shape[0] < m:
-            raise TypeError("connectivity: internal error, arrays shorter than row[n]")
+            raise TypeError("connectivity: internal error, arrays shorter than row[-1]")
         _need(delay_table, np.float64, None, "delay_table")
         if V0 is not None:
             _need(V0, np.float64, (n,), "V0")
@@ -251,6 +254,21 @@ cdef class Sim:
         if self.sim == NULL:
             raise_status(st, f"network check failed at index {bad}")
         self.n_threads = max(1, min(n_threads, n))
+        if n_src:
+            self.set_sources(np.empty(0), np.empty(0, dtype=np.int64))
+
+    def set_sources(self, t, src):
+        """The spike sources' spikes from now on (see clif_net_sim_set_sources):
+        float64 times [ms] and int64 source indices in [0, n_src), sorted by
+        (time, source); kept alive here until the next call."""
+        cdef Py_ssize_t k = t.shape[0]
+        _need(t, np.float64, (k,), "t")
+        _need(src, np.int64, (k,), "src")
+        cdef size_t bad = 0
+        cdef clif_status st = clif_net_sim_set_sources(
+            self.sim, self.n_src, k, <const double *>_p(t), <const int64_t *>_p(src), &bad)
+        raise_status(st, f"spike sources: check failed at index {bad}")
+        self.src_keep = (t, src)
 
     def set_exchange(self, comm):
         """Exchange every window's spikes with the other ranks of the

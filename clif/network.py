@@ -54,7 +54,7 @@ from clif.params import population
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
-__all__ = ["Network", "NetworkResult", "brunel", "brunel_prediction", "random_connectome",
+__all__ = ["Network", "NetworkResult", "Sources", "brunel", "brunel_prediction", "random_connectome",
            "SpikeLimitError", "EXT_STREAM"]
 
 EXT_STREAM = _network.EXT_STREAM
@@ -111,6 +111,34 @@ def _progress_stderr(done, total, stage):
     if done >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+class Sources:
+    """Spike sources of a :class:`Network` (from :meth:`Network.add_spike_source`
+    or :meth:`Network.add_poisson_source`): presynaptic nodes that are not
+    neurons.  Pass one (or a part of one: ``src[3]``, ``src[:10]``,
+    ``src[[0, 4]]``) as ``pre`` to :meth:`Network.connect`.  Their index
+    space is separate from the neurons' (``indices``: positions among all of
+    the network's sources); their spikes are inputs, not results, and do
+    not appear in :class:`NetworkResult`."""
+
+    def __init__(self, name, indices):
+        self.name = name
+        self.indices = np.asarray(indices, dtype=np.int32)
+
+    def __len__(self):
+        return self.indices.size
+
+    def __getitem__(self, k):
+        sub = self.indices[k]
+        return Sources(self.name, np.atleast_1d(sub))
+
+    def __repr__(self):
+        return f"Sources({self.name!r}, n={len(self)})"
+
+
+_SRC_KEY = 0x5352435F   # "SRC_": the Poisson sources' SeedSequence spawn key
+_SRC_BLOCK = 1000.0     # ms: Poisson sources are drawn in blocks of this length
 
 
 class NetworkResult:
@@ -189,6 +217,12 @@ class Network:
         self._chunks = []      # (pre int32, post int32, weight float32, delay index uint16)
         self._csr = None       # (row, target, weight, delay index) given directly
         self._delays = {}      # delay value -> index
+        self.n_sources = 0
+        self.sources = {}      # name -> Sources
+        self._src_chunks = []  # (source index int32, post, weight, delay index)
+        self._src_arrays = []  # (times, source index): given trains
+        self._src_poisson = [] # (first, n, rate [Hz], start, stop [ms], key)
+        self._src_cache = {}
         self._sim = None
         self._sim_threads = None
         self.build_time = 0.0
@@ -268,6 +302,117 @@ class Network:
         self.n += n
         return r
 
+    def _add_sources(self, n, name):
+        n = _int("n", n, 1, 2**31 - 1 - self.n_sources)
+        name = f"src{len(self.sources)}" if name is None else str(name)
+        if name in self.sources or name in self.populations:
+            raise ValueError(f"name {name!r} is already used")
+        src = Sources(name, np.arange(self.n_sources, self.n_sources + n))
+        self.sources[name] = src
+        self.n_sources += n
+        return src
+
+    def add_spike_source(self, trains, *, name=None):
+        """Add spike sources that emit given spike times (NEST's
+        ``spike_generator``, PyNN's ``SpikeSourceArray``).
+
+        Parameters
+        ----------
+        trains : sequence of array_like
+            One array of spike times [ms] per source: finite, >= 0, sorted
+            (repeats allowed: a repeated time delivers the pulse twice).
+        name : str, optional
+            Default ``"src<k>"``.
+
+        Returns
+        -------
+        Sources
+            The new sources, to pass as ``pre`` to :meth:`connect`.  A source
+            spike at ``t`` arrives at ``t + delay`` exactly, after a neuron's
+            spike of the same time (canonical order).
+        """
+        self._frozen()
+        if isinstance(trains, np.ndarray) and trains.ndim == 1 and trains.dtype != object:
+            raise TypeError("trains must be a sequence of arrays (one per source); for one "
+                            "source pass [times]")
+        trains = [np.asarray(tr, dtype=np.float64).reshape(-1) for tr in trains]
+        for k, tr in enumerate(trains):
+            if tr.size and not (np.all(np.isfinite(tr)) and tr.min() >= 0.0):
+                raise ValueError(f"trains[{k}]: spike times must be finite and >= 0 ms")
+            if np.any(np.diff(tr) < 0):
+                raise ValueError(f"trains[{k}]: spike times must be sorted (ms)")
+        src = self._add_sources(len(trains), name)
+        t = np.concatenate(trains) if trains else np.empty(0)
+        i = np.repeat(src.indices.astype(np.int64), [tr.size for tr in trains])
+        o = np.lexsort((i, t))
+        self._src_arrays.append((np.ascontiguousarray(t[o]), np.ascontiguousarray(i[o])))
+        return src
+
+    def add_poisson_source(self, n, rate, *, start=0.0, stop=np.inf, name=None):
+        """Add ``n`` independent Poisson spike sources (NEST's
+        ``poisson_generator`` with one output per target group, PyNN's
+        ``SpikeSourcePoisson``) of ``rate`` [Hz] in ``[start, stop)`` [ms].
+
+        The spike times are exact (continuous, not on a grid) and fixed by
+        the network's seed: they are drawn in blocks of 1000 ms, each from
+        numpy's PCG64 seeded with ``SeedSequence(seed, spawn_key=(0x5352435F,
+        k, block))`` (``k``: this call's position among the Poisson sources),
+        so they do not depend on threads, MPI ranks or how a run is split.
+        Each source's spikes reach all its targets (one train per source).
+
+        Returns
+        -------
+        Sources
+        """
+        self._frozen()
+        rate = _real("rate", rate)
+        if not (np.isfinite(rate) and rate >= 0):
+            raise ValueError(f"rate must be finite and >= 0 Hz; got {rate}")
+        start, stop = _real("start", start), _real("stop", stop)
+        if not (np.isfinite(start) and start >= 0 and stop >= start) or np.isnan(stop):
+            raise ValueError(f"need 0 <= start <= stop (ms, stop may be inf); got start="
+                             f"{start}, stop={stop}")
+        src = self._add_sources(n, name)
+        self._src_poisson.append((int(src.indices[0]), len(src), rate, start, stop,
+                                  len(self._src_poisson)))
+        return src
+
+    def _poisson_block(self, g, b):
+        key = (g, b)
+        if key not in self._src_cache:
+            first, n, rate, start, stop, k = self._src_poisson[g]
+            lo, hi = max(b * _SRC_BLOCK, start), min((b + 1) * _SRC_BLOCK, stop)
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+                self.seed, spawn_key=(_SRC_KEY, k, b))))
+            cnt = rng.poisson(rate * max(hi - lo, 0.0) / 1000.0, size=n)
+            t = lo + (hi - lo) * rng.random(int(cnt.sum()))
+            i = np.repeat(np.arange(first, first + n, dtype=np.int64), cnt)
+            if len(self._src_cache) > 64:
+                self._src_cache.clear()
+            self._src_cache[key] = (t, i)
+        return self._src_cache[key]
+
+    def _source_spikes(self, t0, t1):
+        """All sources' spikes in [t0, t1), sorted by (time, source)."""
+        ts, xs = [], []
+        for t, i in self._src_arrays:
+            a, b = np.searchsorted(t, [t0, t1], "left")
+            ts.append(t[a:b])
+            xs.append(i[a:b])
+        for g, (_, _, rate, start, stop, _) in enumerate(self._src_poisson):
+            lo, hi = max(t0, start), min(t1, stop)
+            if rate == 0 or hi <= lo:
+                continue
+            for b in range(int(lo // _SRC_BLOCK), int(np.ceil(hi / _SRC_BLOCK))):
+                t, i = self._poisson_block(g, b)
+                sel = (t >= t0) & (t < t1)
+                ts.append(t[sel])
+                xs.append(i[sel])
+        t = np.concatenate(ts) if ts else np.empty(0)
+        i = np.concatenate(xs) if xs else np.empty(0, dtype=np.int64)
+        o = np.lexsort((i, t))
+        return np.ascontiguousarray(t[o]), np.ascontiguousarray(i[o], dtype=np.int64)
+
     def _delay_index(self, delay, m):
         d = _per_synapse("delay", delay, m, "ms")
         if np.any(d <= 0):
@@ -297,9 +442,13 @@ class Network:
         """Add synapses ``pre[k] -> post[k]`` (global indices) with weights
         (stored as float32; [mV] onto delta neurons, [nA] onto current-model
         neurons) and delays [ms] (scalars broadcast).
-        Multapses and autapses are allowed."""
+        Multapses and autapses are allowed.  ``pre`` may be :class:`Sources`
+        (all of them or a part: ``src[k]``, ``src[a:b]``)."""
         self._frozen()
-        pre = _indices("pre", pre, self.n)
+        if isinstance(post, Sources):
+            raise TypeError("post must be neuron indices; spike sources receive no synapses")
+        from_src = isinstance(pre, Sources)
+        pre = pre.indices if from_src else _indices("pre", pre, self.n)
         post = _indices("post", post, self.n)
         if pre.size == 1 and post.size > 1:
             pre = np.full(post.size, pre[0], dtype=np.int32)
@@ -311,7 +460,7 @@ class Network:
         m = pre.size
         w = self._weights(weight, m)
         d = self._delay_index(delay, m)
-        self._chunks.append((pre, post, w, d))
+        (self._src_chunks if from_src else self._chunks).append((pre, post, w, d))
         return m
 
     def connect_sparse(self, matrix, delay, pre=None, post=None):
@@ -324,7 +473,8 @@ class Network:
         if not sp.issparse(matrix):
             raise TypeError(f"matrix must be a scipy.sparse matrix; got {type(matrix).__name__}")
         coo = matrix.tocoo()
-        rows = np.arange(self.n) if pre is None else np.asarray(pre)
+        rows = np.arange(self.n) if pre is None else pre if isinstance(pre, Sources) else \
+            np.asarray(pre)
         cols = np.arange(self.n) if post is None else np.asarray(post)
         if coo.shape[0] > len(rows) or coo.shape[1] > len(cols):
             raise IndexError(f"matrix of shape {coo.shape} does not fit the pre/post neurons "
@@ -358,26 +508,30 @@ class Network:
 
     @property
     def n_synapses(self):
-        m = sum(c[0].size for c in self._chunks)
+        m = sum(c[0].size for c in self._chunks + self._src_chunks)
         return m + (int(self._csr[0][-1]) if self._csr is not None else 0)
 
     def _finalize(self, n_threads, progress):
         t0 = time.perf_counter()
         if self.n == 0:
             raise ValueError("the network has no neurons; add_population first")
-        if self._chunks or self._csr is None:
+        ns = self.n_sources
+        if (self._chunks or self._src_chunks or self._csr is None
+                or self._csr[0].size != self.n + ns + 1):
             chunks = list(self._chunks)
+            chunks += [(p + np.int32(self.n), q, w, d) for p, q, w, d in self._src_chunks]
             if self._csr is not None:
                 row, tgt, w, d = self._csr
-                pre = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(row.astype(np.int64)))
+                pre = np.repeat(np.arange(row.size - 1, dtype=np.int32),
+                                np.diff(row.astype(np.int64)))
                 chunks.insert(0, (pre, tgt, w, d))
             cat = [np.concatenate([c[k] for c in chunks]) if chunks else
                    np.empty(0, dtype=dt) for k, dt in
                    enumerate((np.int32, np.int32, np.float32, np.uint16))]
             if progress:
                 progress(0, 1, "build")
-            self._csr = _network.csr_from_coo(self.n, *cat)
-            self._chunks = []
+            self._csr = _network.csr_from_coo(self.n + ns, *cat)
+            self._chunks, self._src_chunks = [], []
             if progress:
                 progress(1, 1, "build")
         table = np.empty(len(self._delays), dtype=np.float64)
@@ -406,7 +560,7 @@ class Network:
                                  par["ext_weight"] if has_ext else None, row, tgt, w, d, table,
                                  d_min, _REFRACTORY[self.refractory_input], self.seed,
                                  n_threads, V0, model=model, syn=syn,
-                                 model_of=None if uniform else model_of)
+                                 model_of=None if uniform else model_of, n_src=ns)
         if self.comm is not None:
             self._sim.set_exchange(self.comm)
         self._sim_threads = n_threads
@@ -445,7 +599,7 @@ class Network:
         cs = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
         r = row.astype(np.int64)
         cnt = cs[r[1:]] - cs[r[:-1]]
-        row2 = np.zeros(self.n + 1, dtype=np.uint64)
+        row2 = np.zeros(row.size, dtype=np.uint64)   # the sources' rows too
         np.cumsum(cnt, out=row2[1:])
         out = np.ones(self.n, dtype=bool)
         out[lo:hi] = False
@@ -582,6 +736,8 @@ class Network:
         ev0 = sim.counters()
         done = 0
         for p in pieces:
+            if self.n_sources:   # this piece's source spikes (the sim keeps no copy)
+                sim.set_sources(*self._source_spikes(sim.t, p))
             if sample_t is None:
                 ts, ss = sim.run(p, record_spikes=rec_spikes, spike_mask=mask,
                                  max_spikes=max_spikes - done, pop_of=pop_of, n_pops=len(names),

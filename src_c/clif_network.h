@@ -169,6 +169,23 @@ typedef clif_status (*clif_net_exchange_fn)(void *ctx, clif_status status, size_
                                             const double **t_out, const int64_t **i_out);
 void clif_net_sim_set_exchange(clif_net_sim *sim, clif_net_exchange_fn fn, void *ctx);
 
+/* Spike sources: n_src presynaptic nodes that are not neurons (recorded
+ * trains, Poisson generators, stimuli), numbered n .. n + n_src - 1 as
+ * senders; their rows follow the neurons' in net->row, which must then
+ * hold n + n_src + 1 offsets (their synapses are checked here, once per
+ * change of n_src; targets are neurons).  Their spikes, t[k] of source
+ * src[k] in [0, n_src), sorted by (t, src), each t >= the sim's time and
+ * finite, replace those of an earlier call; the caller keeps the arrays
+ * alive and unchanged until the next call or the sim's end (a host can
+ * give each run only the spikes before its t_stop).  A source's spike at t
+ * is delivered like a neuron's: at t + delay, after a neuron's spike of
+ * the same time.  It is not recorded (the host knows it).  Every process
+ * of a distributed run must pass the same spikes.  *bad (may be NULL):
+ * the offending row, synapse or spike.  CLIF_E_TARGET, _TIME, _UNSORTED,
+ * _DELAY, _VALUE, _SIZE, _NULL, _NOMEM. */
+clif_status clif_net_sim_set_sources(clif_net_sim *sim, size_t n_src, size_t n_spikes,
+                                     const double *t, const int64_t *src, size_t *bad);
+
 /* Connectivity building blocks (single-threaded, no allocation: the caller
  * passes the work space).
  * clif_net_csr_from_coo: counting sort of m synapses (pre, post, weight,

@@ -136,6 +136,10 @@ struct clif_net_sim {
     int spin;    /* barrier: spin before sleeping (T <= CPUs) */
     clif_net_exchange_fn xfn; /* distributed runs: the host's exchange */
     void *xctx;
+    /* spike sources (clif_net_sim_set_sources): rows n .. n + n_src - 1 */
+    size_t n_src, src_n;
+    const double *src_t;
+    const int64_t *src_i;
 };
 
 /* Phase C goes over the window's spikes once per block of s->blk owned
@@ -283,6 +287,35 @@ static int model_of(const clif_net *net, size_t i)
     return net->model_of ? (int)net->model_of[i] : net->model;
 }
 
+/* Rows [j0, j1) of the connectivity: targets in [0, n), finite weights,
+ * delays in the table; roww[j - j0] (when given) receives row j's one
+ * weight, NaN where its weights differ (weights are finite, so NaN marks it). */
+static clif_status check_rows(const clif_net *net, size_t j0, size_t j1, size_t *bad,
+                              float *roww)
+{
+    for (size_t j = j0; j < j1; ++j) {
+        const uint64_t r0 = net->row[j], r1 = net->row[j + 1];
+        *bad = j;
+        if (r1 < r0)
+            return CLIF_E_SIZE;
+        float w = r0 < r1 ? net->weight[r0] : 0.0f;
+        for (uint64_t e = r0; e < r1; ++e) {
+            *bad = (size_t)e;
+            if (net->target[e] < 0 || (size_t)net->target[e] >= net->n)
+                return CLIF_E_TARGET;
+            if (!isfinite(net->weight[e]))
+                return CLIF_E_VALUE;
+            if (net->delay[e] >= net->n_delays)
+                return CLIF_E_DELAY;
+            if (net->weight[e] != w)
+                w = NAN;
+        }
+        if (roww)
+            roww[j - j0] = w;
+    }
+    return CLIF_OK;
+}
+
 static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
 {
     *bad = 0;
@@ -322,23 +355,9 @@ static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
     }
     if (net->row[0] != 0)
         return CLIF_E_SIZE;
-    for (size_t j = 0; j < net->n; ++j) {
-        const uint64_t r0 = net->row[j], r1 = net->row[j + 1];
-        float w = r0 < r1 ? net->weight[r0] : 0.0f;
-        for (uint64_t e = r0; e < r1; ++e) {
-            *bad = (size_t)e;
-            if (net->target[e] < 0 || (size_t)net->target[e] >= net->n)
-                return CLIF_E_TARGET;
-            if (!isfinite(net->weight[e]))
-                return CLIF_E_VALUE;
-            if (net->delay[e] >= net->n_delays)
-                return CLIF_E_DELAY;
-            if (net->weight[e] != w)
-                w = NAN;
-        }
-        if (roww)
-            roww[j] = w;
-    }
+    clif_status st = check_rows(net, 0, net->n, bad, roww);
+    if (st != CLIF_OK)
+        return st;
     *bad = 0;
     return CLIF_OK;
 }
@@ -1268,6 +1287,85 @@ static clif_status phase_a(clif_net_sim *s, tstate *th, int64_t k, double t_lo, 
 
 static clif_status exchange(clif_net_sim *s, clif_status st0, double t_lo, double t_hi);
 
+/* Records the window's spikes (s->wt, s->wi: the neurons' only). */
+static clif_status record(clif_net_sim *s, const clif_net_record *rec)
+{
+    const size_t total = s->wn;
+    if (!rec)
+        return CLIF_OK;
+    if (rec->pop_of && rec->counts && rec->n_bins) {
+        for (size_t x = 0; x < total; ++x) {
+            double b = floor((s->wt[x] - rec->bin_t0) / rec->bin_width);
+            if (b >= 0.0 && b < (double)rec->n_bins)
+                rec->counts[(size_t)b * rec->n_pops + (size_t)rec->pop_of[s->wi[x]]]++;
+        }
+    }
+    if (rec->record_spikes) {
+        size_t add = 0;
+        for (size_t x = 0; x < total; ++x)
+            add += !rec->spike_mask || rec->spike_mask[s->wi[x]];
+        if (s->rn + add > rec->max_spikes)
+            return CLIF_E_CAPACITY;
+        if (!grow2((void **)&s->rt, (void **)&s->ri, &s->rcap, s->rn + add, sizeof(double),
+                   sizeof(int64_t)))
+            return CLIF_E_NOMEM;
+        for (size_t x = 0; x < total; ++x)
+            if (!rec->spike_mask || rec->spike_mask[s->wi[x]]) {
+                s->rt[s->rn] = s->wt[x];
+                s->ri[s->rn++] = s->wi[x];
+            }
+    }
+    return CLIF_OK;
+}
+
+/* First source spike at or after t (sorted by time). */
+static size_t src_lower(const clif_net_sim *s, double t)
+{
+    size_t lo = 0, hi = s->src_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->src_t[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Merges the sources' spikes of [t_lo, t_hi) (senders n + i) into the
+ * window's sorted list, from the back: a source follows the neurons at
+ * the same time (its sender is larger), the canonical (time, sender)
+ * order.  Found by bisection each window, so a run may stop and resume
+ * anywhere (and every process of a distributed run adds the same). */
+static clif_status add_sources(clif_net_sim *s, double t_lo, double t_hi)
+{
+    if (!s->src_n)
+        return CLIF_OK;
+    const size_t a = src_lower(s, t_lo), b = src_lower(s, t_hi);
+    if (a == b)
+        return CLIF_OK;
+    const size_t wn = s->wn, add = b - a;
+    if (!grow2((void **)&s->wt, (void **)&s->wi, &s->wcap, wn + add, sizeof(double),
+               sizeof(int64_t)))
+        return CLIF_E_NOMEM;
+    const int64_t n = (int64_t)s->net.n;
+    size_t x = wn, y = b, o = wn + add;
+    while (y > a) {
+        const double ty = s->src_t[y - 1];
+        if (x > 0 && s->wt[x - 1] > ty) { /* neurons first at a tie */
+            --o; --x;
+            s->wt[o] = s->wt[x];
+            s->wi[o] = s->wi[x];
+        } else {
+            --o; --y;
+            s->wt[o] = ty;
+            s->wi[o] = n + s->src_i[y];
+        }
+    }
+    s->wn = wn + add;
+    return CLIF_OK;
+}
+
 static clif_status phase_b(clif_net_sim *s, clif_status st0, double t_lo, double t_hi,
                            const clif_net_record *rec)
 {
@@ -1300,33 +1398,9 @@ static clif_status phase_b(clif_net_sim *s, clif_status st0, double t_lo, double
         clif_status st = exchange(s, CLIF_OK, t_lo, t_hi);
         if (st != CLIF_OK)
             return st;
-        total = s->wn;
     }
-    if (!rec)
-        return CLIF_OK;
-    if (rec->pop_of && rec->counts && rec->n_bins) {
-        for (size_t x = 0; x < total; ++x) {
-            double b = floor((s->wt[x] - rec->bin_t0) / rec->bin_width);
-            if (b >= 0.0 && b < (double)rec->n_bins)
-                rec->counts[(size_t)b * rec->n_pops + (size_t)rec->pop_of[s->wi[x]]]++;
-        }
-    }
-    if (rec->record_spikes) {
-        size_t add = 0;
-        for (size_t x = 0; x < total; ++x)
-            add += !rec->spike_mask || rec->spike_mask[s->wi[x]];
-        if (s->rn + add > rec->max_spikes)
-            return CLIF_E_CAPACITY;
-        if (!grow2((void **)&s->rt, (void **)&s->ri, &s->rcap, s->rn + add, sizeof(double),
-                   sizeof(int64_t)))
-            return CLIF_E_NOMEM;
-        for (size_t x = 0; x < total; ++x)
-            if (!rec->spike_mask || rec->spike_mask[s->wi[x]]) {
-                s->rt[s->rn] = s->wt[x];
-                s->ri[s->rn++] = s->wi[x];
-            }
-    }
-    return CLIF_OK;
+    clif_status st = record(s, rec);
+    return st == CLIF_OK ? add_sources(s, t_lo, t_hi) : st;
 }
 
 /* ---- phase C -------------------------------------------------------------- */
@@ -1641,6 +1715,51 @@ static clif_status exchange(clif_net_sim *s, clif_status st0, double t_lo, doubl
             return CLIF_E_NOMEM;
         return clif_spike_sort(gn, s->wt, s->wi, t_lo, t_hi, s->work, s->bins, N_BINS);
     }
+    return CLIF_OK;
+}
+
+clif_status clif_net_sim_set_sources(clif_net_sim *s, size_t n_src, size_t n_spikes,
+                                     const double *t, const int64_t *src, size_t *bad)
+{
+    size_t dummy;
+    if (!bad)
+        bad = &dummy;
+    *bad = 0;
+    if (!s || (n_spikes && (!t || !src)))
+        return CLIF_E_NULL;
+    const clif_net *net = &s->net;
+    if (n_src > (size_t)INT32_MAX - net->n)
+        return CLIF_E_SIZE;
+    if (n_src != s->n_src) {
+        /* The new rows: checked once (the caller keeps them unchanged). */
+        if (n_src && net->row[net->n + n_src] > net->row[net->n]
+            && (!net->target || !net->weight || !net->delay))
+            return CLIF_E_NULL;
+        float *rw = realloc(s->roww, (net->n + n_src) * sizeof *rw);
+        if (!rw)
+            return CLIF_E_NOMEM;
+        s->roww = rw;
+        clif_status st = check_rows(net, net->n, net->n + n_src, bad, rw + net->n);
+        if (st != CLIF_OK) {
+            s->n_src = 0;
+            s->src_n = 0;
+            return st;
+        }
+        s->n_src = n_src;
+    }
+    for (size_t k = 0; k < n_spikes; ++k) {
+        *bad = k;
+        if (src[k] < 0 || (uint64_t)src[k] >= n_src)
+            return CLIF_E_TARGET;
+        if (!(isfinite(t[k]) && t[k] >= s->t))
+            return CLIF_E_TIME;
+        if (k && (t[k] < t[k - 1] || (t[k] == t[k - 1] && src[k] < src[k - 1])))
+            return CLIF_E_UNSORTED;
+    }
+    *bad = 0;
+    s->src_n = n_spikes;
+    s->src_t = t;
+    s->src_i = src;
     return CLIF_OK;
 }
 

@@ -12,6 +12,15 @@ if kind == "brunel":
     net = clif.network.brunel(N=2000, seed=5)
 elif kind == "brunel_exp":
     net = clif.network.brunel(N=2000, seed=5, model="psc_exp")
+elif kind == "sources":
+    # Poisson and given-train sources onto a psc_exp network (every rank
+    # draws the same source spikes and keeps the synapses onto its neurons).
+    net = clif.network.brunel(N=1500, seed=4, model="psc_exp", eta=0.0)
+    exc = np.asarray(net.populations["E"])
+    src = net.add_poisson_source(exc.size, 12000.0)
+    net.connect(src, exc, weight=0.09, delay=1.5)
+    arr = net.add_spike_source([np.arange(5.0, 100.0, 7.3)] * 10)
+    net.connect(arr, np.arange(0, 1500, 150), weight=0.4, delay=2.7)
 elif kind == "connectome":
     net = clif.network.random_connectome(2000, 100, delay=(1.0, 3.0), seed=7)
 elif kind == "local":

@@ -19,14 +19,18 @@ import heapq
 import math
 
 
-def simulate_network_reference(t_stop, n, params, I_e, synapses, refractory_input="drop"):
+def simulate_network_reference(t_stop, n, params, I_e, synapses, refractory_input="drop",
+                               sources=()):
     """Spikes [(t, sender)] sorted by (t, sender).
 
     params: list of dicts (tau_m, R_m, E_L, V_th, V_reset, t_ref), one per
     neuron; I_e: list [nA]; synapses: list of (pre, post, weight, delay) in
     input order (weights are used as given: pass the float32-rounded ones).
+    sources: spikes (t, j) of spike source j, whose synapses have pre = n + j
+    (a source's spike is a neuron's spike with a sender after every neuron).
     """
-    rows = [[] for _ in range(n)]
+    n_pre = max([n] + [pre + 1 for pre, _, _, _ in synapses] + [n + j + 1 for _, j in sources])
+    rows = [[] for _ in range(n_pre)]
     for pre, post, w, d in synapses:
         rows[pre].append((post, w, d))
     rows = [sorted(r, key=lambda s: s[0]) for r in rows]  # stable by target
@@ -39,6 +43,9 @@ def simulate_network_reference(t_stop, n, params, I_e, synapses, refractory_inpu
     V_inf = [p["E_L"] + p["R_m"] * I for p, I in zip(params, I_e)]
     heap = []                         # (arrival, t_spike, sender, pos, target, w)
     spikes = []
+    for t, j in sources:
+        for pos, (post, w, d) in enumerate(rows[n + j]):
+            heapq.heappush(heap, (t + d, t, n + j, pos, post, w))
 
     def V_at(i, t):
         p = params[i]

@@ -32,7 +32,7 @@ def _run(n, *args, timeout=60, rc=0):
     return re.findall(r"DIGEST \d+ [0-9a-f]{64}|ERR (?:[A-Z][a-z]+)+|NOERR", out.stdout)
 
 
-@pytest.mark.parametrize("kind", ["brunel", "brunel_exp", "connectome"])
+@pytest.mark.parametrize("kind", ["brunel", "brunel_exp", "connectome", "sources"])
 def test_spikes_equal_one_process(kind):
     ref = _run(0, kind, 100, 1)
     assert ref and int(ref[0].split()[1]) > 1000   # the network is active
