@@ -67,6 +67,7 @@ MICROCIRCUIT = dict(
     num_th_neurons=902,
     conn_probs_th=np.array([0.0, 0.0, 0.0983, 0.0619, 0.0, 0.0, 0.0512, 0.0196]),
     th_rate=120.0, th_start=700.0, th_duration=10.0, PSP_th=0.15,
+    delay_th_mean=1.5, delay_th_rel_std=0.5,
 )
 
 #: Published full-scale rates [Hz], Poisson input (Potjans & Diesmann 2014, Fig. 6 /
@@ -136,10 +137,17 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
     delay_truncation : {"redraw", "clip"}
         Delays below ``resolution`` are redrawn (NEST 3's example) or set to
         ``resolution`` (the original SLI model's clipped normal).
-    thalamic : bool
-        Thalamic input (902 neurons at 120 Hz for 10 ms from 700 ms) is not
-        implemented (clif networks have no spike-source populations yet);
-        True raises NotImplementedError.
+    thalamic : bool or dict
+        Thalamic input (NEST's ``thalamic_input``): 902 Poisson spike
+        sources (:meth:`clif.Network.add_poisson_source`, population
+        ``"TC"``) at 120 Hz in [700, 710) ms onto L4 and L6 (fixed total
+        numbers from ``conn_probs_th``, times ``scale * k_scale``; weight
+        the 0.15 mV PSP current ``/ sqrt(k_scale)``, SD 10 %; delays
+        normal 1.5 ms, relative SD 0.5, redrawn below ``resolution``).  A
+        dict overrides ``th_rate`` [Hz], ``th_start`` and ``th_duration``
+        [ms].  (NEST's example keeps the full-scale thalamic synapse totals
+        at any ``N_scaling``, so its thalamic in-degrees grow as
+        ``1 / scale``; clif keeps them, as for every other projection.)
     progress : callable or True, optional
         ``progress(done, total, stage)`` per projection; True prints to stderr.
 
@@ -177,9 +185,16 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
     if delay_truncation not in ("redraw", "clip"):
         raise ValueError(f"delay_truncation must be 'redraw' or 'clip'; got "
                          f"{delay_truncation!r}")
-    if thalamic:
-        raise NotImplementedError("thalamic input needs spike-source populations, which "
-                                  "clif.Network does not have yet")
+    th = None
+    if thalamic is not False and thalamic is not None:
+        th = {k: P[k] for k in ("th_rate", "th_start", "th_duration")}
+        if isinstance(thalamic, dict):
+            bad = set(thalamic) - set(th)
+            if bad:
+                raise ValueError(f"thalamic: unknown keys {sorted(bad)}; valid: {sorted(th)}")
+            th.update({k: _real(k, v) for k, v in thalamic.items()})
+        elif thalamic is not True:
+            raise TypeError(f"thalamic must be a bool or a dict; got {type(thalamic).__name__}")
     if progress is True:
         progress = _progress_stderr
     nrn = P["neuron"]
@@ -199,8 +214,10 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
     w_mean = psp * psc_per_psp
     w_ext = P["PSP_exc_mean"] * psc_per_psp
     tau_syn = nrn["tau_syn"]
+    # DC replacing the Poisson input: the full model's mean external input
+    # (full K_ext, unscaled weight: NEST's dc_input_compensating_poisson)
     dc = (np.zeros(8) if input == "poisson"
-          else 1e-3 * tau_syn * P["bg_rate"] * K_ext * w_ext)
+          else 1e-3 * tau_syn * P["bg_rate"] * P["K_ext"] * w_ext)
     if k_scale != 1.0:
         # Keep the mean input of the full model at its published rates.
         indeg = full_syn / full_n[:, None]
@@ -225,7 +242,15 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
                            I_e=float(dc[k]), V0=rng.normal(v_mu[k], v_sd[k], n),
                            ext_rate=float(ext_rate[k]), ext_weight=w_ext)
     start = np.concatenate([[0], np.cumsum(n_pop)])
-    m = int(n_syn.sum())
+    n_th = np.zeros(8, np.int64)
+    if th is not None:
+        tc = net.add_poisson_source(P["num_th_neurons"], th["th_rate"], start=th["th_start"],
+                                    stop=th["th_start"] + th["th_duration"], name="TC")
+        full_th = num_synapses_from_conn_probs(P["conn_probs_th"][:, None], full_n,
+                                               [P["num_th_neurons"]])[:, 0]
+        n_th = np.round(full_th * scale * k_scale).astype(np.int64)
+        w_th = P["PSP_th"] * psc_per_psp / np.sqrt(k_scale)
+    m = int(n_syn.sum() + n_th.sum())
     t0 = time.perf_counter()
     pre = np.empty(m, np.int32)
     post = np.empty(m, np.int32)
@@ -234,38 +259,47 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
     k_max = 0
     pos = 0
     done = 0
-    for i in range(8):          # post
-        for j in range(8):      # pre
-            s = int(n_syn[i, j])
-            if s == 0:
-                continue
-            sl = slice(pos, pos + s)
-            pre[sl] = rng.integers(start[j], start[j + 1], s, dtype=np.int32)
-            post[sl] = rng.integers(start[i], start[i + 1], s, dtype=np.int32)
-            mu = w_mean[i, j]
-            lo, hi = (0.0, np.inf) if mu >= 0 else (-np.inf, 0.0)
-            w[sl] = _truncated_normal(rng, mu, abs(mu) * P["weight_rel_std"], lo, hi, s)
-            dm = P["delay_exc_mean"] if j % 2 == 0 else P["delay_inh_mean"]
-            if delay_truncation == "redraw":
-                x = _truncated_normal(rng, dm, dm * P["delay_rel_std"], resolution, np.inf, s)
-            else:
-                x = np.maximum(rng.normal(dm, dm * P["delay_rel_std"], s), resolution)
-            steps = np.maximum(np.rint(x / resolution), 1)
-            if steps.max() > _network.MAX_DELAYS:
-                raise ValueError(f"resolution {resolution} ms gives more than "
-                                 f"{_network.MAX_DELAYS} distinct delays")
-            k_max = max(k_max, int(steps.max()))
-            d[sl] = (steps - 1).astype(np.uint16)
-            del x, steps
-            pos += s
-            done += 1
-            if progress:
-                progress(done, int(np.count_nonzero(n_syn)), "projections")
+    def delays(dm, s, rel=P["delay_rel_std"]):
+        if delay_truncation == "redraw":
+            x = _truncated_normal(rng, dm, dm * rel, resolution, np.inf, s)
+        else:
+            x = np.maximum(rng.normal(dm, dm * rel, s), resolution)
+        steps = np.maximum(np.rint(x / resolution), 1)
+        if steps.max() > _network.MAX_DELAYS:
+            raise ValueError(f"resolution {resolution} ms gives more than "
+                             f"{_network.MAX_DELAYS} distinct delays")
+        return steps
+
+    # (post, pre, synapses, mean weight, mean delay, pre indices [lo, hi)); the
+    # thalamic sources are presynaptic rows net.n + j (after the neurons')
+    proj = [(i, j, int(n_syn[i, j]), w_mean[i, j],
+             P["delay_exc_mean"] if j % 2 == 0 else P["delay_inh_mean"], start[j], start[j + 1])
+            for i in range(8) for j in range(8)]
+    if th is not None:
+        proj += [(i, None, int(n_th[i]), w_th, P["delay_th_mean"], net.n,
+                  net.n + P["num_th_neurons"]) for i in range(8)]
+    n_proj = sum(1 for p in proj if p[2])
+    for i, j, s, mu, dm, a, b in proj:
+        if s == 0:
+            continue
+        sl = slice(pos, pos + s)
+        pre[sl] = rng.integers(a, b, s, dtype=np.int32)
+        post[sl] = rng.integers(start[i], start[i + 1], s, dtype=np.int32)
+        lo, hi = (0.0, np.inf) if mu >= 0 else (-np.inf, 0.0)
+        w[sl] = _truncated_normal(rng, mu, abs(mu) * P["weight_rel_std"], lo, hi, s)
+        steps = delays(dm, s) if j is not None else delays(dm, s, P["delay_th_rel_std"])
+        k_max = max(k_max, int(steps.max()))
+        d[sl] = (steps - 1).astype(np.uint16)
+        del steps
+        pos += s
+        done += 1
+        if progress:
+            progress(done, n_proj, "projections")
     # delay index k <-> delay (k + 1) * resolution
     net._delays = {float((k + 1) * resolution): k for k in range(k_max)}
     if progress:
         progress(0, 1, "CSR")
-    net._csr = _network.csr_from_coo(net.n, pre, post, w, d)
+    net._csr = _network.csr_from_coo(net.n + net.n_sources, pre, post, w, d)
     del pre, post, w, d
     if progress:
         progress(1, 1, "CSR")
@@ -273,6 +307,7 @@ def microcircuit(scale=1.0, k_scale=1.0, input="poisson", *, seed=None, resoluti
     net.microcircuit_params = dict(
         scale=scale, k_scale=k_scale, input=input, resolution=resolution, V0=V0,
         delay_truncation=delay_truncation, num_neurons=n_pop, num_synapses=n_syn,
+        thalamic=th, num_th_synapses=n_th,
         full_num_synapses=full_syn, K_ext=K_ext, weight_mean=w_mean, w_ext=w_ext,
         ext_rate=ext_rate, I_e=dc, psc_per_psp=psc_per_psp)
     return net

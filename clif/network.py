@@ -40,6 +40,12 @@ cannot give exact spike times; use Poisson input (the diffusion limit of
 many small Poisson inputs is the white-noise model of
 :func:`clif.siegert_rate`).
 
+Spike sources (:meth:`Network.add_spike_source`, :meth:`Network.add_poisson_source`)
+are presynaptic nodes that are not neurons: given spike trains or exact
+Poisson trains, delivered like a neuron's spikes (``t + delay``, every delay
+>= ``d_min``; after a neuron's spike of the same time), not part of the
+results.
+
 Units: ms, mV, nA, nF, MOhm; rates in Hz.
 """
 import numbers

@@ -100,6 +100,19 @@ def test_external_and_dc(net):
            for k in (1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100)]
     assert np.allclose(dc["I_e"], exp, rtol=1e-9)
     assert np.all(dc["ext_rate"] == 0)
+    # k_scale < 1: the full external mean plus the recurrent compensation
+    # (NEST's adjust_weights_and_input_to_synapse_scaling, written out)
+    k = 0.1
+    dck = microcircuit(0.01, k, "dc", seed=3).microcircuit_params
+    wmean = np.full((8, 8), 0.15 * psc_per_psp() / 1000)
+    wmean[:, 1::2] *= -4.0
+    wmean[0, 2] *= 2.0
+    rates = [0.943, 3.026, 4.368, 5.882, 7.733, 8.664, 1.096, 7.851]
+    indeg = [[math.log(1 - P[i][j]) / math.log(1 - 1 / (N_FULL[i] * N_FULL[j])) / N_FULL[i]
+              for j in range(8)] for i in range(8)]
+    rec = [sum(wmean[i][j] * indeg[i][j] * rates[j] for j in range(8)) for i in range(8)]
+    exp_k = [e + 0.5e-3 * (1 - math.sqrt(k)) * r for e, r in zip(exp, rec)]
+    assert np.allclose(dck["I_e"], exp_k, rtol=1e-9)
 
 
 @pytest.mark.parametrize("kw, name", [(dict(scale=0.0), "scale"), (dict(scale=-1), "scale"),
@@ -171,3 +184,35 @@ def test_numbers_property(scale, k_scale, inp):
     assert net.microcircuit_params["num_synapses"].tolist() == exp
     assert net.n_synapses == sum(map(sum, exp))
     assert [len(r) for r in net.populations.values()] == [round(n * scale) for n in N_FULL]
+
+
+P_TH = [0.0, 0.0, 0.0983, 0.0619, 0.0, 0.0, 0.0512, 0.0196]
+
+
+def test_thalamic_input():
+    # Synapse numbers from eq. 1 with the 902 thalamic neurons (plain
+    # Python), only onto L4/L6, weights/delays of the stated sign and range;
+    # the 10 ms volley at 120 Hz raises L4E's rate well above baseline.
+    scale, k_scale = 0.02, 0.1
+    net = microcircuit(scale, k_scale, "dc", seed=2,
+                       thalamic=dict(th_start=300.0, th_duration=10.0))
+    assert len(net.sources["TC"]) == 902
+    row, tgt, w, d = net._csr
+    assert row.size == net.n + 902 + 1
+    th_rows = slice(int(row[net.n]), int(row[-1]))
+    bounds = np.cumsum([0] + [len(r) for r in net.populations.values()])
+    got = np.bincount(np.searchsorted(bounds, tgt[th_rows], "right") - 1, minlength=8)
+    exp = [int(round(math.log(1 - p) / math.log(1 - 1 / (902 * n)) * scale * k_scale))
+           for p, n in zip(P_TH, N_FULL)]
+    assert got.tolist() == exp and sum(exp) > 1000
+    w_th = 0.15 * psc_per_psp() * 1e-3 / math.sqrt(k_scale)   # nA
+    assert np.all(w[th_rows] > 0) and abs(w[th_rows].mean() / w_th - 1) < 0.01
+    # without the volley the same network (same seed) has the same recurrent part
+    plain = microcircuit(scale, k_scale, "dc", seed=2)
+    assert np.array_equal(plain._csr[1], tgt[: int(row[net.n])])
+    res = net.run(330.0, rate_bin=10.0, record=None)
+    l4e = res.rates["L4E"]
+    base, volley = l4e[20:30].mean(), l4e[30:32].mean()
+    assert volley > base + 20.0, (base, volley)
+    with pytest.raises(ValueError, match="unknown keys"):
+        microcircuit(0.01, 0.1, thalamic=dict(rate=3.0))
