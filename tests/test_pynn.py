@@ -125,6 +125,42 @@ def test_recurrent_matches_clif_network():
                                       ref.times[ref.senders == k])
 
 
+def test_recurrent_with_spike_sources_matches_clif_network():
+    """SpikeSourceArray and a recorded, all-to-all, late-starting
+    SpikeSourcePoisson into a recurrent network: the sources' recorded
+    spikes are their inputs, and the cells' spikes are those of the same
+    clif.Network driven by those trains."""
+    conn = [(0, 1, 12.0, 1.0), (1, 2, 12.0, 1.5), (2, 0, 12.0, 2.0)]
+    arr_t = [[5.0, 40.0, 40.0, 90.0], [20.0], []]
+    sim.setup(timestep=0.1, min_delay=1.0, rng_seed=5)
+    p = sim.Population(3, sim.IF_curr_delta(**CELL))
+    arr = sim.Population(3, sim.SpikeSourceArray(spike_times=arr_t))
+    poi = sim.Population(4, sim.SpikeSourcePoisson(rate=300.0, start=50.0, duration=100.0))
+    sim.Projection(p, p, sim.FromListConnector(conn), sim.StaticSynapse())
+    sim.Projection(arr, p, sim.OneToOneConnector(), sim.StaticSynapse(weight=16.0, delay=1.0))
+    sim.Projection(poi, p, sim.AllToAllConnector(), sim.StaticSynapse(weight=3.0, delay=2.0))
+    p.record("spikes")
+    poi.record("spikes")
+    sim.run(200.0)
+    seg = p.get_data().segments[0]
+    pin = [np.asarray(x.magnitude) for x in poi.get_data().segments[0].spiketrains]
+    sim.end()
+    assert sum(x.size for x in pin) > 50 and all(x.min() >= 50.0 for x in pin if x.size)
+    net = clif.Network(seed=5, d_min=1.0)
+    pop = net.add_population(3, **CLIF)
+    a = np.array(conn)
+    net.connect(a[:, 0].astype(int), a[:, 1].astype(int), a[:, 2], a[:, 3])
+    s1 = net.add_spike_source(arr_t)
+    net.connect(s1, np.arange(3), 16.0, 1.0)
+    s2 = net.add_spike_source(pin)
+    net.connect(s2[np.repeat(np.arange(4), 3)], np.tile(np.arange(3), 4), 3.0, 2.0)
+    ref = net.run(200.0).spikes
+    assert len(ref) > 10
+    for k in range(3):
+        np.testing.assert_array_equal(np.asarray(seg.spiketrains[k].magnitude),
+                                      ref.times[ref.senders == k])
+
+
 def test_pynn_error_types():
     sim.setup(timestep=0.1, min_delay=0.5)
     with pytest.raises(errors.NonExistentParameterError):

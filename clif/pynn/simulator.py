@@ -13,8 +13,10 @@ Two engines, chosen from the graph of projections between cell populations:
   times ``t_spike + delay``), and DC / step / AC / noisy current sources map
   to clif's piecewise-constant ``current`` and exact ``sine`` drive;
 * cyclic (recurrent networks): :class:`clif.Network`, which takes constant
-  currents and one-to-one external Poisson input only; anything else raises
-  NotImplementedError naming the feature.
+  currents; SpikeSourceArray and SpikeSourcePoisson populations become its
+  spike sources (one-to-one Poisson input on for the whole run and not
+  recorded is the kernel's own external input instead, the fast path);
+  anything else raises NotImplementedError naming the feature.
 """
 import numpy as np
 
@@ -263,11 +265,30 @@ def _engine_run(state, t_stop):
     return {"spikes": spikes, "signals": signals}
 
 
+def _ext_poisson_ok(src, prj, ext_rate, t_stop):
+    """Whether a SpikeSourcePoisson projection can be the network kernel's
+    own external Poisson input (drawn inside the kernel, the fast path):
+    one source per target (OneToOne), on for the whole run, not recorded
+    (its times are the kernel's, not those of the source population), no
+    other such input on the targets.  Otherwise the source is a spike
+    source of the network, with the times of :func:`_poisson_times`."""
+    if src._source_kind != "poisson":
+        return False
+    pre, post, wt, dl = prj._arrays()
+    start = np.asarray(src._native["start"], float)
+    dur = np.asarray(src._native["duration"], float)
+    return (np.unique(post).size == post.size and np.unique(pre).size == pre.size
+            and not np.any(ext_rate[post] > 0)
+            and not any(v.name == "spikes" and ids for v, ids in src.recorder.recorded.items())
+            and not np.any(start != 0) and not np.any(start + dur < t_stop))
+
+
 def _network_run(state, cells, spikes, signals, t_stop):
     import clif
     md = state.min_delay
     net = clif.Network(seed=state.rng_seed, d_min=None if md == "auto" else float(md))
     base = {}
+    fast = set()   # projections taken as the kernel's own Poisson input
     for pop in cells:
         kw = _cell_kwargs(pop)
         ext_rate = np.zeros(pop.size)
@@ -276,32 +297,13 @@ def _network_run(state, cells, spikes, signals, t_stop):
             if prj._post_pop is not pop or not prj._pre_pop._is_source:
                 continue
             src = prj._pre_pop
-            if src._source_kind != "poisson":
-                raise NotImplementedError(
-                    "SpikeSourceArray input to a recurrent network: clif.Network has no "
-                    "spike-train inputs; use a feed-forward model (simulated exactly with "
-                    "clif.simulate) or SpikeSourcePoisson with OneToOneConnector")
+            if not _ext_poisson_ok(src, prj, ext_rate, t_stop):
+                continue   # a spike source of the network (below)
             pre, post, wt, dl = prj._arrays()
-            if (np.unique(post).size != post.size or np.unique(pre).size != pre.size
-                    or np.any(ext_rate[post] > 0)):
-                raise NotImplementedError(
-                    "SpikeSourcePoisson into a recurrent network must be one source per target "
-                    "(OneToOneConnector): clif.Network's external input is an independent "
-                    "Poisson train per neuron")
-            if any(v.name == "spikes" and ids for v, ids in src.recorder.recorded.items()):
-                raise NotImplementedError(
-                    "recording a SpikeSourcePoisson that drives a recurrent network: clif.Network "
-                    "draws that input itself, inside the kernel; record the target neurons, "
-                    "or use a feed-forward model")
-            start = np.asarray(src._native["start"], float)
-            dur = np.asarray(src._native["duration"], float)
-            if np.any(start != 0) or np.any(start + dur < t_stop):
-                raise NotImplementedError(
-                    "SpikeSourcePoisson start/duration in a recurrent network: clif.Network's "
-                    "external Poisson input is on for the whole run")
             ext_rate[post] = np.asarray(src._native["rate"], float)[pre] if np.ndim(
                 src._native["rate"]) else float(src._native["rate"])
             ext_w[post] = prj._clif_weight(wt)
+            fast.add(id(prj))
         I_e = np.asarray(kw.pop("I_e", 0.0), float) + np.zeros(pop.size)
         for src in state.current_sources:
             idx = src._targets.get(id(pop))
@@ -311,12 +313,25 @@ def _network_run(state, cells, spikes, signals, t_stop):
         r = net.add_population(pop.size, model=pop._model, I_e=I_e, V0=pop._v0(),
                                ext_rate=ext_rate, ext_weight=ext_w, **kw)
         base[id(pop)] = r.start
+    sources = {}   # id(source population) -> clif.network.Sources
     for prj in state.projections:
-        if prj._pre_pop._is_source:
+        if id(prj) in fast:
             continue
         pre, post, wt, dl = prj._arrays()
-        if pre.size:
-            net.connect(pre + base[id(prj._pre_pop)], post + base[id(prj._post_pop)],
+        if not pre.size:
+            continue
+        src = prj._pre_pop
+        if src._is_source:
+            if id(src) not in sources:
+                snd, t = spikes[id(src)]
+                o = np.lexsort((t, snd))
+                cut = np.searchsorted(snd[o], np.arange(src.size + 1))
+                trains = [t[o][cut[j]:cut[j + 1]] for j in range(src.size)]
+                sources[id(src)] = net.add_spike_source(trains)
+            net.connect(sources[id(src)][pre], post + base[id(prj._post_pop)],
+                        prj._clif_weight(wt), dl)
+        else:
+            net.connect(pre + base[id(src)], post + base[id(prj._post_pop)],
                         prj._clif_weight(wt), dl)
     rec_v = []
     for pop in cells:
