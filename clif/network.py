@@ -56,7 +56,7 @@ import numpy as np
 
 from clif import _network
 from clif import models as _models
-from clif.params import population
+from clif.params import check_bytes, population
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -67,6 +67,11 @@ EXT_STREAM = _network.EXT_STREAM
 SpikeLimitError = _network.SpikeLimitError
 _REFRACTORY = {"drop": 0, "integrate": 1}
 _PARAM_ORDER = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref")
+
+
+#: Up-front bounds on the work one run may be asked for (see Network.run).
+_MAX_WINDOWS = 1e10
+_MAX_DELAY_RATIO = 1e7   # the C core's ring-buffer bound (network.c)
 
 
 def _int(name, x, lo, hi=None):
@@ -548,6 +553,12 @@ class Network:
             d_min = float(table.min()) if table.size else 1.0
         if table.size and table.min() < d_min:
             raise ValueError(f"delay must be >= d_min = {d_min} ms; got {table.min()!r}")
+        if table.size and not table.max() / d_min < _MAX_DELAY_RATIO:
+            # The ring buffer holds one slot per window up to the longest delay.
+            raise ValueError(f"the longest delay ({float(table.max())!r} ms) is "
+                             f"{table.max() / d_min:.3g} windows of d_min = {d_min!r} ms; "
+                             f"clif supports < {_MAX_DELAY_RATIO:.0e} (raise the shortest "
+                             "delay or set a larger d_min)")
         par = {k: np.concatenate([p[k] for p in self._pars]) for k in self._pars[0]}
         params = np.ascontiguousarray(np.stack([par[k] for k in _PARAM_ORDER], axis=1))
         ext = par["ext_rate"]
@@ -696,6 +707,12 @@ class Network:
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
         max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        windows = (until - t_start) / self._d_min_used
+        if not windows <= _MAX_WINDOWS:
+            raise ValueError(f"run({until!r}) from t = {t_start!r} ms is {windows:.3g} windows "
+                             f"of d_min = {self._d_min_used!r} ms (the shortest delay), more "
+                             f"than {_MAX_WINDOWS:.0e} (hours of work at the least); use longer "
+                             "delays (set d_min), or run(until) in several calls if meant")
         mask = None
         if record is None:
             rec_spikes = False
@@ -713,7 +730,10 @@ class Network:
             rate_bin = _real("rate_bin", rate_bin)
             if not (np.isfinite(rate_bin) and rate_bin > 0):
                 raise ValueError(f"rate_bin must be > 0 ms; got {rate_bin}")
-            n_bins = int(np.ceil((until - t_start) / rate_bin))
+            n_bins = np.ceil((until - t_start) / rate_bin)
+            check_bytes("rate_bin", 8.0 * n_bins * len(names),
+                        f"{n_bins:.3g} bins of {rate_bin!r} ms x {len(names)} populations")
+            n_bins = int(n_bins)
             pop_of = np.concatenate([np.full(len(r), k, dtype=np.int32)
                                      for k, r in enumerate(self.populations.values())])
             counts = np.zeros((n_bins, len(names)), dtype=np.int64)
@@ -725,7 +745,10 @@ class Network:
             V_dt = _real("V_dt", V_dt)
             if not (np.isfinite(V_dt) and V_dt > 0):
                 raise ValueError(f"V_dt must be > 0 ms; got {V_dt}")
-            k = np.arange(int(np.ceil((until - t_start) / V_dt)) + 1)
+            n_samples = np.ceil((until - t_start) / V_dt) + 1
+            check_bytes("V_dt", 8.0 * n_samples * (V_index.size + 2),
+                        f"{n_samples:.3g} samples every {V_dt!r} ms x {V_index.size} neurons")
+            k = np.arange(int(n_samples))
             sample_t = t_start + k * V_dt
             sample_t = np.ascontiguousarray(sample_t[sample_t < until])
             V = np.full((sample_t.size, V_index.size), np.nan)

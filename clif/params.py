@@ -223,6 +223,42 @@ class LIF:
 MAX_NEURONS = 2**31 - 1
 
 
+def memory_bound():
+    """The most bytes one call may ask for up front: this machine's physical
+    memory (``CLIF_MAX_BYTES`` overrides it; 2**40 where it is unknown)."""
+    import os
+    env = os.environ.get("CLIF_MAX_BYTES")
+    if env:
+        return int(env)
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**40
+
+
+def check_bytes(name, nbytes, what):
+    """ValueError naming ``name`` when an allocation of ``nbytes`` (``what``
+    says for what) exceeds :func:`memory_bound`: a clear message before a
+    bare numpy MemoryError, or swapping, for PiB asked by a small input."""
+    bound = memory_bound()
+    if not nbytes <= bound:
+        raise ValueError(f"{name}: {what} needs {_fmt_bytes(nbytes)}, more than the bound of "
+                         f"{_fmt_bytes(bound)} (this machine's memory, or CLIF_MAX_BYTES)")
+
+
+def _fmt_bytes(b):
+    b = float(b)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if b < 1024.0 or unit == "PiB":
+            return f"{b:.3g} {unit}" if unit != "B" else f"{b:.0f} B"
+        b /= 1024.0
+
+
+#: Bytes a simulation holds per neuron (7 parameters, up to 8 state columns,
+#: offsets and per-neuron counters, float64/intp): an up-front estimate.
+_BYTES_PER_NEURON = 8 * 24
+
+
 _SCALAR_KEYS = frozenset(("tau_m", "C_m", "R_m", "E_L", "V_th", "V_reset", "t_ref"))
 
 
@@ -240,6 +276,7 @@ def _population_scalars(n, I_e, params):
         n = 1
     elif not 1 <= n <= MAX_NEURONS:
         return None
+    check_bytes("n", n * _BYTES_PER_NEURON, f"{n} neurons")
     core = resolve(**params)
     # One block, one row per parameter: rows are C-contiguous float64 views.
     block = np.empty((7, n))
@@ -303,6 +340,7 @@ def population(n=None, neuron=None, I_e=None, **params):
     n = int(n)
     if not 1 <= n <= MAX_NEURONS:
         raise ValueError(f"n must lie in [1, {MAX_NEURONS}]; got {n}")
+    check_bytes("n", n * _BYTES_PER_NEURON, f"{n} neurons")
     if size is not None and size not in (1, n):
         raise ValueError(f"per-neuron parameters have length {size} but n = {n}")
     names = CORE_ORDER + ("I_e",)

@@ -88,3 +88,59 @@ def test_spikes_accepts_valid_input():
     np.testing.assert_array_equal(s.times, [1.0, 2.0])
     np.testing.assert_array_equal(s.senders, [2, 1])
     assert s.senders.dtype == np.int64 and s.n == 3
+
+
+# --- Up-front guards: absurd work or memory from small inputs is a ValueError
+# naming the parameter, never a hang, a bare MemoryError or swapping.
+
+def _two_neurons(*delays):
+    net = clif.Network()
+    net.add_population(2)
+    for k, d in enumerate(delays):
+        net.connect([k % 2], [(k + 1) % 2], 0.1, d)
+    return net
+
+
+def test_network_absurd_window_count_is_refused():
+    # 20 ms in windows of 1e-15 ms: 2e16 windows (centuries of work).
+    net = _two_neurons(1e-15)
+    with pytest.raises(ValueError, match=r"2e\+16 windows of d_min = 1e-15"):
+        net.run(20.0)
+    assert net.t == 0.0
+    # The same network over a span it can do runs (0.5e-9 ms: 5e5 windows).
+    assert net.run(5e-10).spikes.times.size == 0
+
+
+def test_network_delay_ratio_names_both_delays():
+    net = _two_neurons(1e-15, 1.5)
+    with pytest.raises(ValueError, match=r"longest delay \(1.5 ms\) is 1.5e\+15 windows"):
+        net.run(1.0)
+
+
+@pytest.mark.parametrize("kw, name", [({"rate_bin": 1e-12}, "rate_bin"),
+                                      ({"record_V": [0], "V_dt": 1e-12}, "V_dt")])
+def test_network_recording_memory_is_checked_up_front(kw, name):
+    net = _two_neurons(1.0)
+    with pytest.raises(ValueError, match=rf"^{name}: 1e\+15 .* PiB, more than the bound"):
+        net.run(1000.0, **kw)
+    assert net.t == 0.0
+
+
+def test_recording_bound_follows_clif_max_bytes(monkeypatch):
+    # 1000 ms at 1 ms bins: 1000 x 8 bytes. A bound of 4000 bytes refuses it,
+    # one of 8000 lets it through: the check is the real byte count.
+    net = _two_neurons(1.0)
+    monkeypatch.setenv("CLIF_MAX_BYTES", "4000")
+    with pytest.raises(ValueError, match="rate_bin: 1e\\+03 bins .* 7.81 KiB"):
+        net.run(1000.0, rate_bin=1.0)
+    monkeypatch.setenv("CLIF_MAX_BYTES", "8000")
+    assert net.run(1000.0, rate_bin=1.0).rates is not None
+
+
+@pytest.mark.parametrize("make", [lambda n: clif.simulate(10.0, n=n),
+                                  lambda n: clif.Population(n=n),
+                                  lambda n: clif.simulate(10.0, n=n, I_e=np.ones(1))])
+def test_huge_population_is_a_value_error_naming_n(make, monkeypatch):
+    monkeypatch.setenv("CLIF_MAX_BYTES", str(2**30))   # the same on every machine
+    with pytest.raises(ValueError, match=r"^n: 2147483647 neurons needs 384 GiB"):
+        make(2**31 - 1)
