@@ -198,6 +198,9 @@ def run_pynn(d, sim, dt):
     p, n = d["params"], d["n"]
     if d.get("sine") or d["kind"] == "noisy":
         raise ValueError("run_pynn covers the DC, pulse and network problems")
+    if d.get("refractory_input") == "integrate":
+        raise ValueError(f"PyNN's standard cells drop input during refractoriness: they "
+                         f"cannot run {d['name']!r} (refractory_input='integrate')")
     sim.setup(timestep=dt, min_delay=dt)
     cell = {"delta": "IF_curr_delta", "psc_exp": "IF_curr_exp",
             "psc_alpha": "IF_curr_alpha"}[d["model"]]
@@ -213,14 +216,15 @@ def run_pynn(d, sim, dt):
         pl = d["pulses"]
         src = sim.Population(len(pl), sim.SpikeSourceArray(
             spike_times=[[t - dt] for t, _, _ in pl]))
+        # PyNN's sign convention: current-based inhibitory weights are negative.
         for rt in ("excitatory", "inhibitory"):
-            conns = [(i, int(k), abs(w), dt) for i, (t, k, w) in enumerate(pl)
+            conns = [(i, int(k), w, dt) for i, (t, k, w) in enumerate(pl)
                      if (w >= 0) == (rt == "excitatory")]
             if conns:
                 sim.Projection(src, pop, sim.FromListConnector(conns), receptor_type=rt)
     if d["kind"] == "network":
         for rt in ("excitatory", "inhibitory"):
-            conns = [(int(a), int(b), abs(w), dl) for a, b, w, dl in d["synapses"]
+            conns = [(int(a), int(b), w, dl) for a, b, w, dl in d["synapses"]
                      if (w >= 0) == (rt == "excitatory")]
             if conns:
                 sim.Projection(pop, pop, sim.FromListConnector(conns), receptor_type=rt)
