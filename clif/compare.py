@@ -524,15 +524,21 @@ def _figures(entries, groups, folder, stem):
     except ImportError:
         return []
     images = []
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    # Colour = problem, marker and line = simulator: 20+ curves stay legible.
+    sims = list(dict.fromkeys(sim for sim, _ in groups))
+    probs = list(dict.fromkeys(prob for _, prob in groups))
+    cmap = plt.get_cmap("tab10" if len(probs) <= 10 else "tab20")
+    styles = ["o-", "s--", "^:", "D-.", "v-", "x--"]
     for (sim, prob), rs in groups.items():
         pts = sorted((r["dt"], r["max_abs_error_ms"]) for r in rs if r["max_abs_error_ms"] > 0)
         if pts:
-            ax.loglog(*zip(*pts), "o-", label=f"{sim}: {prob}")
+            ax.loglog(*zip(*pts), styles[sims.index(sim) % len(styles)],
+                      color=cmap(probs.index(prob) % cmap.N), label=f"{sim}: {prob}", ms=4)
     ax.set_xlabel("dt [ms]")
     ax.set_ylabel("max |spike time error| [ms]")
     if ax.lines:
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     name = f"{stem}_error_vs_dt.png"
     fig.tight_layout()
     fig.savefig(os.path.join(folder, name), dpi=110)
