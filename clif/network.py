@@ -600,11 +600,20 @@ class Network:
                     tg.append(self._csr[1])
                 ind = np.bincount(np.concatenate(tg), minlength=self.n) if tg else \
                     np.zeros(self.n, np.int64)
-                cum = np.cumsum(ind + 1.0)   # +1: neurons cost too
-                K, r = self.comm.Get_size(), self.comm.Get_rank()
-                cuts = np.searchsorted(cum, cum[-1] * np.arange(K + 1) / K)
-                cuts[0], cuts[-1] = 0, self.n
-                self._range = (int(cuts[r]), int(cuts[r + 1]))
+                self._set_range(ind)
+        return self._range
+
+    def _set_range(self, indegree):
+        """Fix this rank's range from the in-degree of every neuron (what a
+        generator knows, or counts, before it builds only its share)."""
+        if self.comm is None or self.comm.Get_size() == 1:
+            self._range = (0, self.n)
+            return self._range
+        cum = np.cumsum(np.asarray(indegree, dtype=np.float64) + 1.0)   # +1: neurons cost too
+        K, r = self.comm.Get_size(), self.comm.Get_rank()
+        cuts = np.searchsorted(cum, cum[-1] * np.arange(K + 1) / K)
+        cuts[0], cuts[-1] = 0, self.n
+        self._range = (int(cuts[r]), int(cuts[r + 1]))
         return self._range
 
     def _local_part(self, row, tgt, w, d, I_e, ext, V0, par):
@@ -898,24 +907,36 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
     rng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(1,)))
     C = C_E + C_I
     t0 = time.perf_counter()
+    # Under MPI each rank keeps only the synapses onto its own neurons
+    # [lo, hi) (every in-degree is C, so the range is known up front); it
+    # still draws the whole stream, in chunks, so its share is bit for bit
+    # the one-process network's.
+    lo, hi = net._set_range(np.full(N, C))
+    n_loc = hi - lo
     # In-degree is fixed: draw, per postsynaptic neuron, C_E excitatory then
     # C_I inhibitory sources, in post-major order; the CSR build sorts them.
-    pre = np.empty(N * C, dtype=np.int32)
-    pre2 = pre.reshape(N, C)
+    pre = np.empty(n_loc * C, dtype=np.int32)
+    pre2 = pre.reshape(n_loc, C)
     step = max(1, 2_000_000 // C)
     for a in range(0, N, step):
         b = min(N, a + step)
-        pre2[a:b, :C_E] = rng.integers(0, N_E, size=(b - a, C_E), dtype=np.int32)
-        pre2[a:b, C_E:] = rng.integers(N_E, N, size=(b - a, C_I), dtype=np.int32)
+        e = rng.integers(0, N_E, size=(b - a, C_E), dtype=np.int32)
+        i = rng.integers(N_E, N, size=(b - a, C_I), dtype=np.int32)
+        a2, b2 = max(a, lo), min(b, hi)
+        if a2 < b2:
+            pre2[a2 - lo:b2 - lo, :C_E] = e[a2 - a:b2 - a]
+            pre2[a2 - lo:b2 - lo, C_E:] = i[a2 - a:b2 - a]
         if progress:
             progress(b, N, "brunel connectivity")
-    post = np.repeat(np.arange(N, dtype=np.int32), C)
+    post = np.repeat(np.arange(lo, hi, dtype=np.int32), C)
     w = np.tile(np.concatenate([np.full(C_E, w_E, np.float32),
-                                np.full(C_I, -g * w_E, np.float32)]), N)
+                                np.full(C_I, -g * w_E, np.float32)]), n_loc)
     n_d = int(round(D_spread / D_resolution)) + 1 if D_spread > 0 else 1
     net._delays = {float(D + k * D_resolution): k for k in range(n_d)}
-    d = (rng.integers(0, n_d, size=N * C, dtype=np.uint16) if n_d > 1
-         else np.zeros(N * C, dtype=np.uint16))
+    # One draw of all N C delay indices (2 bytes each: chunked draws of
+    # small integers would give other numbers), of which this rank keeps its own.
+    d = (rng.integers(0, n_d, size=N * C, dtype=np.uint16)[lo * C:hi * C].copy() if n_d > 1
+         else np.zeros(n_loc * C, dtype=np.uint16))
     net._csr = _network.csr_from_coo(N, pre, post, w, d)
     net.build_time = time.perf_counter() - t0
     net.brunel_params = dict(N=N, N_E=N_E, N_I=N_I, C_E=C_E, C_I=C_I, g=g, eta=eta, J=J, D=D,
@@ -1010,30 +1031,63 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
     deg = rng.binomial(N, K / N, size=N)
     row = np.zeros(N + 1, dtype=np.uint64)
     np.cumsum(deg, out=row[1:])
-    m = int(row[-1])
-    target = np.empty(m, dtype=np.int32)
-    weight = np.empty(m, dtype=np.float32)
-    dly = np.empty(m, dtype=np.uint16)
     lo_d, hi_d = delay
     n_steps = int(round((hi_d - lo_d) / delay_resolution))
     table = lo_d + np.arange(n_steps + 1) * delay_resolution
     net._delays = {float(v): i for i, v in enumerate(table)}
     chunk = max(1, int(20_000_000 // max(K, 1)))
-    for a in range(0, N, chunk):
-        b = min(N, a + chunk)
-        r0, r1 = int(row[a]), int(row[b])
-        # Targets uniform with replacement (multapses have probability
-        # ~K/N per synapse), sorted within each row.
+
+    def rows(a, b, sort=True):
+        # Rows [a, b): targets uniform with replacement (multapses have
+        # probability ~K/N per synapse), sorted within each row; each chunk
+        # has its own stream, so any rank can draw any chunk.
         crng = np.random.default_rng(np.random.SeedSequence(net.seed, spawn_key=(3, a)))
-        L = r1 - r0
-        target[r0:r1] = crng.integers(0, N, size=L, dtype=np.int32)
-        weight[r0:r1] = np.repeat(np.where(np.arange(a, b) < N_E, np.float32(w_E),
-                                           np.float32(-g * w_E)), deg[a:b])
-        dly[r0:r1] = crng.integers(0, n_steps + 1, size=L, dtype=np.uint16)
-        _network.sort_rows(row, target, weight, dly, a, b)  # in C, without the GIL
-        if progress:
-            progress(b, N, "connectome rows")
-    net._csr = (row, target, weight, dly)
+        L = int(row[b] - row[a])
+        tg = crng.integers(0, N, size=L, dtype=np.int32)
+        if not sort:
+            return tg
+        r = (row[a:b + 1] - row[a]).astype(np.uint64)
+        w = np.repeat(np.where(np.arange(a, b) < N_E, np.float32(w_E),
+                               np.float32(-g * w_E)), deg[a:b])
+        dl = crng.integers(0, n_steps + 1, size=L, dtype=np.uint16)
+        _network.sort_rows(r, tg, w, dl)  # in C, without the GIL
+        return r, tg, w, dl
+
+    if net.comm is None or net.comm.Get_size() == 1:
+        m = int(row[-1])
+        target = np.empty(m, dtype=np.int32)
+        weight = np.empty(m, dtype=np.float32)
+        dly = np.empty(m, dtype=np.uint16)
+        for a in range(0, N, chunk):
+            b = min(N, a + chunk)
+            r0, r1 = int(row[a]), int(row[b])
+            _, target[r0:r1], weight[r0:r1], dly[r0:r1] = rows(a, b)
+            if progress:
+                progress(b, N, "connectome rows")
+        net._csr = (row, target, weight, dly)
+    else:
+        # Under MPI: a first pass counts every neuron's in-degree (O(N)
+        # memory) to balance the ranks as local_range would; the second
+        # keeps only the synapses onto this rank's neurons.
+        indeg = np.zeros(N, dtype=np.int64)
+        for a in range(0, N, chunk):
+            indeg += np.bincount(rows(a, min(N, a + chunk), sort=False), minlength=N)
+        lo, hi = net._set_range(indeg)
+        cnt = np.zeros(N, dtype=np.int64)
+        parts = []
+        for a in range(0, N, chunk):
+            b = min(N, a + chunk)
+            r, tg, w, dl = rows(a, b)
+            keep = (tg >= lo) & (tg < hi)
+            cs = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+            ri = r.astype(np.int64)
+            cnt[a:b] = cs[ri[1:]] - cs[ri[:-1]]
+            parts.append((tg[keep], w[keep], dl[keep]))
+            if progress:
+                progress(b, N, "connectome rows (this rank's)")
+        row_loc = np.zeros(N + 1, dtype=np.uint64)
+        np.cumsum(cnt, out=row_loc[1:])
+        net._csr = tuple([row_loc] + [np.concatenate([p[k] for p in parts]) for k in range(3)])
     net.build_time = time.perf_counter() - t0
     return net
 

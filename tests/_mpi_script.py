@@ -10,6 +10,15 @@ import clif.network
 kind, T, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 if kind == "brunel":
     net = clif.network.brunel(N=2000, seed=5)
+elif kind == "brunel_spread":   # several delays: the one draw of delay indices
+    net = clif.network.brunel(N=2000, seed=5, D_spread=0.6)
+elif kind in ("share_brunel", "share_connectome"):
+    # The generators build only this rank's share: print its synapse count.
+    net = (clif.network.brunel(N=2000, seed=5) if kind == "share_brunel" else
+           clif.network.random_connectome(2000, 100, delay=(1.0, 3.0), seed=7))
+    rank = 0 if net.comm is None else net.comm.Get_rank()
+    print(f"SHARE {rank} {net.n_synapses}", flush=True)
+    sys.exit(0)
 elif kind == "brunel_exp":
     net = clif.network.brunel(N=2000, seed=5, model="psc_exp")
 elif kind == "sources":

@@ -32,12 +32,32 @@ def _run(n, *args, timeout=60, rc=0):
     return re.findall(r"DIGEST \d+ [0-9a-f]{64}|ERR (?:[A-Z][a-z]+)+|NOERR", out.stdout)
 
 
-@pytest.mark.parametrize("kind", ["brunel", "brunel_exp", "connectome", "sources"])
+@pytest.mark.parametrize("kind", ["brunel", "brunel_spread", "brunel_exp", "connectome",
+                                  "sources"])
 def test_spikes_equal_one_process(kind):
     ref = _run(0, kind, 100, 1)
     assert ref and int(ref[0].split()[1]) > 1000   # the network is active
     for ranks, threads in [(2, 1), (3, 2)]:
         assert _run(ranks, kind, 100, threads) == ref, (ranks, threads)
+
+
+@pytest.mark.parametrize("kind", ["share_brunel", "share_connectome"])
+def test_generators_build_only_the_ranks_share(kind):
+    """brunel and random_connectome under mpiexec never hold the whole
+    network on a rank: the shares add up to the one-process synapse count
+    and none is more than 45 % of it at 3 ranks (balanced: ~1/3 each)."""
+    def shares(n):
+        env = dict(os.environ, PYTHONPATH=CLIF_PARENT)
+        cmd = ([MPIEXEC, "-n", str(n)] if n > 1 else []) + [sys.executable, SCRIPT, kind,
+                                                          "0", "1"]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return {int(r): int(m) for r, m in re.findall(r"SHARE (\d+) (\d+)", out.stdout)}
+    (whole,) = shares(1).values()
+    part = shares(3)
+    assert sorted(part) == [0, 1, 2]
+    assert sum(part.values()) == whole
+    assert max(part.values()) < 0.45 * whole, part
 
 
 def test_local_build_equals_global_build():
