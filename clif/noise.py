@@ -188,7 +188,8 @@ class NoisyPopulation:
             raise AttributeError(f"I_s exists for model='psc_exp' only; this is {self.model!r}")
         return self._engine.state["I_s"].copy()
 
-    def run(self, until, *, record=None, record_every=1, n_threads=1, max_spikes=None):
+    def run(self, until, *, record=None, record_every=1, n_threads=1, max_spikes=None,
+            _name="until"):
         """Advance to time ``until`` [ms] (a multiple of dt).
 
         Parameters
@@ -215,17 +216,18 @@ class NoisyPopulation:
             Spikes in ``[t, until)`` (``seed``: the seed; ``state``: the
             final per-neuron state, a structured array).
         """
-        until = as_real("until", until)
+        # _name: the argument's name in the caller's signature (simulate_noisy: t_stop).
+        until = as_real(_name, until)
         if not (np.ndim(until) == 0 and np.isfinite(until)):
-            raise ValueError(f"t_stop must be a finite time (ms); got {until!r}")
-        k1 = int(_to_step("t_stop", until, self.dt))
+            raise ValueError(f"{_name} must be a finite time (ms); got {until!r}")
+        k1 = int(_to_step(_name, until, self.dt))
         k0 = self.step
         if k1 < k0:
-            raise ValueError(f"t_stop must be >= the time reached, {self.t} ms; got {until}")
+            raise ValueError(f"{_name} must be >= the time reached, {self.t} ms; got {until}")
         if k1 >= INDEX_LIMIT:
-            raise ValueError(f"t_stop / dt must be < 2**52 steps; got {k1}")
+            raise ValueError(f"{_name} / dt must be < 2**52 steps; got {k1}")
         if self.model == "psc_exp" and k1 > _noise.PSC_STEP_LIMIT:
-            raise ValueError(f"t_stop / dt must be <= 2**51 steps for model='psc_exp' (two "
+            raise ValueError(f"{_name} / dt must be <= 2**51 steps for model='psc_exp' (two "
                              f"normals a step); got {k1}")
         every = _int("record_every", record_every, 1)
         n_threads = _int("n_threads", n_threads, 1, 1024)
@@ -404,7 +406,8 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
     pop = NoisyPopulation(sigma=sigma, n=n, neuron=neuron, dt=dt, method=method, seed=seed,
                           I_e=I_e, V0=V0, current=current, sine=sine,
                           neuron_offset=neuron_offset, model=model, **params)
-    sp = pop.run(t_stop, record=record, record_every=record_every, n_threads=n_threads,
+    sp = pop.run(t_stop, _name="t_stop", record=record, record_every=record_every,
+                 n_threads=n_threads,
                  max_spikes=max_spikes)
     if "V" in sp.extra:  # prepend the initial state
         idx = np.asarray(record, dtype=np.int64).reshape(-1)

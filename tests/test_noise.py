@@ -217,5 +217,5 @@ def test_bad_times():
         clif.simulate_noisy(1e15, sigma=1.0)
     pop = clif.NoisyPopulation(sigma=1.0, seed=1)
     pop.run(5.0)
-    with pytest.raises(ValueError, match="t_stop must be >= the time reached"):
+    with pytest.raises(ValueError, match="until must be >= the time reached"):
         pop.run(4.0)

@@ -144,3 +144,14 @@ def test_huge_population_is_a_value_error_naming_n(make, monkeypatch):
     monkeypatch.setenv("CLIF_MAX_BYTES", str(2**30))   # the same on every machine
     with pytest.raises(ValueError, match=r"^n: 2147483647 neurons needs 384 GiB"):
         make(2**31 - 1)
+
+
+def test_noisy_messages_name_the_callers_argument():
+    # NoisyPopulation.run takes `until`, simulate_noisy `t_stop` (issue 15).
+    pop = clif.NoisyPopulation(sigma=1.0, n=2, seed=1)
+    for bad, what in ((0.05, "multiples of dt"), (-1.0, ">= the time reached"),
+                      (float("nan"), "a finite time")):
+        with pytest.raises(ValueError, match=rf"^until must be {what}"):
+            pop.run(bad)
+    with pytest.raises(ValueError, match=r"^t_stop must be multiples of dt"):
+        clif.simulate_noisy(0.05, sigma=1.0)
