@@ -51,8 +51,9 @@ class Param:
             raise ValueError(f"{self.name} must be a scalar or have length n={n}; "
                              f"got shape {a.shape}")
         if not np.all(np.isfinite(a) & (a > 0)):
-            bad = a[~(np.isfinite(a) & (a > 0))].ravel()[0]
-            raise ValueError(f"{self.name} must be finite and > 0 ({self.unit}); got {bad!r}")
+            bad = float(a[~(np.isfinite(a) & (a > 0))].ravel()[0])
+            raise ValueError(f"{self.name} must be finite and > 0 ({self.unit}); "
+                             f"got {self.name}={bad!r}")
         return np.ascontiguousarray(np.broadcast_to(a, (n,)))
 
 

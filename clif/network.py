@@ -427,10 +427,10 @@ class Network:
     def _delay_index(self, delay, m):
         d = _per_synapse("delay", delay, m, "ms")
         if np.any(d <= 0):
-            raise ValueError(f"delay must be > 0 ms; got {d[d <= 0].flat[0]!r}")
+            raise ValueError(f"delay must be > 0 ms; got {float(d[d <= 0].flat[0])!r}")
         if self.d_min is not None and np.any(d < self.d_min):
             raise ValueError(f"delay must be >= d_min = {self.d_min} ms; got "
-                             f"{d[d < self.d_min].flat[0]!r}")
+                             f"{float(d[d < self.d_min].flat[0])!r}")
         uniq, inv = np.unique(d, return_inverse=True)
         new = [v for v in uniq.tolist() if v not in self._delays]
         if len(self._delays) + len(new) > _network.MAX_DELAYS:

@@ -76,7 +76,8 @@ def _per_neuron(name, x, n, unit, lo=None):
     ok = np.isfinite(a) & (a >= lo if lo is not None else True)
     if not np.all(ok):
         rng = "finite" + (f" and >= {lo:g}" if lo is not None else "")
-        raise ValueError(f"{name} must be {rng} ({unit}); got {name}={a[~ok].flat[0]!r}")
+        bad = float(a[~ok].flat[0])
+        raise ValueError(f"{name} must be {rng} ({unit}); got {name}={bad!r}")
     return np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=np.float64)
 
 

@@ -41,7 +41,7 @@ def as_real(name, x):
 def _positive(name, x, unit):
     bad = ~(np.isfinite(x) & (np.asarray(x) > 0))
     if np.any(bad):
-        val = x if np.ndim(x) == 0 else np.asarray(x)[bad].flat[0]
+        val = float(x if np.ndim(x) == 0 else np.asarray(x)[bad].flat[0])
         raise ValueError(f"{name} must be finite and > 0 ({unit}); got {name}={val!r}")
 
 
