@@ -621,18 +621,21 @@ class Network:
         # stay in the arrays (indices are global) but get no drive, start at
         # rest and receive nothing, so they never spike here.
         lo, hi = self.local_range()
-        keep = (tgt >= lo) & (tgt < hi)
-        cs = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-        r = row.astype(np.int64)
-        cnt = cs[r[1:]] - cs[r[:-1]]
-        row2 = np.zeros(row.size, dtype=np.uint64)   # the sources' rows too
-        np.cumsum(cnt, out=row2[1:])
         out = np.ones(self.n, dtype=bool)
         out[lo:hi] = False
         I_e, ext, V0 = I_e.copy(), ext.copy(), V0.copy()
         I_e[out] = 0.0
         ext[out] = 0.0
         V0[out] = par["E_L"][out]
+        if tgt.size == 0 or (int(tgt.min()) >= lo and int(tgt.max()) < hi):
+            # Built locally already (generators, local connect): no copy.
+            return row, tgt, w, d, I_e, ext, V0
+        keep = (tgt >= lo) & (tgt < hi)
+        cs = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        r = row.astype(np.int64)
+        cnt = cs[r[1:]] - cs[r[:-1]]
+        row2 = np.zeros(row.size, dtype=np.uint64)   # the sources' rows too
+        np.cumsum(cnt, out=row2[1:])
         return (row2, np.ascontiguousarray(tgt[keep]), np.ascontiguousarray(w[keep]),
                 np.ascontiguousarray(d[keep]), I_e, ext, V0)
 
@@ -1087,7 +1090,17 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
                 progress(b, N, "connectome rows (this rank's)")
         row_loc = np.zeros(N + 1, dtype=np.uint64)
         np.cumsum(cnt, out=row_loc[1:])
-        net._csr = tuple([row_loc] + [np.concatenate([p[k] for p in parts]) for k in range(3)])
+        # Gather the pieces into arrays whose pages are touched only as each
+        # piece is copied and freed: the peak stays ~one copy of the share.
+        m = int(row_loc[-1])
+        arrays = [np.empty(m, dtype=dt) for dt in (np.int32, np.float32, np.uint16)]
+        at = 0
+        while parts:
+            piece = parts.pop(0)
+            for k in range(3):
+                arrays[k][at:at + piece[k].size] = piece[k]
+            at += piece[0].size
+        net._csr = (row_loc, *arrays)
     net.build_time = time.perf_counter() - t0
     return net
 
