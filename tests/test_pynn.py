@@ -58,34 +58,16 @@ def test_feedforward_matches_clif_simulate(celltype, model):
     np.testing.assert_array_equal(np.asarray(seg.analogsignals[0].magnitude), ref.extra["V"])
 
 
-def _brunel_pynn(N_E, eps, g, eta, J, D, T, seed):
-    N_I = N_E // 4
-    C_E, C_I = int(eps * N_E), int(eps * N_I)
-    tau, theta = 20.0, 20.0
-    nu_ext = eta * theta / (J * C_E * tau) * C_E * 1000.0  # Hz, one Poisson train per neuron
-    sim.setup(timestep=0.1, min_delay=D, rng_seed=seed)
-    cell = sim.IF_curr_delta(tau_m=tau, cm=0.25, v_rest=0.0, v_thresh=theta, v_reset=10.0,
-                             tau_refrac=2.0, i_offset=0.0)
-    E = sim.Population(N_E, cell)
-    I = sim.Population(N_I, cell)
-    noise_E = sim.Population(N_E, sim.SpikeSourcePoisson(rate=nu_ext))
-    noise_I = sim.Population(N_I, sim.SpikeSourcePoisson(rate=nu_ext))
-    rng = sim.NumpyRNG(seed=seed)
-    syn_E = sim.StaticSynapse(weight=J, delay=D)
-    syn_I = sim.StaticSynapse(weight=-g * J, delay=D)
-    for post in (E, I):
-        sim.Projection(E, post, sim.FixedNumberPreConnector(C_E, rng=rng), syn_E,
-                       receptor_type="excitatory")
-        sim.Projection(I, post, sim.FixedNumberPreConnector(C_I, rng=rng), syn_I,
-                       receptor_type="inhibitory")
-    sim.Projection(noise_E, E, sim.OneToOneConnector(), syn_E, receptor_type="excitatory")
-    sim.Projection(noise_I, I, sim.OneToOneConnector(), syn_E, receptor_type="excitatory")
-    E.record("spikes")
-    sim.run(T)
-    rate = E.mean_spike_count() / (T / 1000.0)
-    counts = np.array(list(E.get_spike_counts().values()))
-    sim.end()
-    return rate, counts, C_E, C_I
+def _pynn_brunel_script():
+    """bench/pynn_brunel.py, the one PyNN Brunel script (run by the tests
+    below on clif.pynn and, when installed, pyNN.nest)."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "bench", "pynn_brunel.py")
+    spec = importlib.util.spec_from_file_location("pynn_brunel", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def test_brunel_rate_matches_mean_field():
@@ -94,9 +76,10 @@ def test_brunel_rate_matches_mean_field():
     error at this size (C_E = 200, J = 0.1 mV) is a few percent, and the
     sampling error of the mean over 2000 neurons x 1 s is < 1 % (several
     standard errors inside the bound)."""
-    rate, counts, C_E, C_I = _brunel_pynn(2000, 0.1, 5.0, 2.0, 0.1, 1.5, 1000.0, seed=7)
-    pred, _ = clif.network.brunel_prediction(C_E, C_I, 5.0, 2.0, 0.1)
-    se = counts.std() / np.sqrt(counts.size)
+    r = _pynn_brunel_script().brunel(sim, N_E=2000, eps=0.1, g=5.0, eta=2.0, J=0.1, D=1.5,
+                                     T=1000.0, seed=7)
+    rate, se = r["rate"], r["se"]
+    pred, _ = clif.network.brunel_prediction(r["C_E"], r["C_I"], 5.0, 2.0, 0.1)
     assert se < 0.02 * pred
     assert abs(rate - pred) < 0.1 * pred, (rate, pred)
 
