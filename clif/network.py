@@ -56,7 +56,7 @@ import numpy as np
 
 from clif import _network
 from clif import models as _models
-from clif.params import check_bytes, population
+from clif.params import as_int, as_threads, check_bytes, population
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -72,15 +72,6 @@ _PARAM_ORDER = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref")
 #: Up-front bounds on the work one run may be asked for (see Network.run).
 _MAX_WINDOWS = 1e10
 _MAX_DELAY_RATIO = 1e7   # the C core's ring-buffer bound (network.c)
-
-
-def _int(name, x, lo, hi=None):
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {type(x).__name__}")
-    x = int(x)
-    if x < lo or (hi is not None and x > hi):
-        raise ValueError(f"{name} must lie in [{lo}, {hi if hi is not None else 'inf'}]; got {x}")
-    return x
 
 
 def _real(name, x):
@@ -276,7 +267,7 @@ class Network:
             Population name (default ``"pop<k>"``), the key of the rates.
         """
         self._frozen()
-        n = _int("n", n, 1, 2**31 - 1 - self.n)
+        n = as_int("n", n, 1, 2**31 - 1 - self.n)
         spec = _models.get(model)
         syn_kw = _models.take_syn_kwargs(params)
         n, par = population(n, neuron, I_e, **params)
@@ -314,7 +305,7 @@ class Network:
         return r
 
     def _add_sources(self, n, name):
-        n = _int("n", n, 1, 2**31 - 1 - self.n_sources)
+        n = as_int("n", n, 1, 2**31 - 1 - self.n_sources)
         name = f"src{len(self.sources)}" if name is None else str(name)
         if name in self.sources or name in self.populations:
             raise ValueError(f"name {name!r} is already used")
@@ -709,7 +700,7 @@ class Network:
     def _run(self, until, record, rate_bin, record_V, V_dt, n_threads, max_spikes, progress):
         if progress is True:
             progress = _progress_stderr
-        n_threads = _int("n_threads", n_threads, 1, 1024)
+        n_threads = as_threads(n_threads)
         if self._sim is None:
             self._finalize(n_threads, progress)
         sim = self._sim
@@ -718,7 +709,7 @@ class Network:
         if not (np.isfinite(until) and until >= t_start):
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
-        max_spikes = 10**8 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        max_spikes = 10**8 if max_spikes is None else as_int("max_spikes", max_spikes, 0)
         windows = (until - t_start) / self._d_min_used
         if not windows <= _MAX_WINDOWS:
             raise ValueError(f"run({until!r}) from t = {t_start!r} ms is {windows:.3g} windows "
@@ -887,7 +878,7 @@ def brunel(N=10000, epsilon=0.1, g=5.0, eta=2.0, J=0.1, D=1.5, *, D_spread=0.0,
     Network
         Populations ``"E"`` and ``"I"``.
     """
-    N = _int("N", N, 2)
+    N = as_int("N", N, 2)
     spec = _models.get(model)
     N_E = int(round(f_E * N))
     N_I = N - N_E
@@ -1008,7 +999,7 @@ def random_connectome(N, mean_in_degree, *, w_E=0.2, g=5.0, f_E=0.8, delay=(1.0,
     its first spike in one synchronous volley; a float or an array of ``N``
     values sets them instead (``0.0``: all at rest).
     """
-    N = _int("N", N, 2)
+    N = as_int("N", N, 2)
     K = _real("mean_in_degree", mean_in_degree)
     if not 0 <= K <= N:
         raise ValueError(f"mean_in_degree must lie in [0, N]; got {K}")

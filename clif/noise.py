@@ -17,13 +17,12 @@ bit-identical whatever ``n_threads``, however the neurons are chunked and
 however a run is split into calls.
 """
 import concurrent.futures
-import numbers
 
 import numpy as np
 
 from clif import _noise
 from clif import models as _models
-from clif.params import as_real, population
+from clif.params import as_int, as_real, as_threads, population
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
@@ -56,16 +55,6 @@ def _noise_model(model, method, sine, n, syn):
     if sine is not None:
         raise ValueError("sine is not available for model='psc_exp' (use current=)")
     return spec, taus["tau_syn_ex"]
-
-
-def _int(name, x, lo, hi=None):
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {type(x).__name__}")
-    x = int(x)
-    if x < lo or (hi is not None and x > hi):
-        raise ValueError(f"{name} must lie in [{lo}, {hi if hi is not None else 'inf'}]; "
-                         f"got {x}")
-    return x
 
 
 def _per_neuron(name, x, n, unit, lo=None):
@@ -157,7 +146,7 @@ class NoisyPopulation:
             if not np.all(np.isfinite(values)):
                 raise ValueError("current values must be finite (nA)")
             steps = _to_step("current change times", ct, dt)
-        self.neuron_offset = _int("neuron_offset", neuron_offset, 0, 2**64 - n)
+        self.neuron_offset = as_int("neuron_offset", neuron_offset, 0, 2**64 - n)
         self.seed = resolve_seed(seed)
         self.n, self.dt, self.method = n, float(dt), method
         self.model = spec.name
@@ -230,9 +219,9 @@ class NoisyPopulation:
         if self.model == "psc_exp" and k1 > _noise.PSC_STEP_LIMIT:
             raise ValueError(f"{_name} / dt must be <= 2**51 steps for model='psc_exp' (two "
                              f"normals a step); got {k1}")
-        every = _int("record_every", record_every, 1)
-        n_threads = _int("n_threads", n_threads, 1, 1024)
-        max_spikes = -1 if max_spikes is None else _int("max_spikes", max_spikes, 0)
+        every = as_int("record_every", record_every, 1)
+        n_threads = as_threads(n_threads)
+        max_spikes = -1 if max_spikes is None else as_int("max_spikes", max_spikes, 0)
         n = self.n
         if record is None:
             rec = np.zeros(0, np.int64)

@@ -38,6 +38,28 @@ def as_real(name, x):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def as_int(name, x, lo, hi=None):
+    """``x`` as a Python int in ``[lo, hi]``: TypeError naming ``name`` for
+    anything that is not an integer (bools and integral floats included),
+    ValueError with the range otherwise."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(x).__name__}")
+    x = int(x)
+    if x < lo or (hi is not None and x > hi):
+        raise ValueError(f"{name} must lie in [{lo}, {hi if hi is not None else 'inf'}]; "
+                         f"got {x}")
+    return x
+
+
+#: The most threads one call may ask for (one policy for every simulator).
+MAX_THREADS = 1024
+
+
+def as_threads(n_threads):
+    """``n_threads`` checked against ``[1, MAX_THREADS]``."""
+    return as_int("n_threads", n_threads, 1, MAX_THREADS)
+
+
 def _positive(name, x, unit):
     bad = ~(np.isfinite(x) & (np.asarray(x) > 0))
     if np.any(bad):

@@ -40,7 +40,7 @@ import numpy as np
 from clif import _exact
 from clif import _closed_form as _cf
 from clif import models as _models
-from clif.params import as_real, population
+from clif.params import as_real, as_threads, population
 from clif.spikes import Spikes
 
 _REFRACTORY = {"drop": 0, "integrate": 1}
@@ -251,10 +251,7 @@ class Population:
 
     @staticmethod
     def _check_threads(n_threads):
-        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral) \
-                or n_threads < 1:
-            raise ValueError(f"n_threads must be an int >= 1; got {n_threads!r}")
-        return int(n_threads)
+        return as_threads(n_threads)
 
     @property
     def t(self):

@@ -346,7 +346,7 @@ def test_neuron_offset_is_reported():
     (dict(sample_times=[5.0, 1.0]), ValueError, "sample_times"),
     (dict(sample_times=[200.0]), ValueError, "sample_times"),
     (dict(refractory_input="keep"), ValueError, "refractory_input"),
-    (dict(n_threads=0), ValueError, "n_threads"),
+    (dict(n_threads=0), ValueError, "n_threads must lie in"),
     (dict(max_spikes=-1), ValueError, "max_spikes"),
     (dict(V0=[1.0, 2.0, 3.0]), ValueError, "V0"),
     (dict(V0=float("nan")), ValueError, "V0"),

@@ -155,3 +155,18 @@ def test_noisy_messages_name_the_callers_argument():
             pop.run(bad)
     with pytest.raises(ValueError, match=r"^t_stop must be multiples of dt"):
         clif.simulate_noisy(0.05, sigma=1.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda k: clif.simulate(1.0, n=2, n_threads=k),
+    lambda k: clif.Population(n=2).run(1.0, n_threads=k),
+    lambda k: clif.simulate_noisy(1.0, sigma=1.0, n_threads=k),
+    lambda k: _two_neurons(1.0).run(1.0, n_threads=k)])
+def test_one_thread_policy(call):
+    # One rule for n_threads everywhere (issue 15): an int in [1, 1024].
+    for bad in (0, 1025):
+        with pytest.raises(ValueError, match=r"^n_threads must lie in \[1, 1024\]"):
+            call(bad)
+    for bad in (1.5, True, "2"):
+        with pytest.raises(TypeError, match="^n_threads must be an int"):
+            call(bad)
