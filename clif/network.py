@@ -56,7 +56,7 @@ import numpy as np
 
 from clif import _network
 from clif import models as _models
-from clif.params import as_int, as_threads, check_bytes, population
+from clif.params import as_int, as_threads, check_bytes, population, refractory_code
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -65,7 +65,6 @@ __all__ = ["Network", "NetworkResult", "Sources", "brunel", "brunel_prediction",
 
 EXT_STREAM = _network.EXT_STREAM
 SpikeLimitError = _network.SpikeLimitError
-_REFRACTORY = {"drop": 0, "integrate": 1}
 _PARAM_ORDER = ("tau_m", "R_m", "E_L", "V_th", "V_reset", "t_ref")
 
 
@@ -208,9 +207,7 @@ class Network:
             if not (np.isfinite(d_min) and d_min > 0):
                 raise ValueError(f"d_min must be finite and > 0 ms; got {d_min}")
         self.d_min = d_min
-        if refractory_input not in _REFRACTORY:
-            raise ValueError(f"refractory_input must be 'drop' or 'integrate'; got "
-                             f"{refractory_input!r}")
+        refractory_code(refractory_input)
         self.refractory_input = refractory_input
         self.n = 0
         self.populations = {}  # name -> range
@@ -566,7 +563,7 @@ class Network:
             row, tgt, w, d, I_e, ext, V0 = self._local_part(row, tgt, w, d, I_e, ext, V0, par)
         self._sim = _network.Sim(params, I_e, ext if has_ext else None,
                                  par["ext_weight"] if has_ext else None, row, tgt, w, d, table,
-                                 d_min, _REFRACTORY[self.refractory_input], self.seed,
+                                 d_min, refractory_code(self.refractory_input), self.seed,
                                  n_threads, V0, model=model, syn=syn,
                                  model_of=None if uniform else model_of, n_src=ns)
         if self.comm is not None:

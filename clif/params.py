@@ -51,6 +51,18 @@ def as_int(name, x, lo, hi=None):
     return x
 
 
+#: The core's codes for what a pulse does during the dead time.
+REFRACTORY_INPUT = {"drop": 0, "integrate": 1}
+
+
+def refractory_code(refractory_input):
+    """The core's code for ``refractory_input`` ('drop' or 'integrate')."""
+    if not isinstance(refractory_input, str) or refractory_input not in REFRACTORY_INPUT:
+        raise ValueError(f"refractory_input must be 'drop' or 'integrate'; "
+                         f"got {refractory_input!r}")
+    return REFRACTORY_INPUT[refractory_input]
+
+
 #: The most threads one call may ask for (one policy for every simulator).
 MAX_THREADS = 1024
 

@@ -40,10 +40,9 @@ import numpy as np
 from clif import _exact
 from clif import _closed_form as _cf
 from clif import models as _models
-from clif.params import as_real, as_threads, population
+from clif.params import as_real, as_threads, population, refractory_code
 from clif.spikes import Spikes
 
-_REFRACTORY = {"drop": 0, "integrate": 1}
 
 
 def _default_max_spikes():
@@ -228,9 +227,7 @@ class Population:
             par["I_e"] = par["I_e"] + _per_neuron("sine I_dc", sine.get("I_dc", 0.0), n, "nA")
             self._sine = (I0, f, phase)
         self._par = par
-        if refractory_input not in _REFRACTORY:
-            raise ValueError(f"refractory_input must be 'drop' or 'integrate'; "
-                             f"got {refractory_input!r}")
+        refractory_code(refractory_input)
         if refractory_input != "drop" and spec.current_based:
             raise ValueError(f"refractory_input={refractory_input!r} applies to delta "
                              f"pulses only: with model={spec.name!r} the synaptic currents "
@@ -478,7 +475,7 @@ class Population:
         state = self._state.copy()  # committed only on success
         times, senders = _exact.run(
             p, state, np.zeros((n, 3), np.uintp), until, t_start=t, I_step0=self._I_step,
-            sine=self._sine, refractory_input=_REFRACTORY[self.refractory_input],
+            sine=self._sine, refractory_input=refractory_code(self.refractory_input),
             n_threads=n_threads, max_spikes=max_spikes, estimate=est, order=order,
             **self._model_kw(pulse_port=port, sample_y=sample_y), **kw)
         self._state = state
