@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from clif.params import LIF
+from clif.params import LIF, as_indices
 
 #: Keywords that are a scalar (shared) or one value per neuron.
 PER_NEURON = ("tau_m", "C_m", "R_m", "E_L", "V_th", "V_reset", "t_ref", "I_e", "V0", "sigma")
@@ -60,19 +60,6 @@ def _per_neuron(name, x, n, a, b):
     return arr if arr.shape[0] == 1 else arr[a:b]
 
 
-def _indices(name, x, n):
-    idx = np.asarray(x)
-    if idx.size == 0:
-        idx = idx.astype(np.int64)  # [] is float64 to NumPy
-    if idx.dtype.kind not in "iu" or idx.ndim > 1:
-        raise TypeError(f"{name} must be a 1-D array of int neuron indices; got dtype "
-                        f"{idx.dtype}, shape {idx.shape}")
-    idx = idx.reshape(-1).astype(np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"{name} must lie in [0, n={n})")
-    return idx
-
-
 def neuron_slice(kwargs, n, a, b):
     """The keyword arguments of a call for ``n`` neurons, cut to ``[a, b)``.
 
@@ -114,7 +101,7 @@ def neuron_slice(kwargs, n, a, b):
         if not (isinstance(pulses, (tuple, list)) and len(pulses) == 3):
             raise TypeError("pulses must be a triple (times, targets, weights)")
         times, weights = np.asarray(pulses[0]).reshape(-1), np.asarray(pulses[2]).reshape(-1)
-        targets = _indices("pulse targets", pulses[1], n)
+        targets = as_indices("pulse targets", pulses[1], n)
         if not times.size == targets.size == weights.size:
             raise ValueError(f"pulse times, targets and weights must have the same length; "
                              f"got {times.size}, {targets.size}, {weights.size}")
@@ -122,6 +109,6 @@ def neuron_slice(kwargs, n, a, b):
         out["pulses"] = (times[keep], targets[keep] - a, weights[keep])
     record = out.get("record")
     if record is not None:
-        rec = _indices("record", record, n)
+        rec = as_indices("record", record, n)
         out["record"] = rec[(rec >= a) & (rec < b)] - a
     return out

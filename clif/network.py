@@ -56,7 +56,8 @@ import numpy as np
 
 from clif import _network
 from clif import models as _models
-from clif.params import as_int, as_threads, check_bytes, population, refractory_code
+from clif.params import (as_indices, as_int, as_threads, check_bytes, population,
+                         refractory_code)
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -91,20 +92,7 @@ def _per_synapse(name, x, m, unit):
 
 
 def _indices(name, x, n):
-    a = np.asarray(x)
-    if a.ndim == 0:
-        a = a.reshape(1)
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be 1-D; got shape {a.shape}")
-    if a.size and a.dtype.kind not in "iu":
-        if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
-            a = a.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must be integer neuron indices; got dtype {a.dtype}")
-    if a.size and (a.min() < 0 or a.max() >= n):
-        bad = a[(a < 0) | (a >= n)][0]
-        raise IndexError(f"{name} must lie in [0, {n}) (the network's neurons); got {bad}")
-    return a.astype(np.int32)
+    return as_indices(name, x, n, "the network's neurons").astype(np.int32)
 
 
 def _progress_stderr(done, total, stage):

@@ -22,7 +22,7 @@ import numpy as np
 
 from clif import _noise
 from clif import models as _models
-from clif.params import as_int, as_real, as_threads, population
+from clif.params import as_indices, as_int, as_real, as_threads, population
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
@@ -226,13 +226,7 @@ class NoisyPopulation:
         if record is None:
             rec = np.zeros(0, np.int64)
         else:
-            rec = np.asarray(record)
-            if rec.dtype.kind not in "iu" or rec.ndim > 1:
-                raise TypeError(f"record must be a 1-D array of int neuron indices; got "
-                                f"dtype {rec.dtype}, shape {rec.shape}")
-            rec = rec.reshape(-1).astype(np.int64)
-            if rec.size and (rec.min() < 0 or rec.max() >= n):
-                raise ValueError(f"record indices must lie in [0, {n})")
+            rec = as_indices("record", record, n)
         uniq, inv = np.unique(rec, return_inverse=True)
         rows = k1 // every - k0 // every
         n_chunks = min(n_threads, n)

@@ -51,6 +51,28 @@ def as_int(name, x, lo, hi=None):
     return x
 
 
+def as_indices(name, x, n, of="neurons"):
+    """``x`` as a 1-D int64 array of indices in ``[0, n)`` (one rule for every
+    index argument): a scalar is one index; TypeError for anything that is not
+    integers (floats that are exactly integers pass: PyNN's connection lists
+    hold them), IndexError naming the first index outside ``[0, n)``."""
+    a = np.asarray(x)
+    if a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of indices; got shape {a.shape}")
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64)   # [] is float64 to NumPy
+    if a.dtype.kind not in "iu" and not (
+            a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a))):
+        raise TypeError(f"{name} must be integer indices; got dtype {a.dtype}")
+    if a.min() < 0 or a.max() >= n:
+        bad = a[(a < 0) | (a >= n)][0]
+        bad = int(bad) if np.isfinite(bad) else bad
+        raise IndexError(f"{name} must lie in [0, {n}) ({of}); got {bad}")
+    return a.astype(np.int64)
+
+
 #: The core's codes for what a pulse does during the dead time.
 REFRACTORY_INPUT = {"drop": 0, "integrate": 1}
 

@@ -40,7 +40,7 @@ import numpy as np
 from clif import _exact
 from clif import _closed_form as _cf
 from clif import models as _models
-from clif.params import as_real, as_threads, population, refractory_code
+from clif.params import as_indices, as_real, as_threads, population, refractory_code
 from clif.spikes import Spikes
 
 
@@ -417,21 +417,12 @@ class Population:
                 raise TypeError("pulses must be a triple (times, targets, weights) or, for "
                                 "current models, (times, targets, weights, ports)")
             pt = _real_array("pulse times", pulses[0])
-            tg = np.asarray(pulses[1])
-            if tg.ndim == 0:
-                tg = tg.reshape(1)
-            if tg.size == 0:
-                tg = tg.astype(np.int64)  # [] is float64 to NumPy
-            if tg.dtype.kind not in "iu":
-                raise TypeError(f"pulse targets must be integers; got dtype {tg.dtype}")
+            tg = as_indices("pulse targets", pulses[1], n)
             pw = _real_array("pulse weights", pulses[2])
             if not (pt.shape == tg.shape == pw.shape):
                 raise ValueError(f"pulse times, targets and weights must have the same "
                                  f"length; got {pt.size}, {tg.size}, {pw.size}")
             pt = _times("pulse times", pt, t, until)
-            if tg.size and (tg.min() < 0 or tg.max() >= n):
-                raise ValueError(f"pulse targets must lie in [0, n={n}); got "
-                                 f"{int(tg.min()) if tg.min() < 0 else int(tg.max())}")
             if not np.all(np.isfinite(pw)):
                 raise ValueError(f"pulse weights must be finite ({wunit})")
             if len(pulses) == 4:

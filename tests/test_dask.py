@@ -127,14 +127,21 @@ def test_neuron_slice_pulses_and_record():
 @pytest.mark.parametrize("kw, match", [
     (dict(I_e=np.ones(9)), "I_e must be a scalar or have length n=10"),
     (dict(sigma=np.ones((10, 1))), "sigma must be a scalar or have length"),
-    (dict(pulses=([1.0], [10], [0.5])), r"pulse targets must lie in \[0, n=10\)"),
     (dict(pulses=([1.0, 2.0], [1], [0.5])), "same length"),
-    (dict(record=[-1]), r"record must lie in \[0, n=10\)"),
     (dict(current=([0.0], np.ones((1, 9)))), "current values must have shape"),
     (dict(sine=dict(I0=np.ones(3), f=1.0)), "must be a scalar or have length n=10"),
 ])
 def test_neuron_slice_rejects(kw, match):
     with pytest.raises(ValueError, match=match):
+        _chunk.neuron_slice(kw, 10, 0, 5)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(pulses=([1.0], [10], [0.5])), r"pulse targets must lie in \[0, 10\) \(neurons\); got 10"),
+    (dict(record=[-1]), r"record must lie in \[0, 10\) \(neurons\); got -1"),
+])
+def test_neuron_slice_rejects_indices(kw, match):
+    with pytest.raises(IndexError, match=match):
         _chunk.neuron_slice(kw, 10, 0, 5)
 
 

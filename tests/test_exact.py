@@ -333,9 +333,9 @@ def test_neuron_offset_is_reported():
     (dict(current=([1.0], [[1.0, 2.0, 3.0]])), ValueError, "current values must have shape"),
     (dict(current=([1.0], ["a"])), TypeError, "current values"),
     (dict(current=[1.0]), TypeError, "current"),
-    (dict(pulses=([1.0], [5], [1.0])), ValueError, "pulse targets"),
-    (dict(pulses=([1.0], [-1], [1.0])), ValueError, "pulse targets"),
-    (dict(pulses=([1.0], [0.0], [1.0])), TypeError, "pulse targets must be integers"),
+    (dict(pulses=([1.0], [5], [1.0])), IndexError, r"pulse targets must lie in \[0, 2\)"),
+    (dict(pulses=([1.0], [-1], [1.0])), IndexError, r"pulse targets must lie in \[0, 2\)"),
+    (dict(pulses=([1.0], [0.5], [1.0])), TypeError, "pulse targets must be integer indices"),
     (dict(pulses=([1.0, 2.0], [0], [1.0])), ValueError, "same length"),
     (dict(pulses=([-1.0], [0], [1.0])), ValueError, "pulse times"),
     (dict(pulses=([100.0], [0], [1.0])), ValueError, "pulse times"),
@@ -367,7 +367,7 @@ def test_bad_input_leaves_population_unchanged():
     for bad in [dict(pulses=([10.0], [0], [1.0])),  # before pop.t
                 dict(current=([40.0, 35.0], [1.0, 2.0])),
                 dict(pulses=([40.0], [2], [1.0]))]:
-        with pytest.raises(ValueError):
+        with pytest.raises((ValueError, IndexError)):
             pop.run(50.0, **bad)
     with pytest.raises(ValueError, match="until"):
         pop.run(20.0)
