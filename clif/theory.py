@@ -39,17 +39,60 @@ def _int_erfcx(a, b):
     return (sb - sa) * np.sum(_sp().erfcx(np.sinh(s)) * np.cosh(s) * _WEIGHTS, axis=-1)
 
 
-def _siegert_integral(yr, yt):
-    """int_{yr}^{yt} erfcx(-u) du, yr < yt, split at 0: the negative part is
-    int erfcx(w) over |u|; on the positive part erfcx(-u) = 2 e^{u^2} -
-    erfcx(u), and int_0^y e^{u^2} du = e^{y^2} D(y) (Dawson's integral),
-    which overflows to inf only where the rate underflows to 0."""
-    neg = _int_erfcx(np.maximum(-yt, 0.0), np.maximum(-yr, 0.0))
-    lo, hi = np.maximum(yr, 0.0), np.maximum(yt, 0.0)
-    with np.errstate(over="ignore", invalid="ignore"):
+#: Beyond this scaled distance the erfcx integrals use the asymptotic series
+#: erfcx(w) = (1 - 1/(2w^2) + 3/(4w^4) - ...)/(w sqrt(pi)) (Abramowitz &
+#: Stegun 7.1.23; alternating, so the first omitted term bounds the error):
+#: kept to 1/w^2, the pointwise relative error is <= 3/(4 B^4) < 1e-16.
+_B_ASYM = 1e4
+#: Above this scaled threshold distance the rate is below e^{-625}: computed
+#: in logarithms (t_ref and the erfcx parts then weigh < e^{-600} of T).
+_Y_LOG = 25.0
+
+
+def _neg_part(na, nb, s):
+    """sqrt(pi) int_{na/s}^{nb/s} erfcx(w) dw for 0 <= na <= nb, s > 0, from
+    the numerators (na/s may overflow when s is subnormal): quadrature on
+    [., B], asymptotic series on [B, .] (see _B_ASYM), whose log(b/a) is
+    taken from the numerators, log1p((nb - na)/na) when both are past B."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        a, b = na / s, nb / s
+        quad = np.sqrt(np.pi) * _int_erfcx(np.minimum(a, _B_ASYM), np.minimum(b, _B_ASYM))
+        both = a >= _B_ASYM
+        lg = np.where(both, np.log1p((nb - na) / np.where(both, na, 1.0)),
+                      np.where(b > _B_ASYM, np.log(np.where(nb > 0, nb, 1.0)) - np.log(s)
+                               - np.log(_B_ASYM), 0.0))
+        ia = np.minimum(s / na, 1.0 / _B_ASYM)  # 1 / max(a, B)
+        ib = np.minimum(s / nb, 1.0 / _B_ASYM)
+        tail = lg + 0.25 * (ib * ib - ia * ia)
+    return quad + tail
+
+
+def _scaled_T(mu, s, tau_m, V_th, V_reset, t_ref):
+    """Mean ISI [ms] as (T, Ts, c): T = t_ref + tau_m sqrt(pi) int_{yr}^{yt}
+    erfcx(-u) du, c = max(yt, 0), Ts = T e^{-c^2} (finite where T overflows).
+
+    The integral is split at 0: the negative part is int erfcx(w) over |u|
+    (_neg_part); on the positive part erfcx(-u) = 2 e^{u^2} - erfcx(u) and
+    int_0^y e^{u^2} du = E(y) = e^{y^2} D(y) (Dawson).  For yt > _Y_LOG,
+    2 int_lo^hi e^{u^2} du = 2 e^{hi^2} D(hi) (1 - e^{lo^2 - hi^2}
+    D(lo)/D(hi)) is the whole of T / (tau_m sqrt(pi)) to double precision."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        dt, dr = mu - V_th, mu - V_reset
+        neg = _neg_part(np.maximum(dt, 0.0), np.maximum(dr, 0.0), s)
+        lo, hi = np.maximum(-dr, 0.0) / s, np.maximum(-dt, 0.0) / s
+        big = hi > _Y_LOG
+        lo_, hi_ = np.where(big, 0.0, lo), np.where(big, 0.0, hi)
         g = lambda y: np.exp(y * y) * _sp().dawsn(y)  # noqa: E731
-        pos = np.where(hi > lo, 2.0 * (g(hi) - g(lo)) - _int_erfcx(lo, hi), 0.0)
-    return neg + pos
+        pos = np.where(hi_ > lo_, 2.0 * (g(hi_) - g(lo_)) - _int_erfcx(lo_, hi_), 0.0)
+        T = t_ref + tau_m * (neg + np.sqrt(np.pi) * pos)
+        c = np.maximum(-dt, 0.0) / s
+        Ts_small = T * np.exp(-c * c)
+        Dh = _sp().dawsn(hi)
+        r = -np.expm1(-(hi - lo) * (hi + lo) + np.log(_sp().dawsn(lo)) - np.log(Dh))
+        Ts_big = 2.0 * np.sqrt(np.pi) * tau_m * Dh * r
+        Ts = np.where(big, Ts_big, Ts_small)
+        T = np.where(big, np.inf, T)
+    return T, Ts, c
 
 
 def _prep(I, sigma, params):
@@ -79,15 +122,18 @@ def siegert_rate(I, sigma, **params):
     float or ndarray
         Rate [Hz]; broadcasts over all arguments.  At ``sigma = 0`` it is the
         deterministic rate :func:`clif.rate`, and it tends to it continuously
-        as ``sigma -> 0`` (the erfcx form has no cancellation there).
+        as ``sigma -> 0``, subnormal sigma included: above threshold the
+        erfcx integral's asymptotic series gives ``T = t_ref + tau_m
+        [log1p((V_th - V_reset)/(mu - V_th)) + sigma^2/4 (1/(mu - V_reset)^2
+        - 1/(mu - V_th)^2)]``.  Far below threshold the rate is computed in
+        logarithms and is 0 only where it underflows.
     """
     I, sigma, mu, tau_m, V_th, V_reset, t_ref = _prep(I, sigma, params)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         s = np.where(sigma > 0, sigma, 1.0)
-        yt, yr = (V_th - mu) / s, (V_reset - mu) / s
-        J = _siegert_integral(yr, yt)
-        T = t_ref + tau_m * np.sqrt(np.pi) * J
-        rate = 1000.0 / T
+        T, Ts, c = _scaled_T(mu, s, tau_m, V_th, V_reset, t_ref)
+        rate = np.where(np.isfinite(T), 1000.0 / T, 1000.0 * np.exp(-(c * c + np.log(Ts))))
+        rate = np.where(np.isnan(rate), 0.0, rate)  # c = inf: e^{-inf}
         # sigma = 0: the deterministic limit, written the same way as clif.rate.
         det = np.where(mu > V_th,
                        1000.0 / (t_ref + tau_m * np.log1p((V_th - V_reset)
@@ -95,6 +141,11 @@ def siegert_rate(I, sigma, **params):
                        0.0)
         rate = np.where(sigma > 0, rate, det)
     return rate[()] if rate.ndim == 0 else rate
+
+
+#: Above this ratio (mu - V_th)/sigma the CV is its small-noise limit (see
+#: isi_cv); the neglected terms are O((sigma/(mu - V_th))^2) < 1e-16.
+_CV_ASYM = 1e8
 
 
 def isi_cv(I, sigma, **params):
@@ -107,8 +158,18 @@ def isi_cv(I, sigma, **params):
     Swapping the order of integration makes the inner integral Dawson's:
     ``CV^2 = 2 pi (nu tau_m)^2 int_{-inf}^{y_th} erfcx(-y)^2 e^{-y^2}
     [E(y_th) - E(max(y, y_r))] dy``, ``E(x) = e^{x^2} D(x)``, with the
-    exponentials combined so nothing overflows; evaluated on fixed
+    exponentials combined (and scaled by ``e^{-2 max(y_th, 0)^2}``, which
+    ``nu^2`` carries back) so nothing overflows; evaluated on fixed
     Gauss-Legendre nodes (vectorised).
+
+    Limits.  Small noise above threshold (``(mu - V_th)/sigma > 1e8``): the
+    first passage of the linearised noise, ``Var T = Var X(T0) / V'(T0)^2``,
+    ``Var X(t) = sigma^2/2 (1 - e^{-2t/tau_m})``, ``V' = (mu - V_th)/tau_m``,
+    ``e^{-T0/tau_m} = (mu - V_th)/(mu - V_reset)``, gives
+    ``CV = tau_m sigma sqrt((1/(mu - V_th)^2 - 1/(mu - V_reset)^2)/2) / T``.
+    Where the rate underflows (threshold > ~27 sigma above ``mu``) the ISI
+    is an escape over a barrier: exponentially distributed up to terms of
+    relative order ``tau_m nu`` (< 1e-300 there), so CV = 1.
 
     Parameters
     ----------
@@ -121,23 +182,32 @@ def isi_cv(I, sigma, **params):
         CV (dimensionless); 0 at sigma = 0 above rheobase (regular firing).
     """
     I, sigma, mu, tau_m, V_th, V_reset, t_ref = _prep(I, sigma, params)
-    nu = np.asarray(siegert_rate(I, sigma, **params)) / 1000.0  # 1/ms
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         s = np.where(sigma > 0, sigma, 1.0)
-        yt, yr = (V_th - mu) / s, (V_reset - mu) / s
+        T, Ts, c = _scaled_T(mu, s, tau_m, V_th, V_reset, t_ref)
+        dt, dr = mu - V_th, mu - V_reset
+        asym = dt > _CV_ASYM * s
+        s_q = np.where(asym, np.maximum(dt, 1.0) / _CV_ASYM, s)  # keep y finite
+        yt, yr = (V_th - mu) / s_q, (V_reset - mu) / s_q
+        cc = np.maximum(yt, 0.0)[..., None]
+        Yt, Yr = yt[..., None], yr[..., None]
+        Dt = _sp().dawsn(Yt)
 
-        def bracket(y):  # e^{-y^2} (E(yt) - E(max(y, yr)))
-            m = np.maximum(y, yr[..., None])
-            return (np.exp(yt[..., None] ** 2 - y * y) * _sp().dawsn(yt[..., None])
-                    - np.exp(m * m - y * y) * _sp().dawsn(m))
-
-        def f(y):
-            return _sp().erfcx(-y) ** 2 * bracket(y)
+        def f(y):  # erfcx(-y)^2 e^{-y^2} [E(yt) - E(max(y, yr))] e^{-2 c^2}
+            m = np.maximum(y, Yr)
+            Dm = _sp().dawsn(m)
+            pos = y > 0
+            # y > 0 (so c = yt): erfcx(-y) = 2 e^{y^2} - erfcx(y).
+            fp = ((2.0 - _sp().erfcx(y) * np.exp(-y * y)) ** 2 * np.exp((y - Yt) * (y + Yt))
+                  * (Dt - np.exp((m - Yt) * (m + Yt)) * Dm))
+            fn = _sp().erfcx(-y) ** 2 * (np.exp((Yt - y) * (Yt + y) - 2 * cc * cc) * Dt
+                                          - np.exp((m - y) * (m + y) - 2 * cc * cc) * Dm)
+            return np.where(pos, fp, fn)
 
         # [yr, yt] on linear nodes; (-inf, yr] as yr - t with t on a
         # geometric grid scaled by the decay length 1 / (2|yr| + 1).
         a = (yt - yr)[..., None]
-        y1 = yr[..., None] + a * _NODES
+        y1 = Yr + a * _NODES
         part1 = a[..., 0] * np.sum(f(y1) * _WEIGHTS, axis=-1)
         L = 1.0 / (2.0 * np.abs(yr) + 1.0)
         # t = L (e^{v} - 1), v in [0, log(1 + 40/L)]: covers ~40 decay lengths.
@@ -145,9 +215,16 @@ def isi_cv(I, sigma, **params):
         v = vmax * _NODES
         t = L[..., None] * np.expm1(v)
         jac = vmax * L[..., None] * np.exp(v)
-        part2 = np.sum(f(yr[..., None] - t) * jac * _WEIGHTS, axis=-1)
-        cv2 = 2.0 * np.pi * (nu * tau_m) ** 2 * (part1 + part2)
-        cv = np.where(sigma > 0, np.sqrt(cv2), 0.0)
+        part2 = np.sum(f(Yr - t) * jac * _WEIGHTS, axis=-1)
+        cv2 = 2.0 * np.pi * (tau_m / Ts) ** 2 * (part1 + part2)
+        cv = np.sqrt(cv2)
+        cv_small = tau_m * s * np.sqrt(
+            (1.0 / np.where(asym, dt, 1.0) ** 2 - 1.0 / np.where(asym, dr, 1.0) ** 2) / 2.0) / T
+        cv = np.where(asym, cv_small, cv)
+        # The fixed nodes do not resolve the integrand's peak next to a far
+        # threshold; there the escape argument above gives CV = 1.
+        cv = np.where(c > _Y_LOG, 1.0, cv)
+        cv = np.where(sigma > 0, cv, 0.0)
     return cv[()] if cv.ndim == 0 else cv
 
 
