@@ -31,8 +31,12 @@ class Worker:
         self.p = None
 
     def _start(self):
+        import clif
+        # The clif under test (installed, or built in place), not the source
+        # tree's clif/, which has no compiled modules in a clean clone.
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.dirname(HERE), HERE, os.environ.get("PYTHONPATH", "")]))
+            [os.path.dirname(os.path.dirname(os.path.abspath(clif.__file__))), HERE,
+             os.environ.get("PYTHONPATH", "")]))
         self.p = subprocess.Popen([sys.executable, os.path.join(HERE, "_fuzz_worker.py")],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
@@ -208,18 +212,21 @@ def test_worker_reports_timeouts_and_crashes(worker):
         w.kill()
 
 
-@pytest.mark.xfail(strict=False, reason="guard being added")
+# Each was a hang or a MemoryError before the up-front guards (issue 20); each
+# must now be a clean ValueError naming the argument.
 def test_known_tiny_delay(worker):
-    check(worker, "_network", ([(2, {"model": "delta", "I_e": 2.0})],
-                               [([0], [1], 0.1, 1e-15)], 1000.0, {}))
+    v, msg = check(worker, "_network", ([(2, {"model": "delta", "I_e": 2.0})],
+                                        [([0], [1], 0.1, 1e-15)], 1000.0, {}))
+    assert v == "error" and msg.startswith("ValueError") and "windows" in msg, msg
 
 
-@pytest.mark.xfail(strict=False, reason="guard being added")
-@pytest.mark.parametrize("kw", [dict(rate_bin=1e-12), dict(record_V=[0], V_dt=1e-12)])
-def test_known_tiny_bins(worker, kw):
+@pytest.mark.parametrize("kw, name", [(dict(rate_bin=1e-12), "rate_bin"),
+                                      (dict(record_V=[0], V_dt=1e-12), "V_dt")])
+def test_known_tiny_bins(worker, kw, name):
     v, msg = check(worker, "_network", ([(2, {"model": "delta", "I_e": 2.0})], [], 1000.0, kw))
+    assert v == "error" and msg.startswith("ValueError") and name in msg, msg
 
 
-@pytest.mark.xfail(strict=False, reason="guard being added")
 def test_known_huge_n(worker):
-    check(worker, "simulate", (1.0,), dict(n=2**31 - 1))
+    v, msg = check(worker, "simulate", (1.0,), dict(n=2**31 - 1))
+    assert v == "error" and msg.startswith("ValueError") and "GiB" in msg, msg
