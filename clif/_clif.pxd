@@ -335,6 +335,7 @@ from libc.stdint cimport int32_t, uint16_t, uint8_t
 cdef extern from "clif.h" nogil:
     uint64_t CLIF_NET_EXT_STREAM
     int CLIF_NET_MAX_DELAYS
+    double CLIF_NET_MAX_EXT_RATE
 
     ctypedef struct clif_net:
         size_t n

@@ -29,6 +29,9 @@ cnp.import_array()
 
 EXT_STREAM = CLIF_NET_EXT_STREAM
 MAX_DELAYS = CLIF_NET_MAX_DELAYS
+from clif._clif cimport CLIF_NET_MAX_EXT_RATE
+#: The highest external Poisson rate [Hz] per neuron (see clif_network.h).
+MAX_EXT_RATE = CLIF_NET_MAX_EXT_RATE
 
 
 def _need(a, dtype, shape, name):

@@ -55,6 +55,7 @@ import time
 import numpy as np
 
 from clif import _network
+from clif._network import MAX_EXT_RATE  # noqa: F401  (public: add_population's bound)
 from clif import models as _models
 from clif.params import (as_indices, as_int, as_threads, check_bytes, population,
                          refractory_code)
@@ -244,7 +245,8 @@ class Network:
         V0 : float or array_like, optional
             Initial V [mV] (default ``E_L``).
         ext_rate : float or array_like
-            External Poisson input rate [Hz] per neuron (0: none).
+            External Poisson input rate [Hz] per neuron (0: none), in
+            ``[0, 1e9]`` (``clif.network.MAX_EXT_RATE``).
         ext_weight : float or array_like
             Its weight (any sign) in the model's unit: [mV] for delta, [nA]
             for the current models.
@@ -277,8 +279,10 @@ class Network:
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{key} must be finite ({unit})")
             par[key] = a
-        if np.any(par["ext_rate"] < 0):
-            raise ValueError("ext_rate must be >= 0 (Hz)")
+        bad = (par["ext_rate"] < 0) | (par["ext_rate"] > _network.MAX_EXT_RATE)
+        if np.any(bad):
+            raise ValueError(f"ext_rate must lie in [0, {_network.MAX_EXT_RATE:g}] Hz (a mean "
+                             f"interval of 1 ns at most); got {par['ext_rate'][bad][0]:g}")
         name = f"pop{len(self._pars)}" if name is None else str(name)
         if name in self.populations:
             raise ValueError(f"population name {name!r} is already used")

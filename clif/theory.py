@@ -464,13 +464,31 @@ def psp(t, w, *, model="psc_exp", tau_syn=None, tau_m=None, C_m=None, R_m=None, 
     # no inf * 0 from (t/tau)^2 e^{-t/tau} at huge t).
     live = (t > 0) & (t < 1000.0 * big)
     tt = np.where(live, t, 0.0)
-    D = (tm - ts) / (tm * ts)
-    x = tt * np.abs(D)
-    if model == "psc_exp":
-        v = R * w * (tt / tm) * np.exp(-tt / big) * _phi1(-x)
-    else:
-        shape = np.where(ts <= tm, np.exp(-tt / tm) * _gfun(-x), np.exp(-tt / ts) * _phi2(-x))
-        v = R * w * np.e * (tt / tm) * (tt / ts) * shape
+    small = np.minimum(tm, ts)
+    # x = t |1/tau_s - 1/tau_m| from the ratios: the product form overflows
+    # (or gives 0/0) when a time constant is subnormal.
+    rho = small / big
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        x = (tt / small) * ((big - small) / big)
+        # Past x = 50 (e^{-x} < 2e-22) t/tau_small may overflow; the same
+        # values in the ratio rho = tau_small/tau_big (x^2 divided out):
+        # psc_exp: R w e^{-t/tau_big} rho/(1 - rho) (1/(1 - rho) if tau_s > tau_m);
+        # psc_alpha, tau_s < tau_m: R w e e^{-t/tau_m} rho/(1 - rho)^2;
+        # tau_s > tau_m: R w e e^{-t/tau_s} [(t/tau_s)/(1 - rho) - rho/(1 - rho)^2]
+        # (t/tau_big < 1000 on the live range, so nothing there overflows).
+        far = x > 50.0
+        xs = np.where(far, 1.0, x)
+        q = np.where(far, 1.0 - rho, 1.0)
+        if model == "psc_exp":
+            v = np.where(far, R * w * np.exp(-tt / big) * (np.where(ts <= tm, rho, 1.0) / q),
+                         R * w * (tt / tm) * np.exp(-tt / big) * _phi1(-xs))
+        else:
+            shape = np.where(ts <= tm, np.exp(-tt / tm) * _gfun(-xs),
+                             np.exp(-tt / ts) * _phi2(-xs))
+            near = R * w * np.e * (tt / tm) * (tt / ts) * shape
+            far_v = np.where(ts <= tm, R * w * np.e * np.exp(-tt / tm) * rho / (q * q),
+                             R * w * np.e * np.exp(-tt / ts) * ((tt / ts) / q - rho / (q * q)))
+            v = np.where(far, far_v, near)
     return _finish(np.where(live, v, 0.0), out)
 
 

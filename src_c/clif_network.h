@@ -62,6 +62,10 @@ extern "C" {
 #define CLIF_NET_EXT_STREAM ((uint64_t)1 << 62)
 /* At most this many distinct delay values (uint16 delay indices). */
 #define CLIF_NET_MAX_DELAYS 65535
+/* The highest external Poisson rate [Hz] per neuron (a mean interval of
+ * 1 ns): past it the sum of intervals stops advancing in double precision
+ * at long simulated times, and no model needs more. */
+#define CLIF_NET_MAX_EXT_RATE 1e9
 
 /* The network: the caller owns it all and must keep it alive and unchanged
  * while a sim uses it (clif_net_sim_create checks it and notes which rows

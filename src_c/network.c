@@ -347,7 +347,8 @@ static clif_status check_net(const clif_net *net, size_t *bad, float *roww)
             return st;
         if (!isfinite(net->I_e[i]))
             return CLIF_E_VALUE;
-        if (net->ext_rate && !(isfinite(net->ext_rate[i]) && net->ext_rate[i] >= 0.0
+        if (net->ext_rate && !(net->ext_rate[i] >= 0.0
+                               && net->ext_rate[i] <= CLIF_NET_MAX_EXT_RATE
                                && isfinite(net->ext_weight[i])))
             return CLIF_E_VALUE;
         if (net->row[i + 1] < net->row[i])

@@ -230,3 +230,11 @@ def test_known_tiny_bins(worker, kw, name):
 def test_known_huge_n(worker):
     v, msg = check(worker, "simulate", (1.0,), dict(n=2**31 - 1))
     assert v == "error" and msg.startswith("ValueError") and "GiB" in msg, msg
+
+
+def test_known_huge_ext_rate(worker):
+    # Found by this suite (300 examples): ext_rate=1e308 Hz hung the run (the
+    # sum of 1e-305 ms intervals never advanced); now refused up front.
+    v, msg = check(worker, "_network", ([(1, {"model": "delta", "ext_rate": 1e308})], [], 10.0,
+                                        {}))
+    assert v == "error" and msg.startswith("ValueError") and "ext_rate must lie in" in msg, msg

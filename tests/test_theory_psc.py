@@ -169,6 +169,20 @@ def test_psp_delta_and_edges():
         assert out[1, 2] == psp(np.linspace(0.5, 10, 4)[2], 1.0, model=model, tau_syn=5.0)
 
 
+@pytest.mark.parametrize("model", ["psc_exp", "psc_alpha"])
+def test_psp_far_from_the_fast_time_constant(model):
+    # t / tau_small past 50 and up to overflow (subnormal tau_syn or tau_m):
+    # the ratio form, finite and at full precision (was NaN; found by
+    # tests/test_fuzz.py: psp(5e-324, 5e-324, tau_syn=5e-324)).
+    for t, tm, ts in [(3.0, 20.0, 0.05), (3.0, 20.0, 0.06), (1.0, 0.01, 1.0),
+                      (5.0, 0.05, 2.0), (1.0, 20.0, 1e-300), (200.0, 0.5, 100.0)]:
+        got = psp(t, 1.0, model=model, tau_syn=ts, tau_m=tm, R_m=20.0)
+        assert _rel(got, _mp_psp_closed(model, t, 1.0, tm, ts, 20.0)) <= 1e-14, (t, tm, ts)
+    for t, ts in [(5e-324, 5e-324), (1e-310, 1e-310), (1.0, 1e-310), (1.0, 5e-324)]:
+        v = psp(t, 1.0, model=model, tau_syn=ts, tau_m=20.0, R_m=20.0)
+        assert np.isfinite(v) and 0.0 <= v < 1e-300, (t, ts, v)
+
+
 def test_psp_peaks_on_small_tau_syn_tend_to_delta():
     # Fast synapse: the PSP tends to a delta PSP of the same charge,
     # J_eff = R w tau_s / tau_m.
