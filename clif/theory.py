@@ -462,7 +462,7 @@ def psp(t, w, *, model="psc_exp", tau_syn=None, tau_m=None, C_m=None, R_m=None, 
     big = np.maximum(tm, ts)
     # Beyond 1000 tau_big the PSP is far below the smallest double: 0 (and
     # no inf * 0 from (t/tau)^2 e^{-t/tau} at huge t).
-    live = (t > 0) & (t < 1000.0 * big)
+    live = (t > 0) & (t / 1000.0 < big)
     tt = np.where(live, t, 0.0)
     small = np.minimum(tm, ts)
     # x = t |1/tau_s - 1/tau_m| from the ratios: the product form overflows
@@ -507,18 +507,32 @@ def _alpha_peak_time(tm, ts):
     quadratically."""
     W = _sp().lambertw
     rho = ts / tm
-    r = tm / ts
-    kappa = (tm - ts) / ts
+    with np.errstate(over="ignore"):  # subnormal tau_s: the tiny branch below
+        r = tm / ts
+        kappa = (tm - ts) / ts
     with np.errstate(under="ignore", invalid="ignore"):
         z = -rho * np.exp(-rho)
         x = np.where(rho < 1, -W(z, -1).real, -W(z, 0).real) - rho
     small = np.abs(kappa) < 1e-2
-    x = np.where(small, 2.0 * kappa - 4.0 / 3.0 * kappa * kappa, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.where(small, 2.0 * kappa - 4.0 / 3.0 * kappa * kappa, x)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(6):
             F = np.where(x < -1.0, _phi1(x) - r, x * _phi2(x) - kappa)
-            x = x - F / _gfun(x)
+            # G(x) ~ 1/x^2 underflows past |x| ~ 1e154 (tau_s > 1e155 tau_m),
+            # where the start x = -rho is already the root to e^{-rho}.
+            step = F / _gfun(x)
+            x = np.where(np.isfinite(step), x - step, x)
         t = np.where(kappa == 0, 2.0 * tm, x / np.where(kappa == 0, 1.0, kappa) * tm)
+        # tau_s < 1e-100 tau_m (r may overflow): x = log1p(r x) = ln r + ln x
+        # to 1e-100, by Newton steps on x - ln r - ln x with ln r = ln tau_m -
+        # ln tau_s; t* = x tau_s / (1 - tau_s/tau_m).
+        tiny = ts < 1e-100 * tm
+        lr = np.where(tiny, np.log(tm) - np.log(np.where(tiny, ts, 1.0)), 1.0)
+        xs = lr + np.log(lr)
+        for _ in range(5):
+            xs = xs - (xs - lr - np.log(xs)) / (1.0 - 1.0 / xs)
+        t = np.where(tiny, xs * ts / (1.0 - rho), t)
     return t
 
 
@@ -564,9 +578,13 @@ def psp_peak_time(*, model="psc_exp", tau_syn=None, tau_m=None, C_m=None, R_m=No
     tm, ts = np.broadcast_arrays(tm, np.asarray(tau_s, dtype=np.float64))
     if model == "psc_exp":
         big, sm = np.maximum(tm, ts), np.minimum(tm, ts)
-        q = (big - sm) / sm
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            q = (big - sm) / sm
             t = big * np.where(q == 0, 1.0, np.log1p(q) / np.where(q == 0, 1.0, q))
+            # q > 1e100 (it may overflow): tau_small ln(tau_big/tau_small) / (1 - tau_small/tau_big)
+            far = q > 1e100
+            t = np.where(far, sm * (np.log(big) - np.log(np.where(far, sm, 1.0)))
+                         / (1.0 - sm / big), t)
     else:
         t = _alpha_peak_time(tm, ts)
     return _finish(np.asarray(t, dtype=np.float64), out)

@@ -177,6 +177,44 @@ def test_sine_no_missed_crossing(I0, f, phase, I_dc, V0):
         assert V[-1] >= -50.0 - 1e-7  # lands on threshold
 
 
+@FAST
+@given(I0=st.floats(0.2, 3.0), f=st.sampled_from([2.0, 10.0, 50.0, 200.0, 1000.0]),
+       phase=st.floats(0.0, 6.2), margin=st.floats(0.05, 3.0))
+def test_sine_after_reset_matches_reference(I0, f, phase, margin):
+    """Every interval starts below the orbit (after a reset), where the
+    search starts at the cell before t* = t0 + tau ln(-c / (V_inf + A - V_th))
+    (the bound V <= V_inf + A + c e^{-t/tau}); the plain-Python reference,
+    which steps every 5 us, finds the same spikes."""
+    tau, R, E_L, V_th = 20.0, 20.0, -70.0, -50.0
+    A = R * I0 / math.hypot(1.0, 2 * math.pi * f / 1000.0 * tau)
+    I_dc = (V_th - A + margin - E_L) / R   # steady-state peak margin mV above V_th
+    sine = (I0, f, phase, I_dc)
+    s = clif.simulate(60.0, sine=dict(I0=I0, f=f, phase=phase, I_dc=I_dc))
+    ref = simulate_reference(60.0, sine=sine, h=0.005)
+    assert len(s) == len(ref)
+    np.testing.assert_allclose(s.times, ref, atol=1e-9, rtol=0)
+
+
+def test_sine_far_above_the_cutoff_is_the_dc_limit():
+    # At f -> inf the membrane filters the sine out: V_inf + A -> V_inf, and
+    # the spikes tend to the DC train (A ~ R I0 / (w tau)).  The search skips
+    # to the cell before t* instead of stepping 16 cells per period from the
+    # reset (a GHz sine took ~0.5 s per interval), so this runs in ms.
+    dc = clif.simulate(100.0, I_e=1.5)
+    for f in (1e9, 1e12, 1e15):
+        # a shift of at most A / V'(V_th) per spike (accumulated over 4), V' = 0.5 mV/ms
+        tol = 4 * 2 * (20.0 * 5.0 / (2 * math.pi * f / 1000.0 * 20.0)) / 0.5 + 1e-12
+        s = clif.simulate(100.0, I_e=1.5, sine=dict(I0=5.0, f=f))
+        assert len(s) == len(dc) == 4
+        np.testing.assert_allclose(s.times, dc.times, rtol=0, atol=tol)
+        # a split run searches the same cells (t* depends on the anchor only)
+        pop = clif.Population(1, I_e=1.5, sine=dict(I0=5.0, f=f))
+        a, b = pop.run(30.0), pop.run(100.0)
+        assert np.array_equal(np.concatenate([a.times, b.times]), s.times)
+    # subthreshold below its orbit: done at once at any frequency
+    assert len(clif.simulate(100.0, I_e=0.9, sine=dict(I0=5.0, f=1e12))) == 0
+
+
 def test_sine_matches_reference():
     sine = (1.5, 10.0, 0.7, 0.9)
     s = clif.simulate(300.0, sine=dict(I0=sine[0], f=sine[1], phase=sine[2], I_dc=sine[3]))

@@ -183,6 +183,30 @@ def test_psp_far_from_the_fast_time_constant(model):
         assert np.isfinite(v) and 0.0 <= v < 1e-300, (t, ts, v)
 
 
+def test_peak_time_and_amplitude_at_extreme_time_constant_ratios():
+    # tau_s / tau_m from 1e-323 to 1e306: finite and at full precision (was
+    # NaN past 1e155 and below 1e-308; found by tests/test_fuzz.py).
+    mp.mp.dps = 60
+    tm = mp.mpf(20)
+    for ts in (1e-20, 1e-99, 1e-101, 1e-300, 1e-310, 1e5, 1e100, 1e160, 1e300, 1e307):
+        T = mp.mpf(ts)
+        r = tm / T
+        if ts < 1:
+            x = mp.findroot(lambda u: u - mp.log(1 + r * u), mp.log(r) + mp.log(mp.log(r)))
+        else:  # e^x = 1 + r x, x < -1: the contraction x = -(1 - e^x)/r
+            x = -1 / r
+            for _ in range(5):
+                x = -(1 - mp.e ** x) / r
+        t_alpha = x / (1 / T - 1 / tm)
+        t_exp = tm * T * mp.log(tm / T) / (tm - T)
+        tol = 1e-14 if ts > 1e-300 else 1e-10   # subnormal tau_s: its own digits
+        assert _rel(psp_peak_time(model="psc_alpha", tau_syn=ts, tau_m=20.0), t_alpha) < tol
+        assert _rel(psp_peak_time(model="psc_exp", tau_syn=ts, tau_m=20.0), t_exp) < tol
+        for model in ("psc_exp", "psc_alpha"):
+            v = psp_peak(1.0, model=model, tau_syn=ts, tau_m=20.0, R_m=20.0)
+            assert np.isfinite(v) and 0 < v <= 20.0, (model, ts, v)
+
+
 def test_psp_peaks_on_small_tau_syn_tend_to_delta():
     # Fast synapse: the PSP tends to a delta PSP of the same charge,
     # J_eff = R w tau_s / tau_m.
