@@ -19,7 +19,7 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t
 from libc.stdint cimport uint8_t
 from clif._clif cimport (clif_status, clif_exact_pop, clif_exact_state, clif_exact_cursor,
-                         clif_exact_run_counted, clif_spike, clif_spike_sort,
+                         clif_exact_run_counted, clif_spike,
                          clif_merge_src, clif_spike_merge, CLIF_OK,
                          CLIF_E_CAPACITY, clif_model_pop, clif_model_state,
                          clif_model_run_counted, clif_model_get, clif_model_info,
@@ -337,21 +337,3 @@ def merge_spikes(src, start, counts, double t_lo, double t_hi):
                               total, bp, nb)
     raise_status(st, "ordering spikes")
     return times, senders
-
-
-def sort_spikes(times, senders, double t_lo, double t_hi):
-    """Sort float64 ``times`` and int64 ``senders`` in place by (time,
-    sender); every time must lie in [t_lo, t_hi]."""
-    cdef double[::1] t = times
-    cdef int64_t[::1] i = senders
-    cdef size_t n = t.shape[0], nb = 4096 + 65536 + 2
-    cdef clif_status st
-    if n == 0:
-        return
-    work = np.empty(2 * n, dtype=np.float64)  # n clif_spike {double, int64}
-    bins = np.empty(nb + 1, dtype=np.uintp)
-    cdef clif_spike *w = <clif_spike *>cnp.PyArray_DATA(work)
-    cdef size_t *b = <size_t *>cnp.PyArray_DATA(bins)
-    with nogil:
-        st = clif_spike_sort(n, &t[0], &i[0], t_lo, t_hi, w, b, nb)
-    raise_status(st, "sorting spikes")

@@ -1,7 +1,7 @@
 """Diffusion-approximation theory of the LIF neuron with white noise, and
 stochastic resonance from simulation.
 
-Convention (DESIGN.md): ``tau_m dV = (-(V - E_L) + R_m I) dt + sigma
+Convention (docs/conventions.md, "Noise"): ``tau_m dV = (-(V - E_L) + R_m I) dt + sigma
 sqrt(tau_m) dW``, ``mu = E_L + R_m I``; the free membrane's SD is
 ``sigma / sqrt(2)``.  Scaled potentials ``y = (V - mu) / sigma``.
 
@@ -678,7 +678,7 @@ def siegert_rate_psc(I, sigma, tau_syn, **params):
 
     Model: ``tau_m dV = (-(V - E_L) + R_m I + s) dt``, ``tau_syn ds = -s dt +
     sigma sqrt(tau_m) dW``: white noise of :func:`siegert_rate`'s amplitude
-    ``sigma`` (clif's convention, DESIGN.md section 2), passed through the
+    ``sigma`` (clif's convention, docs/conventions.md), passed through the
     synapse's filter (for a network: the shot noise of ``psc_exp`` synapses,
     each input counted by its delta-equivalent jump ``R_m w tau_syn/tau_m``).
     To first order in ``k = sqrt(tau_syn/tau_m)`` the rate is Siegert's with

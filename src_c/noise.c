@@ -11,7 +11,7 @@
  * clock the threshold is a curve, which we replace by its chord; a Brownian
  * bridge crosses a straight line with probability exp(-2 D0 D1 / T), giving
  *   P = exp(-2 (V_th - x0)(V_th - x1) / (sigma^2 sinh h))
- * (the tau_m sinh(dt/tau_m) form of DESIGN.md, since s^2 tau_m = sigma^2).
+ * (in clif's noise convention, docs/conventions.md: s^2 tau_m = sigma^2).
  * The chord misplaces the threshold by O((V_th - mu) h^2 / 8) (3e-6 relative
  * at dt = 0.1, tau_m = 20), far below the step's noise; with a sine the
  * moving threshold is also linearised over the step (O((w dt)^2 R I0)).
