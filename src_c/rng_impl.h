@@ -25,7 +25,6 @@ enum {
     CLIF_P_SUBSTEP = 3,  /* per step: normals for the part-steps after a reset */
     CLIF_P_UNIFORM = 4   /* the k-th public uniform: word k&1 of block k>>1 */
 };
-#define CLIF_RNG_MAX_INDEX ((uint64_t)1 << 52) /* indices (steps) must stay below */
 
 static inline void clif__philox(const uint32_t in[4], uint32_t k0, uint32_t k1, uint32_t out[4])
 {
