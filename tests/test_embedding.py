@@ -179,3 +179,46 @@ def test_get_include_has_every_public_header():
     pkg = os.path.dirname(clif.__file__)
     for pxd in ("_clif.pxd", "cython_api.pxd"):
         assert os.path.isfile(os.path.join(pkg, pxd)), pxd
+
+
+# ---- the stepping API against references that share no code with clif -------
+
+@pytest.mark.parametrize("h", [0.1, 0.37])
+def test_stepping_api_matches_the_plain_python_reference(demo, h):
+    # tests/reference_exact.py: event by event in plain Python (a grid-free
+    # closed form between events, bisection to 1e-13 ms), not clif_exact_run.
+    from reference_exact import simulate_reference
+    rng = np.random.default_rng(23)
+    n, t_stop = 3, 150.0
+    I_e = np.array([0.95, 1.3, 2.2])
+    pt = np.sort(np.round(rng.uniform(0.0, t_stop, 90), 3))
+    pi = rng.integers(0, n, pt.size).astype(np.int64)
+    pw = 0.731 * rng.integers(-4, 12, pt.size)   # off the threshold lattice
+    t, i = _sorted(*demo.step_exact(PARAMS, I_e, t_stop, h, pt, pi, pw))
+    assert len(t) > 15
+    for j in range(n):
+        mine = pi == j
+        ref = simulate_reference(t_stop, I_e=I_e[j], pulses=list(zip(pt[mine], pw[mine])),
+                                 **PARAMS)
+        np.testing.assert_allclose(t[i == j], ref, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", ["psc_exp", "psc_alpha"])
+def test_model_stepping_matches_the_matrix_exponential_reference(demo, model):
+    # tests/reference_psc.py: expm of the linear system in fixed point, a
+    # certified dyadic search; no closed form of V, no clif code.
+    from reference_psc import simulate_psc_reference
+    n, h = 2, 0.37
+    I_e = np.array([1.05, 1.4])
+    syn = dict(tau_syn_ex=2.0, tau_syn_in=5.0)
+    t_stop, pt, pi, pw, ports = _psc_inputs(h, n, 8)
+    keep = pt < 80.0                                   # the reference is slow
+    pt, pi, pw, ports = pt[keep], pi[keep], pw[keep], ports[keep]
+    t_stop = round(80.0 / h) * h
+    t, i = _sorted(*demo.step_model(model, PARAMS, syn, I_e, t_stop, h, pt, pi, pw, ports))
+    assert len(t) > 4
+    for j in range(n):
+        mine = pi == j
+        ref = simulate_psc_reference(t_stop, model=model, I_e=I_e[j], **syn, **PARAMS,
+                                     pulses=list(zip(pt[mine], pw[mine], ports[mine].astype(int))))
+        np.testing.assert_allclose(t[i == j], np.array(ref, dtype=float), rtol=0, atol=1e-9)
