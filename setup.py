@@ -73,8 +73,11 @@ class build_py(_build_py):
         super().run()
         dest = os.path.join(self.build_lib, "clif", "include")
         os.makedirs(dest, exist_ok=True)
-        for h in glob.glob(os.path.join(HERE, "src_c", "*.h")):
-            shutil.copy(h, dest)
+        # Public headers only: clif.h and the clif_*.h it includes; the
+        # *_impl.h and clif_test_hooks.h stay in the source tree.
+        for h in glob.glob(os.path.join(HERE, "src_c", "clif*.h")):
+            if os.path.basename(h) != "clif_test_hooks.h":
+                shutil.copy(h, dest)
 
 
 def extensions():

@@ -23,13 +23,12 @@ cnp.import_array()
 
 # Internal hooks of rng.c, for the tests: one named code path (0 portable,
 # 1 AVX2+FMA, 2 AVX-512) of the exponential variates.
-cdef extern from "rng_impl.h" nogil:
+cdef extern from "clif_test_hooks.h" nogil:
     int clif__explog_words_isa(int isa, const uint64_t *w, size_t n, double *out)
     int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,
                                double *out)
 
-# ... and of clif's own expm1 (src_c/expm1.c), which the exact kernel uses.
-cdef extern from "expm1_impl.h" nogil:
+    # ... and of clif's own expm1 (src_c/expm1.c), which the exact kernel uses.
     void clif__expm1_batch(const double *x, size_t n, double *out)
     int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out)
 

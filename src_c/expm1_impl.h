@@ -86,10 +86,8 @@ double clif__expm1_rare(double x);
  * __builtin_cpu_init found, no state of our own).  Any n, no alignment
  * asked, nothing written past out[n - 1]; out may be x (in place) but must
  * not otherwise overlap it; thread-safe. */
-void clif__expm1_batch(const double *x, size_t n, double *out);
-/* The same on one named path (0 portable, 1 AVX2, 2 AVX-512, as
- * CLIF__ISA_* in rng_impl.h); -1 where the CPU or the build lacks it. */
-int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out);
+/* (declared, with its one-path variant, in clif_test_hooks.h) */
+#include "clif_test_hooks.h"
 
 /* The reduced argument of x = k L + x_j + r (k = kd, table entry j) shared
  * by the inline and the wide path: r, and r = rh + rt with rh of 26 bits so

@@ -189,9 +189,6 @@ void clif__exponentials(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, d
  * idle.  The out[j] must not overlap. */
 void clif__exponentials_multi(uint64_t seed, size_t m, const uint64_t *stream,
                               const uint64_t *k0, const size_t *n, double *const *out);
-/* The same on one named path (-1 where the CPU or build lacks it), and the
- * logarithm alone, on given words: out[j] = -log(clif__u01(w[j])). */
-int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0, size_t n,
-                           double *out);
-int clif__explog_words_isa(int isa, const uint64_t *w, size_t n, double *out);
+/* Its one-path variants for the tests: clif_test_hooks.h. */
+#include "clif_test_hooks.h"
 #endif

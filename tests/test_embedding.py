@@ -222,3 +222,13 @@ def test_model_stepping_matches_the_matrix_exponential_reference(demo, model):
         ref = simulate_psc_reference(t_stop, model=model, I_e=I_e[j], **syn, **PARAMS,
                                      pulses=list(zip(pt[mine], pw[mine], ports[mine].astype(int))))
         np.testing.assert_allclose(t[i == j], np.array(ref, dtype=float), rtol=0, atol=1e-9)
+
+
+def test_only_public_headers_are_installed():
+    inc = clif.get_include()
+    if os.path.basename(inc) != "include":
+        pytest.skip("a source-tree build: get_include() is src_c itself")
+    names = sorted(os.listdir(inc))
+    assert "clif.h" in names
+    assert all(n.startswith("clif") and n.endswith(".h") for n in names), names
+    assert "clif_test_hooks.h" not in names and not any("_impl" in n for n in names), names
