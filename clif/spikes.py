@@ -104,7 +104,8 @@ class Spikes:
         return np.bincount(self.senders, minlength=self.n).astype(np.int64)
 
     def rates(self):
-        """Mean rate of each neuron over the run [Hz]."""
+        """Mean rate of each neuron over the run [Hz]; NaN over an empty
+        interval (``duration == 0``: no time to count over, as 0/0)."""
         if self.duration <= 0:
             return np.full(self.n, np.nan)
         return self.counts() * (1000.0 / self.duration)

@@ -224,7 +224,8 @@ double clif_current_for_rate(const clif_params *p, double f)
 {
     if (clif_check_params(p) != CLIF_OK || !(f >= 0.0))
         return NaN_;
-    const double T = 1000.0 / f;           /* +inf for f == 0 */
+    /* +inf for f == 0; fabs: 1000/-0.0 would be -inf, and -0.0 Hz is 0 Hz */
+    const double T = 1000.0 / fabs(f);
     const double L = (T - p->t_ref) / p->tau_m;
     if (!(L > 0.0))                        /* f >= 1/t_ref */
         return NaN_;

@@ -432,3 +432,8 @@ def test_read_only_parameter_arrays():
         bad = np.array([10.0, -1.0])
         bad.setflags(write=False)
         clif.rate(2.0, tau_m=bad)
+
+
+def test_current_for_rate_at_minus_zero_is_the_rheobase():
+    # -0.0 Hz is 0 Hz (was NaN: 1000 / -0.0 = -inf; found by tests/test_fuzz.py)
+    assert clif.current_for_rate(-0.0) == clif.current_for_rate(0.0) == clif.rheobase()

@@ -146,7 +146,9 @@ def test_fuzz_simulate(worker, t_stop, n, model, dkw, pkw, max_spikes):
 
 
 @FUZZ
-@given(real, real, small_n, st.sampled_from([0.1, 1.0, 0.0, -0.1, np.nan, 1e-9]),
+# dt >= 1e-6: a valid run of t_stop / dt steps (up to 1e11 at 1e-9 ms) is long
+# work, not a defect (it stops on Ctrl-C); the case timeout is for hangs.
+@given(real, real, small_n, st.sampled_from([0.1, 1.0, 0.0, -0.1, np.nan, 1e-6]),
        st.sampled_from(["exact", "euler", "bogus"]), st.sampled_from(["delta", "psc_exp", "x"]),
        st.fixed_dictionaries({}, optional={"I_e": arrays, "V0": arrays, "seed": st.sampled_from(
            [0, -1, 2**70, "s", None])}))
