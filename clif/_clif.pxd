@@ -392,6 +392,7 @@ cdef extern from "clif.h" nogil:
                                                  size_t *n_out, const double **t_out,
                                                  const int64_t **i_out) noexcept
     void clif_net_sim_set_exchange(clif_net_sim *sim, clif_net_exchange_fn fn, void *ctx)
+    void clif_net_sim_set_stop(clif_net_sim *sim, const volatile int *flag)
     clif_status clif_net_sim_set_sources(clif_net_sim *sim, size_t n_src, size_t n_spikes,
                                          const double *t, const int64_t *src, size_t *bad)
     clif_status clif_net_csr_from_coo(size_t n, size_t m, const int32_t *pre,

@@ -8,6 +8,7 @@ object, and runs clif_net_run on n_threads Python threads without the GIL
 """
 import signal
 import threading
+import time
 
 import numpy as np
 cimport numpy as cnp
@@ -18,7 +19,7 @@ from clif._clif cimport (clif_status, clif_params, clif_exact_state, clif_net, c
                          clif_net_sim_time, clif_net_sim_states, clif_net_sim_model_states,
                          clif_net_sim_n_spikes, clif_model_state, clif_syn_params,
                          clif_net_sim_spikes, clif_net_sim_counters, clif_net_csr_from_coo,
-                         clif_net_csr_sort_rows, clif_net_sim_set_exchange,
+                         clif_net_csr_sort_rows, clif_net_sim_set_exchange, clif_net_sim_set_stop,
                          clif_net_sim_set_sources,
                          CLIF_OK, CLIF_E_CAPACITY, CLIF_E_TARGET, CLIF_E_INTERRUPTED,
                          CLIF_NET_EXT_STREAM, CLIF_NET_MAX_DELAYS)
@@ -198,6 +199,7 @@ cdef class Sim:
     cdef clif_net_sim *sim
     cdef clif_net_record rec
     cdef readonly Py_ssize_t n, n_threads, n_src
+    cdef volatile int stop   # Ctrl-C seen by the main thread: the kernel's stop flag
     cdef object keep, rec_keep, src_keep
     cdef public object exchange
 
@@ -257,6 +259,8 @@ cdef class Sim:
         if self.sim == NULL:
             raise_status(st, f"network check failed at index {bad}")
         self.n_threads = max(1, min(n_threads, n))
+        self.stop = 0
+        clif_net_sim_set_stop(self.sim, &self.stop)
         if n_src:
             self.set_sources(np.empty(0), np.empty(0, dtype=np.int64))
 
@@ -325,21 +329,47 @@ cdef class Sim:
         return int(a), int(b)
 
     def _threads(self, double t_stop, list status):
-        if self.n_threads == 1:
+        if self.exchange is not None and self.n_threads == 1:
+            # Distributed: Ctrl-C goes through the exchange, so that every
+            # rank stops at the same window.
             self._thread(0, t_stop, status)
             return
-        ts = [threading.Thread(target=self._thread, args=(j, t_stop, status))
+        # The kernel runs in worker threads even for one, so that the main
+        # thread stays free to take Ctrl-C: it then sets the stop flag, the
+        # kernel stops after the current window (consistent state, see
+        # clif_net_sim_set_stop) and the interrupt is re-raised.
+        # The main thread waits in short sleeps, not in Thread.join: a join
+        # interrupted by KeyboardInterrupt can return early on a later call
+        # while the thread still runs (CPython gh-90882).
+        done = [False] * self.n_threads
+        ts = [threading.Thread(target=self._thread, args=(j, t_stop, status, done))
               for j in range(self.n_threads)]
+        interrupted = False
+        self.stop = 0
         for t in ts:
             t.start()
+        while not all(done):
+            try:
+                time.sleep(0.005)
+            except KeyboardInterrupt:
+                interrupted = True
+                if self.exchange is None:
+                    self.stop = 1
+                else:
+                    self.exchange.interrupt = True
         for t in ts:
             t.join()
+        self.stop = 0
+        if interrupted and self.exchange is None:
+            raise KeyboardInterrupt
 
-    def _thread(self, Py_ssize_t tid, double t_stop, list out):
+    def _thread(self, Py_ssize_t tid, double t_stop, list out, list done=None):
         cdef clif_status st
         with nogil:
             st = clif_net_run(self.sim, tid, t_stop, &self.rec)
         out[tid] = st
+        if done is not None:
+            done[tid] = True
 
     def run(self, double t_stop, *, bint record_spikes=True, spike_mask=None,
             Py_ssize_t max_spikes=0, pop_of=None, Py_ssize_t n_pops=0, double bin_t0=0.0,
@@ -385,6 +415,14 @@ cdef class Sim:
             old_int = signal.signal(signal.SIGINT, ex._on_sigint)
         try:
             self._threads(t_stop, status)
+        except KeyboardInterrupt:
+            # Stopped at a window boundary (self.t): this call's recorded
+            # spikes and counts are dropped with it, so that a run from
+            # self.t on records exactly what an uninterrupted run records
+            # from there.
+            self._take_spikes()
+            self.rec_keep = None
+            raise
         finally:
             if old_int is not None:
                 signal.signal(signal.SIGINT, old_int)
@@ -416,6 +454,9 @@ cdef class Sim:
                                   "spikes (16 bytes each); pass a larger max_spikes, record "
                                   "fewer neurons or a shorter time")
         raise_status(<clif_status>st, "network run")
+        return self._take_spikes()
+
+    def _take_spikes(self):
         cdef size_t k = clif_net_sim_n_spikes(self.sim)
         times = np.empty(k, dtype=np.float64)
         senders = np.empty(k, dtype=np.int64)

@@ -173,6 +173,17 @@ typedef clif_status (*clif_net_exchange_fn)(void *ctx, clif_status status, size_
                                             const double **t_out, const int64_t **i_out);
 void clif_net_sim_set_exchange(clif_net_sim *sim, clif_net_exchange_fn fn, void *ctx);
 
+/* Interruption (Ctrl-C in a host): flag, owned by the host and NULL by
+ * default, is read by thread 0 after every min-delay window (so after at
+ * most one window's work).  Once it is nonzero the run finishes that window,
+ * delivers its spikes and returns CLIF_E_INTERRUPTED from every thread:
+ * the sim then stands at a window boundary exactly as a run to
+ * clif_net_sim_time() would have left it (spikes recorded so far kept), and
+ * a later clif_net_run continues with the same bits as an uninterrupted
+ * run.  Clear the flag before running on.  Set it from any thread or a
+ * signal handler (it is only ever read). */
+void clif_net_sim_set_stop(clif_net_sim *sim, const volatile int *flag);
+
 /* Spike sources: n_src presynaptic nodes that are not neurons (recorded
  * trains, Poisson generators, stimuli), numbered n .. n + n_src - 1 as
  * senders; their rows follow the neurons' in net->row, which must then

@@ -136,6 +136,8 @@ struct clif_net_sim {
     int spin;    /* barrier: spin before sleeping (T <= CPUs) */
     clif_net_exchange_fn xfn; /* distributed runs: the host's exchange */
     void *xctx;
+    const volatile int *stop; /* clif_net_sim_set_stop: the host's flag, or NULL */
+    int stopping;             /* thread 0 saw *stop at this window's end */
     /* spike sources (clif_net_sim_set_sources): rows n .. n + n_src - 1 */
     size_t n_src, src_n;
     const double *src_t;
@@ -1772,6 +1774,12 @@ void clif_net_sim_set_exchange(clif_net_sim *s, clif_net_exchange_fn fn, void *c
     }
 }
 
+void clif_net_sim_set_stop(clif_net_sim *s, const volatile int *flag)
+{
+    if (s)
+        s->stop = flag;
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_net_record *rec)
@@ -1817,12 +1825,20 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
                 s->k = k + 1;
             if (st == CLIF_OK)
                 rebalance(s);
+            /* Read once, by one thread, so that every thread leaves the
+             * loop at the same window. */
+            s->stopping = st == CLIF_OK && s->stop && *s->stop;
         }
         barrier(s);
         if (s->status != CLIF_OK)
             return s->status;
         pend = 1;
         kc = k;
+        /* Stop only after a whole window, and deliver it below: the sim is
+         * then exactly where a run to s->t would have left it, so the next
+         * run continues with the same bits. */
+        if (s->stopping)
+            break;
     }
     if (pend)
         th->status = phase_c(s, th, kc);
@@ -1831,6 +1847,9 @@ clif_status clif_net_run(clif_net_sim *s, size_t tid, double t_stop, const clif_
         clif_status st = CLIF_OK;
         for (size_t j = 0; j < s->T && st == CLIF_OK; ++j)
             st = s->th[j].status;
+        if (st == CLIF_OK && s->stopping)
+            st = CLIF_E_INTERRUPTED;
+        s->stopping = 0;
         s->status = st;
     }
     barrier(s);
