@@ -29,6 +29,14 @@ from clif._common import ClifError, SpikeLimitError
 
 cnp.import_array()
 
+from cpython.exc cimport PyErr_CheckSignals
+from time import perf_counter as _clock
+
+# Work per kernel call between two looks at Ctrl-C (seconds), and the most
+# spikes one call may write (a single busy neuron is sliced too).
+_CALL_S = 0.01
+_SLICE = 1 << 16
+
 if np.dtype(np.uintp).itemsize != sizeof(size_t):
     raise ImportError("clif._exact needs numpy.uintp to be size_t")
 
@@ -100,18 +108,28 @@ cdef class _Job:
     cdef clif_exact_cursor *cursor
     cdef size_t *counts
     cdef double t_end
+    cdef public bint stop
 
     def chunk(self, Py_ssize_t begin, Py_ssize_t end, first, budget):
         """Run neurons [begin, end) into ``first`` (a float64 buffer already
         taken from the budget, or None), then into fresh blocks while the
         kernel runs out of room; returns the list of filled time blocks.
         Spikes are neuron-major; ``self.counts`` receives how many per
-        neuron."""
+        neuron.
+
+        The kernel is called on groups of neurons and on slices of at most
+        _SLICE spikes, sized so that one call is ~_CALL_S of work: between
+        calls the main thread checks for signals and every thread for
+        ``self.stop``, so Ctrl-C is answered in a fraction of a second.
+        Neurons are independent and the kernel resumes exactly where a call
+        ended, so the grouping does not change a bit of the result."""
         cdef clif_status st
-        cdef size_t b = begin, n_out = 0, resume = 0, cap
+        cdef size_t b = begin, n_out = 0, resume = 0, cap, used, room, g_end
+        cdef size_t group = 1
         cdef double[::1] tb
         cdef double dummy = 0.0
         cdef double *ptr
+        cdef bint main = threading.current_thread() is threading.main_thread()
         blocks = []
         total = 0
         while True:
@@ -127,27 +145,47 @@ cdef class _Job:
                 t_arr = np.empty(cap, dtype=np.float64)
             if cap:
                 tb = t_arr
-                ptr = &tb[0]
-            else:
-                ptr = &dummy
-            with nogil:
-                if self.model == CLIF_MODEL_DELTA:
-                    st = clif_exact_run_counted(&self.mpop.base, b, <size_t>end, self.t_end,
-                                                <clif_exact_state *>self.state, self.cursor,
-                                                ptr, self.counts, cap, &n_out, &resume)
+            used = 0
+            while True:
+                g_end = min(<size_t>end, b + group)
+                room = min(cap - used, <size_t>_SLICE)
+                ptr = &tb[used] if cap else &dummy
+                t0 = _clock()
+                with nogil:
+                    if self.model == CLIF_MODEL_DELTA:
+                        st = clif_exact_run_counted(&self.mpop.base, b, g_end, self.t_end,
+                                                    <clif_exact_state *>self.state, self.cursor,
+                                                    ptr, self.counts, room, &n_out, &resume)
+                    else:
+                        st = clif_model_run_counted(&self.mpop, b, g_end, self.t_end,
+                                                    <clif_model_state *>self.state, self.cursor,
+                                                    ptr, self.counts, room, &n_out, &resume)
+                dt = _clock() - t0
+                used += n_out
+                if st == CLIF_E_CAPACITY:
+                    b = resume
+                elif st != CLIF_OK:
+                    budget.give(cap - used)
+                    raise_status(st, f"neuron {resume}")
                 else:
-                    st = clif_model_run_counted(&self.mpop, b, <size_t>end, self.t_end,
-                                                <clif_model_state *>self.state, self.cursor,
-                                                ptr, self.counts, cap, &n_out, &resume)
-            budget.give(cap - n_out)
-            blocks.append(t_arr[:n_out])
-            total += n_out
-            if st == CLIF_E_CAPACITY:
-                b = resume
-                continue
-            if st != CLIF_OK:
-                raise_status(st, f"neuron {resume}")
-            return blocks
+                    b = g_end
+                    # Grow or shrink the group towards ~_CALL_S per call.
+                    if dt < _CALL_S / 4 and group < (<size_t>1 << 40):
+                        group *= 2
+                    elif dt > _CALL_S and group > 1:
+                        group //= 2
+                if self.stop:
+                    budget.give(cap - used)
+                    raise KeyboardInterrupt
+                if main:
+                    PyErr_CheckSignals()
+                if b == <size_t>end or (st == CLIF_E_CAPACITY and used == cap):
+                    break
+            budget.give(cap - used)
+            blocks.append(t_arr[:used])
+            total += used
+            if b == <size_t>end and st == CLIF_OK:
+                return blocks
 
 
 def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=None, change_t=None, change_I=None,
@@ -284,7 +322,13 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
         with ThreadPoolExecutor(n_threads) as ex:
             futs = [ex.submit(job.chunk, bounds[c], bounds[c + 1], firsts[c], budget)
                     for c in range(n_threads)]
-            parts = [f.result() for f in futs]
+            try:
+                parts = [f.result() for f in futs]
+            except BaseException:
+                # Ctrl-C (or an error in one chunk): the other chunks stop
+                # at their next call instead of running to t_end.
+                job.stop = True
+                raise
     single = all(len(part) == 1 for part in parts)
     if order == "neuron" or n == 1:
         if n_threads == 1 and single:

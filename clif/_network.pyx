@@ -346,10 +346,14 @@ cdef class Sim:
               for j in range(self.n_threads)]
         interrupted = False
         self.stop = 0
-        for t in ts:
-            t.start()
-        while not all(done):
+        started = 0
+        while started < len(ts) or not all(done):
             try:
+                # Started inside the try: Ctrl-C between two starts must
+                # still stop the ones already running.
+                while started < len(ts):
+                    ts[started].start()
+                    started += 1
                 time.sleep(0.005)
             except KeyboardInterrupt:
                 interrupted = True
@@ -357,7 +361,7 @@ cdef class Sim:
                     self.stop = 1
                 else:
                     self.exchange.interrupt = True
-        for t in ts:
+        for t in ts[:started]:
             t.join()
         self.stop = 0
         if interrupted and self.exchange is None:
