@@ -11,10 +11,10 @@ import textwrap
 import pytest
 
 # The child prints how long it took from the signal to the exception.  The
-# kernel polls after every min-delay window (well under 50 ms of work here),
-# but the machine is shared and loaded, so the bound is a generous 10 s,
-# far below the tens of seconds the run takes uninterrupted.
-BOUND_S = 10.0
+# kernels poll after ~10 ms of work (a network after every min-delay
+# window); the bound is the issue's 2 s, 200 times that, for a loaded
+# machine, and far below the tens of seconds the runs take uninterrupted.
+BOUND_S = 2.0
 
 NETWORK = textwrap.dedent("""
     import hashlib, signal, sys, threading, time, os
@@ -36,7 +36,7 @@ NETWORK = textwrap.dedent("""
         net.run(100000.0, n_threads=n_threads)
         print("NOT INTERRUPTED"); sys.exit(1)
     except KeyboardInterrupt:
-        print("LATENCY", time.perf_counter() - sent[0])
+        print("LATENCY", time.perf_counter() - sent[0], flush=True)
     t_int = net.t
     assert 1.0 < t_int < 100000.0, t_int
     end = t_int + 50.0
@@ -89,7 +89,7 @@ POPULATION = textwrap.dedent("""
         pop.run(1e6, max_spikes=10**9)
         print("NOT INTERRUPTED"); sys.exit(1)
     except KeyboardInterrupt:
-        print("LATENCY", time.perf_counter() - sent[0])
+        print("LATENCY", time.perf_counter() - sent[0], flush=True)
     print("T0", pop.t == 0.0)
     a = pop.run(20.0)
     b = make().run(20.0)
