@@ -127,27 +127,6 @@ def _model_params(args):
     return out
 
 
-def _feature(name):
-    """``clif.<name>`` (dotted: ``theory.siegert_rate``), or None in a build
-    without it."""
-    import importlib
-    obj = importlib.import_module("clif")
-    for part in name.split("."):
-        try:
-            obj = getattr(obj, part) if hasattr(obj, part) else \
-                importlib.import_module(f"{obj.__name__}.{part}")
-        except (ImportError, AttributeError):
-            return None
-    return obj
-
-
-def _require(name, what):
-    f = _feature(name)
-    if f is None:
-        raise UsageError(f"{what} needs clif.{name}, which this build of clif lacks")
-    return f
-
-
 # --- demo -----------------------------------------------------------------------------------
 
 def _demo(args):
@@ -165,46 +144,35 @@ def _demo(args):
     cols = {"I [nA]": currents, "closed form [Hz]": n.rate(currents)}
     notes = []
 
-    simulate = _feature("simulate")
-    exact = None
-    if simulate is not None:
-        s = simulate(1000.0, I_e=currents)
-        # 1/mean ISI, not count/duration: a 1-s count is quantised to 1 Hz.
-        isis = s.isi()
-        exact = np.array([1000.0 / d.mean() if d.size else 0.0 for d in isis])
-        err = max((np.max(np.abs(d - clif.isi(I))) for d, I in zip(isis, currents) if d.size),
-                  default=0.0)
-        cols["exact sim [Hz]"] = exact
-        notes.append(f"exact simulation, 1 s: max |ISI - clif.isi| = {err:.1e} ms")
-    else:
-        notes.append("exact simulation: not in this build (clif.simulate)")
+    from clif import theory
 
-    siegert, simulate_noisy = _feature("theory.siegert_rate"), _feature("simulate_noisy")
-    noisy = None
-    if siegert is not None:
-        cols[f"Siegert s={sigma:g} [Hz]"] = siegert(currents, sigma)
-    if simulate_noisy is not None:
-        reps, t_stop = 40, 2000.0
-        s = simulate_noisy(t_stop, sigma=sigma, I_e=np.repeat(currents, reps), dt=0.1,
-                           seed=args.seed)
-        r = s.rates().reshape(currents.size, reps)
-        noisy = r.mean(axis=1)
-        cols[f"noisy sim s={sigma:g} [Hz]"] = noisy
-        notes.append(f"noisy simulation: {reps} neurons x {t_stop / 1000:g} s per current, "
-                     f"dt = 0.1 ms, exact OU + bridge, seed {s.seed}; "
-                     f"standard error <= {np.max(r.std(axis=1, ddof=1)) / np.sqrt(reps):.2g} Hz")
-    else:
-        notes.append("noisy simulation: not in this build (clif.simulate_noisy)")
+    s = clif.simulate(1000.0, I_e=currents)
+    # 1/mean ISI, not count/duration: a 1-s count is quantised to 1 Hz.
+    isis = s.isi()
+    exact = np.array([1000.0 / d.mean() if d.size else 0.0 for d in isis])
+    err = max((np.max(np.abs(d - clif.isi(I))) for d, I in zip(isis, currents) if d.size),
+              default=0.0)
+    cols["exact sim [Hz]"] = exact
+    notes.append(f"exact simulation, 1 s: max |ISI - clif.isi| = {err:.1e} ms")
 
-    sr = None
-    resonance = _feature("theory.stochastic_resonance")
-    if resonance is not None:
-        sr = resonance(np.array([1.0, 2.0, 3.0, 4.5, 6.0, 9.0, 13.0]), I0=0.4, f=10.0,
-                       I_dc=0.5, n=50, t_stop=1000.0, t_warmup=200.0, seed=args.seed)
-        best = sr["sigma"][int(np.argmax(sr["snr"]))]
-        notes.append("stochastic resonance, 0.5 nA + 0.4 nA at 10 Hz (subthreshold): SNR "
-                     + " ".join(f"{x:.2g}" for x in sr["snr"]) + " for sigma = "
-                     + " ".join(f"{x:g}" for x in sr["sigma"]) + f" mV; best {best:g} mV")
+    cols[f"Siegert s={sigma:g} [Hz]"] = theory.siegert_rate(currents, sigma)
+    reps, t_stop = 40, 2000.0
+    s = clif.simulate_noisy(t_stop, sigma=sigma, I_e=np.repeat(currents, reps), dt=0.1,
+                            seed=args.seed)
+    r = s.rates().reshape(currents.size, reps)
+    noisy = r.mean(axis=1)
+    cols[f"noisy sim s={sigma:g} [Hz]"] = noisy
+    notes.append(f"noisy simulation: {reps} neurons x {t_stop / 1000:g} s per current, "
+                 f"dt = 0.1 ms, exact OU + bridge, seed {s.seed}; "
+                 f"standard error <= {np.max(r.std(axis=1, ddof=1)) / np.sqrt(reps):.2g} Hz")
+
+    sr = theory.stochastic_resonance(np.array([1.0, 2.0, 3.0, 4.5, 6.0, 9.0, 13.0]), I0=0.4,
+                                     f=10.0, I_dc=0.5, n=50, t_stop=1000.0, t_warmup=200.0,
+                                     seed=args.seed)
+    best = sr["sigma"][int(np.argmax(sr["snr"]))]
+    notes.append("stochastic resonance, 0.5 nA + 0.4 nA at 10 Hz (subthreshold): SNR "
+                 + " ".join(f"{x:.2g}" for x in sr["snr"]) + " for sigma = "
+                 + " ".join(f"{x:g}" for x in sr["sigma"]) + f" mV; best {best:g} mV")
 
     print()
     width = max(len(h) for h in cols) + 1
@@ -224,17 +192,13 @@ def _demo(args):
             print("  no figure: matplotlib is missing (pip install clif[plot])")
             return 0
         import matplotlib.pyplot as plt
-        fig, axes = plt.subplots(1, 1 if sr is None else 2, squeeze=False, layout="constrained",
-                                 figsize=(6.0 if sr is None else 11.0, 4.0))
+        fig, axes = plt.subplots(1, 2, squeeze=False, layout="constrained", figsize=(11.0, 4.0))
         grid = np.linspace(0.0, 5.0, 300)
-        plot.fi_curve(grid, sigma=sigma if siegert is not None else None,
-                      exact=None if exact is None else (currents, exact),
-                      noisy=None if noisy is None else (currents, noisy), ax=axes[0, 0])
+        plot.fi_curve(grid, sigma=sigma, exact=(currents, exact), noisy=(currents, noisy),
+                      ax=axes[0, 0])
         axes[0, 0].set_title("the f-I curve, three ways")
-        if sr is not None:
-            plot.stochastic_resonance(sr["sigma"], sr["snr"], ylabel="SNR at 10 Hz",
-                                      ax=axes[0, 1])
-            axes[0, 1].set_title("stochastic resonance")
+        plot.stochastic_resonance(sr["sigma"], sr["snr"], ylabel="SNR at 10 Hz", ax=axes[0, 1])
+        axes[0, 1].set_title("stochastic resonance")
         fig.savefig(args.out, dpi=120)
         plt.close(fig)
         print(f"  figure written to {os.path.abspath(args.out)}")
@@ -245,23 +209,18 @@ def _demo(args):
 
 def _fi(args):
     import clif
+    from clif import theory
 
     params = _params(args)
     I = args.I
     tau_syn = _fi_tau_syn(args)
     cols = {"I_nA": I, "rate_Hz": clif.rate(I, **params), "isi_ms": clif.isi(I, **params)}
     if args.sigma is not None and tau_syn is None:
-        cols["siegert_Hz"] = _require("theory.siegert_rate", "--sigma")(I, args.sigma, **params)
-        cv = _feature("theory.isi_cv")
-        if cv is not None:
-            cols["cv"] = cv(I, args.sigma, **params)
+        cols["siegert_Hz"] = theory.siegert_rate(I, args.sigma, **params)
+        cols["cv"] = theory.isi_cv(I, args.sigma, **params)
     elif args.sigma is not None:
-        what = "--sigma with --model psc_exp"
-        cols["siegert_Hz"] = _require("theory.siegert_rate_psc", what)(I, args.sigma, tau_syn,
-                                                                        **params)
-        cv = _feature("theory.isi_cv_psc")
-        if cv is not None:
-            cols["cv"] = cv(I, args.sigma, tau_syn, **params)
+        cols["siegert_Hz"] = theory.siegert_rate_psc(I, args.sigma, tau_syn, **params)
+        cols["cv"] = theory.isi_cv_psc(I, args.sigma, tau_syn, **params)
     if args.format == "json":
         def finite(a):  # JSON has no inf/nan
             return [float(x) if math.isfinite(x) else None for x in np.atleast_1d(a)]
@@ -487,15 +446,9 @@ def _simulate(args):
         kw.update(syn)
         if args.pulses:
             pulses = load_pulses(args.pulses, args.model, n, args.t_stop)
-        if hasattr(clif, "Population"):
-            pop = clif.Population(n_threads=args.threads, **kw)
-            if pulses is not None:
-                pop = _Pulsed(pop, pulses)
-        else:
-            pop = None
-            run = _require("simulate", "simulate")
-            if pulses is not None:
-                kw["pulses"] = pulses
+        pop = clif.Population(n_threads=args.threads, **kw)
+        if pulses is not None:
+            pop = _Pulsed(pop, pulses)
     else:
         if args.model != "delta":
             raise UsageError(f"--model {args.model} with --sigma: the noisy simulation has "
@@ -510,20 +463,13 @@ def _simulate(args):
             raise UsageError(f"--t-stop {args.t_stop:g} ms must be a multiple of "
                              f"--dt {args.dt:g} ms")
         kw.update(sigma=args.sigma, dt=args.dt, method=args.method, seed=args.seed)
-        if hasattr(clif, "NoisyPopulation"):
-            pop = clif.NoisyPopulation(**kw)
-        else:
-            pop = None
-            run = _require("simulate_noisy", "simulate --sigma")
+        pop = clif.NoisyPopulation(**kw)
     start = time.perf_counter()
     line = _progress.ProgressLine(kind.split(" (")[0])
     code = 0
     try:
-        if pop is None:  # no resumable object: one call, no progress line
-            s = run(args.t_stop, **kw)
-        else:
-            extra = {"n_threads": args.threads} if args.sigma is not None else {}
-            s = _progress.run_chunked(pop, args.t_stop, line, **extra)
+        extra = {"n_threads": args.threads} if args.sigma is not None else {}
+        s = _progress.run_chunked(pop, args.t_stop, line, **extra)
     except _progress.SimulationInterrupted as exc:
         line.close()
         if exc.partial is None:
@@ -661,9 +607,8 @@ def main(argv=None):
     # Limits the user can change (too many spikes, too little memory) are
     # usage errors too; anything else is a bug and keeps its traceback.
     user_errors = (UsageError, ValueError, TypeError, OverflowError, OSError, MemoryError)
-    limit = _feature("_exact.SpikeLimitError")
-    if isinstance(limit, type):
-        user_errors += (limit,)
+    from clif import SpikeLimitError
+    user_errors += (SpikeLimitError,)
     try:
         return args.func(args)
     except user_errors as exc:

@@ -12,8 +12,6 @@ import clif
 from clif import cli
 from _fakes import FakePopulation
 
-HAS_EXACT = hasattr(clif, "simulate")
-HAS_NOISY = hasattr(clif, "simulate_noisy")
 
 
 def run(argv, capsys):
@@ -102,10 +100,8 @@ def test_demo_table_and_figure(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     row = next(l.split() for l in out.splitlines() if l.split()[:1] == ["2"])
     assert float(row[1]) == pytest.approx(clif.rate(2.0), rel=1e-3)
-    if HAS_EXACT:      # the exact simulation's rate from its ISIs equals the closed form
-        assert float(row[2]) == pytest.approx(clif.rate(2.0), rel=1e-3)
-    else:
-        assert "not in this build" in out
+    # the exact simulation's rate from its ISIs equals the closed form
+    assert float(row[2]) == pytest.approx(clif.rate(2.0), rel=1e-3)
 
 
 def test_demo_no_plot(tmp_path, capsys, monkeypatch):
@@ -148,7 +144,6 @@ def test_simulate_ctrl_c_reports_and_saves_what_was_done(tmp_path, capsys, monke
     assert f"to {s.t_stop:g} ms" in out and len(s) == int(np.ceil(s.t_stop))
 
 
-@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
 def test_simulate_exact_equals_the_library(tmp_path, capsys):
     npz = tmp_path / "s.npz"
     code, out, _ = run(["simulate", "--t-stop", "500", "--I-e", "0.5,1.5,3", "-o", str(npz)],
@@ -157,19 +152,16 @@ def test_simulate_exact_equals_the_library(tmp_path, capsys):
     assert clif.Spikes.from_dict(np.load(npz)) == clif.simulate(500.0, I_e=[0.5, 1.5, 3.0])
 
 
-@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
 def test_spike_limit_is_a_user_error(capsys, monkeypatch):
-    from clif import _exact
-    monkeypatch.setattr(clif, "Population", None, raising=False)
-    delattr(clif, "Population")                    # one call, no chunks
-    real = clif.simulate
-    monkeypatch.setattr(clif, "simulate", lambda *a, **k: real(*a, max_spikes=10, **k))
+    class Small(clif.Population):                  # a run that hits max_spikes
+        def run(self, until, **kw):
+            return super().run(until, **dict(kw, max_spikes=10))
+    monkeypatch.setattr(clif, "Population", Small)
     code, _, err = run(["simulate", "--t-stop", "100", "--I-e", "5"], capsys)
     one_line_error(code, err)
-    assert issubclass(_exact.SpikeLimitError, Exception)
+    assert "max_spikes" in err
 
 
-@pytest.mark.skipif(not HAS_NOISY, reason="clif.simulate_noisy not in this build")
 def test_simulate_noisy_equals_the_library_with_its_seed(tmp_path, capsys):
     npz = tmp_path / "s.npz"
     code, out, _ = run(["simulate", "--t-stop", "300", "--n", "20", "--I-e", "0.9", "--sigma",
@@ -196,7 +188,6 @@ _PULSES = (np.array([10.0, 11.0, 12.0, 30.0, 10.0, 22.0, 34.0]), np.array([0, 0,
            np.array([1.5, 1.5, 1.5, -4.0, 1.5, 1.5, 1.5]))
 
 
-@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
 @pytest.mark.parametrize("model", ["psc_exp", "psc_alpha"])
 def test_simulate_psc_equals_the_library(model, tmp_path, capsys):
     pulses = _pulse_csv(tmp_path / "in.csv", _PULSES, "nA")
@@ -215,7 +206,6 @@ def test_simulate_psc_equals_the_library(model, tmp_path, capsys):
     assert delta.counts().tolist() == [0, 0, 1] and delta != want
 
 
-@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
 def test_simulate_pulses_npz_ports_and_per_neuron_tau(tmp_path, capsys):
     ports = np.array([0, 0, 0, 1, 1, 0, 0])                   # one ex pulse to the in port
     np.savez(tmp_path / "in.npz", time_ms=_PULSES[0], target=_PULSES[1],
@@ -230,7 +220,6 @@ def test_simulate_pulses_npz_ports_and_per_neuron_tau(tmp_path, capsys):
     assert clif.Spikes.from_dict(np.load(npz)) == want
 
 
-@pytest.mark.skipif(not HAS_EXACT, reason="clif.simulate not in this build")
 def test_simulate_delta_pulses_in_mV(tmp_path, capsys):
     pulses = ([10.0, 15.0, 10.0, 20.0], [0, 0, 1, 1], [12.0, 12.0, 12.0, 12.0])
     npz = tmp_path / "s.npz"
@@ -320,9 +309,7 @@ def test_pulse_file_with_a_header_alone_is_no_pulses(tmp_path, capsys):
 
 
 def test_fi_psc_exp_sigma_is_the_colored_noise_rate(capsys):
-    theory = pytest.importorskip("clif.theory")
-    if not hasattr(theory, "siegert_rate_psc"):
-        pytest.skip("clif.theory.siegert_rate_psc not in this build")
+    from clif import theory
     code, out, _ = run(["fi", "--I", "0.8,1.5", "--sigma", "4", "--model", "psc_exp",
                         "--tau-syn-ex", "0.5", "--format", "json"], capsys)
     doc = json.loads(out)

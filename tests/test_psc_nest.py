@@ -166,14 +166,6 @@ _OK, _WHY = _nest_works()
 pytestmark = pytest.mark.skipif(not _OK, reason=_WHY)
 
 
-def _clif_has(model):
-    try:
-        clif.simulate(1.0, model=model, tau_syn_ex=1.0, tau_syn_in=1.0)
-    except (TypeError, ValueError, NotImplementedError, AttributeError):
-        return False
-    return True
-
-
 # ---- the cases ----------------------------------------------------------------
 
 # Two membrane/synapse sets: A (tau_syn_ex != tau_syn_in, NEST-like C_m =
@@ -446,8 +438,6 @@ def test_nest_mapping_matches_the_closed_forms():
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 @pytest.mark.parametrize("name,seed", CASES)
 def test_spike_times_match_nest_ps(nest_results, name, seed, kind, resolution):
-    if not _clif_has(kind):
-        pytest.skip(f"clif.simulate(model={kind!r}) not in this build")
     case = make_case(name, kind, seed)
     p, I_e, V0, pulses, T = case
     r = nest_results[(name, kind, resolution)]
