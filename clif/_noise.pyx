@@ -261,8 +261,8 @@ cdef class Engine:
             if 0 <= max_spikes < total:
                 raise SpikeLimitError(
                     0, f"more than max_spikes={max_spikes} spikes ({total} in neurons "
-                    f"[{c0}, {c1}) alone); raise max_spikes (or None "
-                    "for no limit), or simulate fewer neurons or a shorter time")
+                    f"[{c0}, {c1}) alone); raise max_spikes, or simulate fewer neurons or a "
+                    "shorter time")
             if st == CLIF_OK:
                 break
             if st != CLIF_E_CAPACITY:

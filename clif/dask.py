@@ -33,6 +33,7 @@ import numpy as np
 import clif
 from clif import _chunk
 from clif._common import SpikeLimitError
+from clif.params import as_max_spikes
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -146,13 +147,14 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     results = _compute(tasks, client, progress, retries)
     out = Spikes.concatenate(results, offsets=[a for a, _ in parts])
     out.extra = _join_extra(results, parts, kwargs.get("record"), n, neuron_offset)
-    max_spikes = kwargs.get("max_spikes")
-    if max_spikes is not None and len(out) > max_spikes:
+    # The same default as the one-process call (the spikes all land here).
+    max_spikes = as_max_spikes(kwargs.get("max_spikes"))
+    if len(out) > max_spikes:
         # Each chunk kept within the limit; the whole run did not.  Raise
         # what the one-process call would have raised.
         raise SpikeLimitError(0, f"the run produces more than max_spikes={max_spikes} "
-                              f"spikes ({len(out)}); raise max_spikes (or None for no "
-                              "limit), or simulate fewer neurons or a shorter time")
+                              f"spikes ({len(out)}); raise max_spikes, or simulate fewer "
+                              "neurons or a shorter time")
     return out
 
 

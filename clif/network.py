@@ -57,7 +57,7 @@ import numpy as np
 from clif import _network
 from clif._network import MAX_EXT_RATE  # noqa: F401  (public: add_population's bound)
 from clif import models as _models
-from clif.params import (as_indices, as_int, as_threads, check_bytes, population,
+from clif.params import (as_indices, as_int, as_max_spikes, as_threads, check_bytes, population,
                          refractory_code)
 from clif.random import resolve_seed
 from clif.spikes import Spikes
@@ -647,8 +647,10 @@ class Network:
             between runs restarts nothing but needs a new simulation object,
             so it only applies from the first run after :meth:`reset`.
         max_spikes : int, optional
-            Bound on recorded spikes (16 bytes each; default 10**8): a run
-            exceeding it raises SpikeLimitError (nothing is dropped silently).
+            Bound on recorded spikes (16 bytes each; default None:
+            ``clif.params.default_max_spikes()``, about 1/128 of physical
+            memory in spikes, within [10^6, 10^9]): a run exceeding it
+            raises SpikeLimitError (nothing is dropped silently).
             Rates cost 8 bytes per bin and population, V 8 bytes per sample.
         progress : callable or True, optional
             ``progress(done, total, stage)`` during the build and every
@@ -698,7 +700,7 @@ class Network:
         if not (np.isfinite(until) and until >= t_start):
             raise ValueError(f"until must be finite and >= the current time {t_start} ms; "
                              f"got {until}")
-        max_spikes = 10**8 if max_spikes is None else as_int("max_spikes", max_spikes, 0)
+        max_spikes = as_max_spikes(max_spikes)
         windows = (until - t_start) / self._d_min_used
         if not windows <= _MAX_WINDOWS:
             raise ValueError(f"run({until!r}) from t = {t_start!r} ms is {windows:.3g} windows "

@@ -22,7 +22,7 @@ import numpy as np
 
 from clif import _noise
 from clif import models as _models
-from clif.params import as_indices, as_int, as_real, as_threads, population
+from clif.params import as_indices, as_int, as_max_spikes, as_real, as_threads, population
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
@@ -198,7 +198,9 @@ class NoisyPopulation:
             depend on it.
         max_spikes : int, optional
             Raise clif.SpikeLimitError (an OverflowError) rather than store
-            more spikes than this; the state is then unchanged.
+            more spikes than this; the state is then unchanged.  Default
+            (None): ``clif.params.default_max_spikes()``, about 1/128 of
+            physical memory in spikes, within [10^6, 10^9].
 
         Returns
         -------
@@ -221,7 +223,7 @@ class NoisyPopulation:
                              f"normals a step); got {k1}")
         every = as_int("record_every", record_every, 1)
         n_threads = as_threads(n_threads)
-        max_spikes = -1 if max_spikes is None else as_int("max_spikes", max_spikes, 0)
+        max_spikes = as_max_spikes(max_spikes)
         n = self.n
         if record is None:
             rec = np.zeros(0, np.int64)
@@ -243,7 +245,7 @@ class NoisyPopulation:
             ka = k0
             while ka < k1:
                 kb = min(k1, ka + span)
-                left = -1 if max_spikes < 0 else max_spikes - got
+                left = max_spikes - got
                 # ~20 Hz guess, capped by the limit; run_chunk grows it
                 # geometrically when short.
                 est = int(n * (kb - ka) * self.dt * 0.02) // n_chunks + 1024
@@ -267,10 +269,10 @@ class NoisyPopulation:
                 parts_t += [r[0] for r in results]
                 parts_s += [r[1] + j[0] for r, j in zip(results, jobs)]
                 got += sum(len(r[0]) for r in results)
-                if max_spikes >= 0 and got > max_spikes:
+                if got > max_spikes:
                     raise SpikeLimitError(
                         0, f"more than max_spikes={max_spikes} spikes (at least {got} by "
-                        f"t = {kb * self.dt} ms); raise max_spikes (or None for no limit), "
+                        f"t = {kb * self.dt} ms); raise max_spikes, "
                         "or simulate fewer neurons or a shorter time")
                 if rec.size:
                     parts_v.append(np.concatenate([j[3] for j in jobs], axis=1))
@@ -369,7 +371,9 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
         population with ``neuron_offset=a`` reproduces their spikes exactly.
     max_spikes : int, optional
         Raise clif.SpikeLimitError (an OverflowError) instead of storing
-        more spikes (never truncates).
+        more spikes (never truncates).  Default (None):
+        ``clif.params.default_max_spikes()``, about 1/128 of physical memory
+        in spikes, within [10^6, 10^9].
     model : {'delta', 'psc_exp'} or ModelSpec
         Where the noise enters (see above).  psc_exp takes ``tau_syn_ex``
         [ms] (PyNN ``tau_syn_E``; default 2 ms, :mod:`clif.models`), finite

@@ -292,6 +292,22 @@ def memory_bound():
         return 2**40
 
 
+def default_max_spikes():
+    """The ``max_spikes`` every simulator uses when given None: about 1/128
+    of :func:`memory_bound` in spikes (16 bytes each in the result, about
+    four times that while they are gathered and sorted), within
+    ``[10**6, 10**9]``.  One policy for simulate, simulate_noisy, the
+    population objects, Network and the Dask sweeps (docs/errors.md)."""
+    return int(max(10**6, min(10**9, memory_bound() // 128)))
+
+
+def as_max_spikes(max_spikes):
+    """``max_spikes`` as an int >= 0, None meaning :func:`default_max_spikes`."""
+    if max_spikes is None:
+        return default_max_spikes()
+    return as_int("max_spikes", max_spikes, 0)
+
+
 def check_bytes(name, nbytes, what):
     """ValueError naming ``name`` when an allocation of ``nbytes`` (``what``
     says for what) exceeds :func:`memory_bound`: a clear message before a

@@ -33,29 +33,18 @@ Semantics
 Units: ms, mV, nA, nF, MOhm; rates in Hz.
 """
 import numbers
-import os
 
 import numpy as np
 
 from clif import _exact
 from clif import _closed_form as _cf
 from clif import models as _models
-from clif.params import as_indices, as_real, as_threads, population, refractory_code
+from clif.params import (as_indices, as_max_spikes, as_real, as_threads, population,
+                         refractory_code)
 from clif.spikes import Spikes
 
 
 
-def _default_max_spikes():
-    # 16 bytes per spike in the output, about four times that while the
-    # spikes are gathered and sorted: stay well inside physical memory.
-    try:
-        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        mem = 16 * 2**30
-    return int(max(10**6, min(10**9, mem // 128)))
-
-
-_MAX_SPIKES = _default_max_spikes()
 
 
 def _real_array(name, x, ndim=1):
@@ -353,9 +342,9 @@ class Population:
             shows in later samples); ``V_reset`` while refractory.
         max_spikes : int, optional
             Most spikes this segment may produce; beyond it
-            ``clif._exact.SpikeLimitError`` is raised and the population is
-            left unchanged.  Default: about 1/128 of physical memory in
-            spikes, at most 10^9.
+            ``clif.SpikeLimitError`` is raised and the population is
+            left unchanged.  Default (None): ``clif.params.default_max_spikes()``,
+            about 1/128 of physical memory in spikes, within [10^6, 10^9].
         n_threads : int, optional
             Override the population's thread count for this run.
         order : {"time", "neuron"}, optional
@@ -385,11 +374,7 @@ class Population:
         if order not in ("time", "neuron"):
             raise ValueError(f"order must be 'time' or 'neuron'; got {order!r}")
         n_threads = self.n_threads if n_threads is None else self._check_threads(n_threads)
-        if max_spikes is None:
-            max_spikes = _MAX_SPIKES
-        elif isinstance(max_spikes, (bool, np.bool_)) or not isinstance(
-                max_spikes, numbers.Integral) or max_spikes < 0:
-            raise ValueError(f"max_spikes must be an int >= 0; got {max_spikes!r}")
+        max_spikes = as_max_spikes(max_spikes)
         kw = {}
         I_max = self._I_step
         next_step = self._I_step
@@ -531,8 +516,9 @@ def simulate(t_stop, *, n=None, model="delta", neuron=None, I_e=None, V0=None, c
         take only ``"drop"``: their currents keep integrating input during
         refractoriness, V alone is held.
     max_spikes : int, optional
-        Raise ``clif._exact.SpikeLimitError`` rather than produce more spikes
-        (default: about 1/128 of physical memory in spikes, at most 10^9).
+        Raise ``clif.SpikeLimitError`` rather than produce more spikes
+        (default None: ``clif.params.default_max_spikes()``, about 1/128 of
+        physical memory in spikes, within [10^6, 10^9]).
     n_threads : int, optional
         Threads over contiguous chunks of neurons (default 1); the result is
         identical for every value.

@@ -48,3 +48,26 @@ def test_error_table_row(exc, example, message, monkeypatch):
         eval(example, ns)
     assert type(info.value) is _exception(exc) or exc.startswith("clif."), type(info.value)
     assert str(info.value).startswith(message), str(info.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: clif.simulate(100.0, I_e=5.0),
+    lambda: clif.Population(2, I_e=5.0).run(100.0),
+    lambda: clif.simulate(100.0, I_e=5.0, model="psc_exp"),
+    lambda: clif.simulate_noisy(100.0, sigma=3.0, n=4, I_e=2.0, seed=1),
+    lambda: clif.NoisyPopulation(sigma=3.0, n=4, I_e=2.0, seed=1).run(100.0),
+    lambda: clif.network.brunel(N=200, epsilon=0.1, eta=4.0, g=3.0, seed=1).run(100.0),
+])
+def test_one_max_spikes_default_everywhere(call, monkeypatch):
+    """max_spikes=None means clif.params.default_max_spikes() in every
+    simulator (one policy): with the default made tiny, each one stops."""
+    monkeypatch.setattr(clif.params, "default_max_spikes", lambda: 5)
+    with pytest.raises(clif.SpikeLimitError, match="max_spikes=5"):
+        call()
+
+
+def test_default_max_spikes_follows_the_memory_bound(monkeypatch):
+    monkeypatch.setenv("CLIF_MAX_BYTES", str(2**30))
+    assert clif.params.default_max_spikes() == 2**30 // 128
+    monkeypatch.setenv("CLIF_MAX_BYTES", "1")
+    assert clif.params.default_max_spikes() == 10**6
