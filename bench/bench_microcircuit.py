@@ -26,11 +26,11 @@ from clif.microcircuit import population_rates
 scale, k_scale, inp, threads, t_warm, t_sim = sys.argv[1:7]
 t0 = time.perf_counter()
 net = microcircuit(float(scale), float(k_scale), inp, seed=1)
-net.run(0.0, record=None, n_threads=int(threads))    # finalize (CSR -> simulator)
+net.run(0.0, record_spikes=None, n_threads=int(threads))    # finalize (CSR -> simulator)
 build = time.perf_counter() - t0
-net.run(float(t_warm), record=None, n_threads=int(threads))
+net.run(float(t_warm), record_spikes=None, n_threads=int(threads))
 t1 = time.perf_counter()
-res = net.run(float(t_warm) + float(t_sim), record=None, rate_bin=float(t_sim),
+res = net.run(float(t_warm) + float(t_sim), record_spikes=None, rate_bin=float(t_sim),
               n_threads=int(threads))
 sim = time.perf_counter() - t1
 print(json.dumps(dict(rates=population_rates(net, res), build_s=build, sim_s=sim,

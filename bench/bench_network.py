@@ -48,7 +48,7 @@ def run_clif(a):
     t0 = time.perf_counter()
     net = brunel(a.N, a.epsilon, a.g, a.eta, 0.1, a.D, seed=1)
     build = time.perf_counter() - t0
-    res = net.run(a.T, n_threads=a.threads, record="all")
+    res = net.run(a.T, n_threads=a.threads, record_spikes="all")
     p = net.brunel_params
     nu, cv = brunel_prediction(p["C_E"], p["C_I"], a.g, a.eta, 0.1)
     return dict(sim="clif", threads=a.threads, build_s=build,
@@ -65,7 +65,7 @@ def run_clif_mpi(a):
     t0 = time.perf_counter()
     net = brunel(a.N, a.epsilon, a.g, a.eta, 0.1, a.D, seed=1)
     build = time.perf_counter() - t0
-    res = net.run(a.T, n_threads=a.threads, record="all")
+    res = net.run(a.T, n_threads=a.threads, record_spikes="all")
     ranks = 1 if net.comm is None else net.comm.Get_size()
     ex = net._sim.exchange
     out = dict(sim=f"clif-mpi", ranks=ranks, threads=a.threads, build_s=build,
@@ -90,7 +90,7 @@ def run_idle(a):
     import clif
     net = clif.Network(d_min=a.D, seed=1)
     net.add_population(a.N, E_L=0.0, V_th=20.0, V_reset=10.0)
-    res = net.run(a.T, n_threads=1, record=None)
+    res = net.run(a.T, n_threads=1, record_spikes=None)
     w = a.T / a.D
     return dict(sim="clif-idle", threads=1, simulate_s=res.wall_time, windows=w,
                 s_per_neuron_window=res.wall_time / (w * a.N))

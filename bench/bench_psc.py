@@ -213,7 +213,7 @@ def run_brunel_clif(a):
         return {"skip": f"clif.network.brunel(model='psc_exp', tau_syn=...) not available "
                         f"({exc})"}
     build = time.perf_counter() - t0
-    res = net.run(a.T, n_threads=a.threads, record="all")
+    res = net.run(a.T, n_threads=a.threads, record_spikes="all")
     N_E, N_I, C_E, C_I, nu_thr = brunel_sizes(a.N_brunel)
     bp = getattr(net, "brunel_params", {}) or {}
     out = dict(build_s=build, simulate_s=res.wall_time,

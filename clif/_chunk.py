@@ -67,14 +67,14 @@ def neuron_slice(kwargs, n, a, b):
     ``current`` values, ``sine`` entries, a :class:`clif.LIF`'s arrays) are
     sliced; ``pulses`` keep the ones aimed at the range, retargeted to local
     indices in their original order (equal-time pulses add up in that order);
-    ``record`` keeps the range's neurons, local.  Everything else passes
+    ``record_V`` keeps the range's neurons, local.  Everything else passes
     through.  ``n`` and ``neuron_offset`` are the caller's to set.
 
     Raises
     ------
     ValueError
         A per-neuron array whose length is neither 1 nor ``n``, or pulse
-        targets / record indices outside ``[0, n)``.
+        targets / record_V indices outside ``[0, n)``.
     """
     out = dict(kwargs)
     for key in PER_NEURON:
@@ -107,8 +107,8 @@ def neuron_slice(kwargs, n, a, b):
                              f"got {times.size}, {targets.size}, {weights.size}")
         keep = (targets >= a) & (targets < b)
         out["pulses"] = (times[keep], targets[keep] - a, weights[keep])
-    record = out.get("record")
-    if record is not None:
-        rec = as_indices("record", record, n)
-        out["record"] = rec[(rec >= a) & (rec < b)] - a
+    for key in ("record_V", "record"):   # record: record_V's deprecated name
+        if out.get(key) is not None:
+            rec = as_indices(key, out[key], n)
+            out[key] = rec[(rec >= a) & (rec < b)] - a
     return out

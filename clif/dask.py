@@ -90,7 +90,7 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     Chunk ``[a, b)`` runs ``fn(t_stop, n=b - a, neuron_offset=neuron_offset
     + a, **kwargs_for_a_to_b)``, its per-neuron arguments cut by
     :func:`clif._chunk.neuron_slice` (parameters, ``V0``, ``sigma``,
-    ``current`` columns, ``sine`` entries, ``pulses`` targets, ``record``).
+    ``current`` columns, ``sine`` entries, ``pulses`` targets, ``record_V``).
 
     Parameters
     ----------
@@ -129,7 +129,7 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     ------
     ValueError
         ``chunks`` not positive or not summing to ``n``; per-neuron arrays
-        whose length is not 1 or ``n``; pulse targets or record indices
+        whose length is not 1 or ``n``; pulse targets or record_V indices
         outside ``[0, n)``.
     """
     if not callable(fn):
@@ -146,7 +146,8 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
         tasks.append(run(fn, t_stop, kw))
     results = _compute(tasks, client, progress, retries)
     out = Spikes.concatenate(results, offsets=[a for a, _ in parts])
-    out.extra = _join_extra(results, parts, kwargs.get("record"), n, neuron_offset)
+    record_V = kwargs.get("record_V", kwargs.get("record"))
+    out.extra = _join_extra(results, parts, record_V, n, neuron_offset)
     # The same default as the one-process call (the spikes all land here).
     max_spikes = as_max_spikes(kwargs.get("max_spikes"))
     if len(out) > max_spikes:
@@ -158,7 +159,7 @@ def map_population(fn, t_stop, *, n, chunks, client=None, progress=False, retrie
     return out
 
 
-def _join_extra(results, parts, record, n, neuron_offset):
+def _join_extra(results, parts, record_V, n, neuron_offset):
     extra = {}
     for r in results:  # shared entries (sample times) from any chunk
         extra.update({k: v for k, v in r.extra.items() if k != "V"})
@@ -167,10 +168,10 @@ def _join_extra(results, parts, record, n, neuron_offset):
     traces = [r.extra["V"] for r in results if "V" in r.extra]
     if traces:
         V = np.concatenate(traces, axis=1)
-        if record is not None:
-            # Chunks return their recorded neurons in record order, chunk by
-            # chunk: undo that grouping to get the caller's order back.
-            rec = np.asarray(record, dtype=np.int64).reshape(-1)
+        if record_V is not None:
+            # Chunks return their recorded neurons in record_V order, chunk
+            # by chunk: undo that grouping to get the caller's order back.
+            rec = np.asarray(record_V, dtype=np.int64).reshape(-1)
             chunk_of = np.searchsorted([b for _, b in parts], rec, side="right")
             order = np.argsort(chunk_of, kind="stable")
             full = np.empty_like(V)

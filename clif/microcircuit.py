@@ -333,7 +333,7 @@ def compare_rates(rates, reference="published"):
 
 def population_rates(net, result):
     """Mean rate [Hz] per population over a run's interval, from its
-    recorded spikes (``record="all"``) or, when it has them, its ``rates``
+    recorded spikes (``record_spikes="all"``) or, when it has them, its ``rates``
     (``rate_bin``: all neurons count whatever ``record``)."""
     if result.rates is not None:
         w = np.diff(np.append(result.rate_times, result.spikes.t_stop))

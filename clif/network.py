@@ -57,8 +57,8 @@ import numpy as np
 from clif import _network
 from clif._network import MAX_EXT_RATE  # noqa: F401  (public: add_population's bound)
 from clif import models as _models
-from clif.params import (as_indices, as_int, as_max_spikes, as_threads, check_bytes, population,
-                         refractory_code)
+from clif.params import (UNSET, as_indices, as_int, as_max_spikes, as_threads, check_bytes,
+                         population, refractory_code, renamed)
 from clif.random import resolve_seed
 from clif.spikes import Spikes
 
@@ -625,8 +625,8 @@ class Network:
         """Current time [ms] (0 before the first run)."""
         return 0.0 if self._sim is None else self._sim.t
 
-    def run(self, until, *, record="all", rate_bin=None, record_V=None, V_dt=1.0,
-            n_threads=1, max_spikes=None, progress=None):
+    def run(self, until, *, record_spikes="all", rate_bin=None, record_V=None, V_dt=1.0,
+            n_threads=1, max_spikes=None, progress=None, record=UNSET):
         """Advance the network to ``until`` [ms] (runs resume where the last
         ended; splitting a run gives bit-identical spikes).
 
@@ -634,11 +634,11 @@ class Network:
         ----------
         until : float
             End time [ms].
-        record : "all", None or array_like of int
+        record_spikes : "all", None or array_like of int
             Neurons whose spikes are recorded.
         rate_bin : float, optional
             Bin width [ms] of the population rates (all neurons count,
-            whatever ``record``).
+            whatever ``record_spikes``).
         record_V : array_like of int, optional
             A few neurons whose V [mV] is sampled every ``V_dt`` ms from the
             run's start (V before events at the sample time).
@@ -655,11 +655,16 @@ class Network:
         progress : callable or True, optional
             ``progress(done, total, stage)`` during the build and every
             ~5% of the run; ``True`` prints a line to stderr.
+        record : deprecated
+            The old name of ``record_spikes`` (it meant V traces in
+            simulate_noisy): still accepted for one release, with a
+            DeprecationWarning.
 
         Returns
         -------
         NetworkResult
         """
+        record = renamed("record_spikes", record_spikes, "record", record, default="all")
         if self.comm is None:
             return self._run(until, record, rate_bin, record_V, V_dt, n_threads, max_spikes,
                              progress)
@@ -712,12 +717,13 @@ class Network:
             rec_spikes = False
         elif isinstance(record, str):
             if record != "all":
-                raise ValueError(f"record must be 'all', None or neuron indices; got {record!r}")
+                raise ValueError(f"record_spikes must be 'all', None or neuron indices; got "
+                                 f"{record!r}")
             rec_spikes = True
         else:
             rec_spikes = True
             mask = np.zeros(self.n, dtype=np.uint8)
-            mask[_indices("record", record, self.n)] = 1
+            mask[_indices("record_spikes", record, self.n)] = 1
         pop_of = counts = None
         names = list(self.populations)
         if rate_bin is not None:

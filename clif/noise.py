@@ -22,7 +22,8 @@ import numpy as np
 
 from clif import _noise
 from clif import models as _models
-from clif.params import as_indices, as_int, as_max_spikes, as_real, as_threads, population
+from clif.params import (UNSET, as_indices, as_int, as_max_spikes, as_real, as_threads,
+                         population, renamed)
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
@@ -84,7 +85,7 @@ class NoisyPopulation:
     resumable: ``run(t1); run(t2)`` gives exactly the spikes of ``run(t2)``.
 
     Parameters are those of :func:`simulate_noisy` (without ``t_stop`` and the
-    per-call options ``record``, ``record_every``, ``n_threads``,
+    per-call options ``record_V``, ``V_dt``, ``n_threads``,
     ``max_spikes``).
 
     Attributes
@@ -178,21 +179,40 @@ class NoisyPopulation:
             raise AttributeError(f"I_s exists for model='psc_exp' only; this is {self.model!r}")
         return self._engine.state["I_s"].copy()
 
-    def run(self, until, *, record=None, record_every=1, n_threads=1, max_spikes=None,
-            _name="until"):
+    def _every(self, V_dt, record_every, stacklevel=4):
+        """Steps between two V samples, from ``V_dt`` [ms] or the deprecated
+        ``record_every`` [steps]."""
+        if record_every is not UNSET:
+            every = renamed("V_dt", V_dt, "record_every", record_every, stacklevel=stacklevel)
+            return as_int("record_every", every, 1)
+        if V_dt is None:
+            return 1
+        V_dt = as_real("V_dt", V_dt)
+        k = round(V_dt / self.dt) if np.ndim(V_dt) == 0 and np.isfinite(V_dt) else 0
+        if not (k >= 1 and abs(k * self.dt - V_dt) <= 1e-9 * V_dt):
+            raise ValueError(f"V_dt must be a positive multiple of dt={self.dt} ms; got "
+                             f"{V_dt!r}")
+        return int(k)
+
+    def run(self, until, *, record_V=None, V_dt=None, n_threads=1, max_spikes=None,
+            record=UNSET, record_every=UNSET, _name="until"):
         """Advance to time ``until`` [ms] (a multiple of dt).
 
         Parameters
         ----------
         until : float
             End time [ms], >= :attr:`t`.
-        record : array_like of int, optional
-            Neurons whose V is returned in ``extra['V']`` (shape
-            ``(samples, len(record))``) at the times ``extra['t']``: the
-            grid points in ``(t, until]`` that are multiples of
-            ``record_every * dt``.
-        record_every : int, optional
-            Downsampling of the traces, in steps (>= 1).
+        record_V : array_like of int, optional
+            Neurons whose V [mV] is returned in ``extra['V']`` (shape
+            ``(samples, len(record_V))``) at the times ``extra['t']`` [ms]:
+            the grid points in ``(t, until]`` that are multiples of ``V_dt``
+            (as :meth:`clif.Network.run`'s ``record_V``).
+        V_dt : float, optional
+            Sampling interval of the traces [ms], a multiple of dt (default:
+            dt, every step).
+        record, record_every : deprecated
+            The old names of ``record_V`` and of ``V_dt / dt`` (in steps);
+            they still work for one release, with a DeprecationWarning.
         n_threads : int, optional
             Threads over contiguous chunks of neurons; results do not
             depend on it.
@@ -221,14 +241,15 @@ class NoisyPopulation:
         if self.model == "psc_exp" and k1 > _noise.PSC_STEP_LIMIT:
             raise ValueError(f"{_name} / dt must be <= 2**51 steps for model='psc_exp' (two "
                              f"normals a step); got {k1}")
-        every = as_int("record_every", record_every, 1)
+        record_V = renamed("record_V", record_V, "record", record)
+        every = self._every(V_dt, record_every)
         n_threads = as_threads(n_threads)
         max_spikes = as_max_spikes(max_spikes)
         n = self.n
-        if record is None:
+        if record_V is None:
             rec = np.zeros(0, np.int64)
         else:
-            rec = as_indices("record", record, n)
+            rec = as_indices("record_V", record_V, n)
         uniq, inv = np.unique(rec, return_inverse=True)
         rows = k1 // every - k0 // every
         n_chunks = min(n_threads, n)
@@ -292,8 +313,9 @@ class NoisyPopulation:
 
 
 def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact", seed=None,
-                   I_e=None, V0=None, current=None, sine=None, record=None, record_every=1,
-                   n_threads=1, neuron_offset=0, max_spikes=None, model="delta", **params):
+                   I_e=None, V0=None, current=None, sine=None, record_V=None, V_dt=None,
+                   n_threads=1, neuron_offset=0, max_spikes=None, model="delta",
+                   record=UNSET, record_every=UNSET, **params):
     """Simulate N LIF neurons driven by white noise, on V or on a synaptic
     current.
 
@@ -357,11 +379,15 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
         (default 0) and ``I_dc`` [nA] (default 0): a current ``I_dc + I0
         sin(2 pi f t / 1000 + phase)``.  The exact method integrates it
         exactly (the periodic particular solution).
-    record : array_like of int, optional
-        Neurons whose V traces are returned (``extra['V']``, shape
-        ``(samples, len(record))``, at ``extra['t']``, including t = 0).
-    record_every : int
-        Keep every ``record_every``-th grid point of the traces.
+    record_V : array_like of int, optional
+        Neurons whose V traces [mV] are returned (``extra['V']``, shape
+        ``(samples, len(record_V))``, at ``extra['t']`` [ms], including t = 0).
+    V_dt : float, optional
+        Sampling interval of the traces [ms], a multiple of ``dt`` (default
+        ``dt``).
+    record, record_every : deprecated
+        The old names of ``record_V`` and of ``V_dt / dt`` (in steps): they
+        still work for one release, with a DeprecationWarning.
     n_threads : int
         Threads over contiguous chunks of neurons (results do not depend on
         it).
@@ -394,11 +420,12 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
     pop = NoisyPopulation(sigma=sigma, n=n, neuron=neuron, dt=dt, method=method, seed=seed,
                           I_e=I_e, V0=V0, current=current, sine=sine,
                           neuron_offset=neuron_offset, model=model, **params)
-    sp = pop.run(t_stop, _name="t_stop", record=record, record_every=record_every,
-                 n_threads=n_threads,
-                 max_spikes=max_spikes)
+    record_V = renamed("record_V", record_V, "record", record)
+    every = pop._every(V_dt, record_every)
+    sp = pop.run(t_stop, _name="t_stop", record_V=record_V, V_dt=every * pop.dt,
+                 n_threads=n_threads, max_spikes=max_spikes)
     if "V" in sp.extra:  # prepend the initial state
-        idx = np.asarray(record, dtype=np.int64).reshape(-1)
+        idx = np.asarray(record_V, dtype=np.int64).reshape(-1)
         sp.extra["V"] = np.vstack([pop._V0[idx][None, :], sp.extra["V"]])
         sp.extra["t"] = np.concatenate(([0.0], sp.extra["t"]))
     return sp

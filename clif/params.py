@@ -5,6 +5,7 @@ Units: ms, mV, nA, nF, MOhm (``R_m * C_m = tau_m``, ``R_m * I = mV``).
 """
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -71,6 +72,33 @@ def as_indices(name, x, n, of="neurons"):
         bad = int(bad) if np.isfinite(bad) else bad
         raise IndexError(f"{name} must lie in [0, {n}) ({of}); got {bad}")
     return a.astype(np.int64)
+
+
+class _Unset:
+    """The default of a renamed argument's old spelling: not passed."""
+
+    def __repr__(self):
+        return "<unset>"
+
+
+#: Marks an old (deprecated) argument name the caller did not use.
+UNSET = _Unset()
+
+
+def renamed(new_name, new, old_name, old, *, default=None, stacklevel=3):
+    """The value of an argument renamed from ``old_name`` to ``new_name``.
+
+    The old spelling still works for one release, with a DeprecationWarning
+    naming the new one; passing both is a TypeError.  ``new`` is the new
+    argument's value, ``default`` what it is when not passed."""
+    if old is UNSET:
+        return new
+    if not (new is default or (isinstance(new, str) and new == default)):
+        raise TypeError(f"{old_name}= is the deprecated name of {new_name}=; pass only "
+                        f"{new_name}")
+    warnings.warn(f"{old_name}= is deprecated (it will be removed in the next release); "
+                  f"use {new_name}=", DeprecationWarning, stacklevel=stacklevel)
+    return old
 
 
 #: The core's codes for what a pulse does during the dead time.

@@ -52,7 +52,7 @@ def _noisy_call():
         neuron=clif.LIF(tau_m=rng.uniform(10, 30, N), I_e=rng.uniform(0.6, 1.4, N)),
         current=([0.0, 100.0], rng.uniform(0, 0.3, (2, N))),
         sine=dict(I0=rng.uniform(0, 0.5, N), f=8.0), V0=-60.0,
-        record=[399, 3, 200, 3, 0])
+        record_V=[399, 3, 200, 3, 0])
 
 
 def _by_hand(fn, kwargs, chunks, t_stop):
@@ -106,7 +106,7 @@ def test_lif_pickles():
 
 def test_noisy_chunk_without_offset_differs():
     # The control: a chunk that forgets its global offset draws other numbers.
-    kw = {k: v for k, v in _noisy_call().items() if k != "record"}
+    kw = {k: v for k, v in _noisy_call().items() if k != "record_V"}
     ref = clif.simulate_noisy(200.0, **kw)
     part = clif.simulate_noisy(200.0, **{**_chunk.neuron_slice(kw, N, 200, N), "n": 200})
     assert part != ref.select(np.arange(200, N))
@@ -114,14 +114,14 @@ def test_noisy_chunk_without_offset_differs():
 
 def test_neuron_slice_pulses_and_record():
     kw = dict(pulses=([1.0, 2.0, 3.0, 4.0], [5, 0, 7, 5], [0.1, 0.2, 0.3, 0.4]),
-              record=[7, 1, 5], I_e=[1.0], sigma=2.0)
+              record_V=[7, 1, 5], I_e=[1.0], sigma=2.0)
     out = _chunk.neuron_slice(kw, 10, 5, 8)
     assert out["pulses"][0].tolist() == [1.0, 3.0, 4.0]
     assert out["pulses"][1].tolist() == [0, 2, 0]
     assert out["pulses"][2].tolist() == [0.1, 0.3, 0.4]
-    assert out["record"].tolist() == [2, 0]
+    assert out["record_V"].tolist() == [2, 0]
     assert out["I_e"].tolist() == [1.0] and out["sigma"] == 2.0
-    assert kw["record"] == [7, 1, 5]  # the input is left alone
+    assert kw["record_V"] == [7, 1, 5]  # the input is left alone
 
 
 @pytest.mark.parametrize("kw, match", [
@@ -138,7 +138,7 @@ def test_neuron_slice_rejects(kw, match):
 
 @pytest.mark.parametrize("kw, match", [
     (dict(pulses=([1.0], [10], [0.5])), r"pulse targets must lie in \[0, 10\) \(neurons\); got 10"),
-    (dict(record=[-1]), r"record must lie in \[0, 10\) \(neurons\); got -1"),
+    (dict(record_V=[-1]), r"record_V must lie in \[0, 10\) \(neurons\); got -1"),
 ])
 def test_neuron_slice_rejects_indices(kw, match):
     with pytest.raises(IndexError, match=match):

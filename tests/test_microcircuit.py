@@ -136,8 +136,8 @@ REF = os.path.join(os.path.dirname(__file__), "microcircuit_nest_reference.json"
 @pytest.mark.skipif(not os.path.exists(REF), reason="no NEST reference recorded")
 def test_rates_match_nest(net):
     ref = json.load(open(REF))
-    res_w = net.run(ref["t_warm"], record=None)
-    res = net.run(ref["t_warm"] + ref["t_sim"], record="all", n_threads=1)
+    res_w = net.run(ref["t_warm"], record_spikes=None)
+    res = net.run(ref["t_warm"] + ref["t_sim"], record_spikes="all", n_threads=1)
     from clif.microcircuit import population_rates
     r = population_rates(net, res)
     for k, (mean, sd) in ref["rates"].items():
@@ -210,7 +210,7 @@ def test_thalamic_input():
     # without the volley the same network (same seed) has the same recurrent part
     plain = microcircuit(scale, k_scale, "dc", seed=2)
     assert np.array_equal(plain._csr[1], tgt[: int(row[net.n])])
-    res = net.run(330.0, rate_bin=10.0, record=None)
+    res = net.run(330.0, rate_bin=10.0, record_spikes=None)
     l4e = res.rates["L4E"]
     base, volley = l4e[20:30].mean(), l4e[30:32].mean()
     assert volley > base + 20.0, (base, volley)

@@ -217,7 +217,7 @@ def test_random_connectome_initial_potentials():
 
 def test_recording_rates_and_V():
     net = brunel(1000, seed=2)
-    res = net.run(100.0, record=[0, 5, 999], rate_bin=10.0, record_V=[3, 7], V_dt=0.5)
+    res = net.run(100.0, record_spikes=[0, 5, 999], rate_bin=10.0, record_V=[3, 7], V_dt=0.5)
     assert set(res.spikes.senders.tolist()) <= {0, 5, 999}
     full = brunel(1000, seed=2).run(100.0)
     keep = np.isin(full.spikes.senders, [0, 5, 999])
@@ -324,3 +324,14 @@ def test_bad_populations_and_runs():
         net.run(5.0)
     with pytest.raises(RuntimeError, match="reset"):
         net.connect([0], [1], 1.0, 1.0)
+
+
+def test_record_spikes_is_the_name_record_deprecated():
+    def make():
+        return clif.network.brunel(N=200, epsilon=0.1, eta=2.0, g=5.0, seed=2)
+    a = make().run(50.0, record_spikes=[3, 150]).spikes
+    with pytest.warns(DeprecationWarning, match="record= is deprecated.*use record_spikes="):
+        b = make().run(50.0, record=[3, 150]).spikes
+    assert a == b and len(a) > 0 and set(a.senders.tolist()) <= {3, 150}
+    with pytest.raises(TypeError, match="deprecated name of record_spikes="):
+        make().run(1.0, record=None, record_spikes=[0])

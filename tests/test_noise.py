@@ -141,13 +141,13 @@ def test_spike_buffer_growth_and_max_spikes():
 
 
 def test_record_traces():
-    sp = clif.simulate_noisy(10.0, sigma=2.0, n=4, I_e=0.5, seed=3, record=[3, 1, 3],
-                             record_every=5, **P)
+    sp = clif.simulate_noisy(10.0, sigma=2.0, n=4, I_e=0.5, seed=3, record_V=[3, 1, 3],
+                             V_dt=0.5, **P)
     V, t = sp.extra["V"], sp.extra["t"]
     assert V.shape == (21, 3) and np.allclose(t, np.arange(21) * 0.5)
     assert np.all(V[0] == -70.0)
     assert np.array_equal(V[:, 0], V[:, 2])
-    full = clif.simulate_noisy(10.0, sigma=2.0, n=4, I_e=0.5, seed=3, record=[1], **P)
+    full = clif.simulate_noisy(10.0, sigma=2.0, n=4, I_e=0.5, seed=3, record_V=[1], **P)
     assert np.array_equal(full.extra["V"][::5, 0], V[:, 1])
     assert "V" not in clif.simulate_noisy(1.0, sigma=2.0, n=4, seed=3).extra
 
@@ -157,7 +157,7 @@ def test_sine_without_noise_is_exact():
     # V_p = R I0 / (1 + (w tau)^2) (sin wt - w tau cos wt).
     I0, f, Idc = 0.2, 25.0, 0.5
     sp = clif.simulate_noisy(100.0, sigma=0.0, sine=dict(I0=I0, f=f, I_dc=Idc), seed=0,
-                             record=[0], **P)
+                             record_V=[0], **P)
     t = sp.extra["t"]
     w = 2 * np.pi * f / 1000
     A = 20.0 * I0 / (1 + (w * 20) ** 2)
@@ -189,9 +189,9 @@ def test_piecewise_current_per_neuron():
     (dict(sigma=1.0, tau_m=-1.0), ValueError, "tau_m must be finite and > 0"),
     (dict(sigma=1.0, V_reset=-40.0), ValueError, "V_reset must be finite and < V_th"),
     (dict(sigma=1.0, seed=-3), ValueError, "seed must lie in"),
-    (dict(sigma=1.0, record=[0.5]), TypeError, "record must be integer indices"),
-    (dict(sigma=1.0, record=[5]), IndexError, r"record must lie in \[0, 1\) \(neurons\); got 5"),
-    (dict(sigma=1.0, record_every=0), ValueError, "record_every must lie in"),
+    (dict(sigma=1.0, record_V=[0.5]), TypeError, "record_V must be integer indices"),
+    (dict(sigma=1.0, record_V=[5]), IndexError, r"record_V must lie in \[0, 1\) \(neurons\); got 5"),
+    (dict(sigma=1.0, V_dt=0.05), ValueError, "V_dt must be a positive multiple of dt"),
     (dict(sigma=1.0, n_threads=0), ValueError, "n_threads must lie in"),
     (dict(sigma=1.0, max_spikes=-1), ValueError, "max_spikes must lie in"),
     (dict(sigma=1.0, V0=np.nan), ValueError, "V0 must be finite"),
@@ -219,3 +219,24 @@ def test_bad_times():
     pop.run(5.0)
     with pytest.raises(ValueError, match="until must be >= the time reached"):
         pop.run(4.0)
+
+
+def test_record_V_and_V_dt_are_the_names_the_old_ones_deprecated():
+    # One name per meaning across simulators (record_V/V_dt as in
+    # Network.run); the old names give the same bits with a warning.
+    new = clif.simulate_noisy(10.0, sigma=2.0, n=3, I_e=0.5, seed=3, record_V=[2, 0], V_dt=0.3)
+    with pytest.warns(DeprecationWarning, match="record_every= is deprecated.*use V_dt="):
+        with pytest.warns(DeprecationWarning, match="record= is deprecated.*use record_V="):
+            old = clif.simulate_noisy(10.0, sigma=2.0, n=3, I_e=0.5, seed=3, record=[2, 0],
+                                      record_every=3)
+    assert new == old
+    np.testing.assert_array_equal(new.extra["V"], old.extra["V"])
+    np.testing.assert_allclose(new.extra["t"], np.arange(0, 34) * 0.3, rtol=1e-15, atol=1e-13)
+    pop = clif.NoisyPopulation(sigma=2.0, n=3, I_e=0.5, seed=3)
+    with pytest.warns(DeprecationWarning) as w:
+        pop.run(5.0, record=[1])
+    assert w[0].filename == __file__          # the warning points at the caller
+    with pytest.raises(TypeError, match="record= is the deprecated name of record_V="):
+        clif.simulate_noisy(1.0, sigma=1.0, record=[0], record_V=[0])
+    with pytest.raises(TypeError, match="record_every= is the deprecated name of V_dt="):
+        pop.run(6.0, record_every=2, V_dt=0.2)

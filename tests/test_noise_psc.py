@@ -175,7 +175,7 @@ def test_delta_default_unchanged():
 
 
 def test_record_and_state():
-    sp = clif.simulate_noisy(10.0, sigma=2.0, n=3, I_e=0.5, seed=3, record=[2, 0],
+    sp = clif.simulate_noisy(10.0, sigma=2.0, n=3, I_e=0.5, seed=3, record_V=[2, 0],
                              model="psc_exp", tau_syn_ex=1.0, **P)
     assert sp.extra["V"].shape == (101, 2) and np.all(sp.extra["V"][0] == -70.0)
     assert sp.state.dtype.names == ("V", "I_s", "step", "ref_step", "ref_frac")

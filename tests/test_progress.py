@@ -22,8 +22,8 @@ def test_chunked_run_equals_one_run_and_reports_progress():
 
 def test_slices_stay_on_the_grid_and_kwargs_pass_through():
     pop = FakePopulation(2, dt=0.1)
-    s = _progress.run_chunked(pop, 123.4, interval=1e-9, record=[0])
-    assert s.t_stop == 123.4 and all(kw == {"record": [0]} for _, kw in pop.calls)
+    s = _progress.run_chunked(pop, 123.4, interval=1e-9, record_V=[0])
+    assert s.t_stop == 123.4 and all(kw == {"record_V": [0]} for _, kw in pop.calls)
 
 
 def test_interrupt_returns_the_finished_slices():

@@ -93,7 +93,7 @@ def test_integrator_uses_the_public_stream():
     # Free membrane, exact method: V_{k+1} = mu + (V_k - mu) E + sd z_k with
     # z_k = clif.random.normal(., seed, stream=global index, start=k).
     sp = clif.simulate_noisy(5.0, sigma=3.0, n=3, I_e=0.5, V_th=1e3, dt=0.25, seed=99,
-                             neuron_offset=10, record=[2])
+                             neuron_offset=10, record_V=[2])
     z = cr.normal(20, 99, stream=12)
     E = np.exp(-0.25 / 20)
     sd = 3.0 * np.sqrt(-np.expm1(-0.5 / 20) / 2)

@@ -27,9 +27,9 @@ def test_noisy_spike_limit_keeps_state():
 
 
 def test_noisy_pieces_are_bitwise_equal(monkeypatch):
-    one = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record=[0, 3])
+    one = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record_V=[0, 3])
     monkeypatch.setattr(clif.noise, "_PIECE", 37)  # 9 steps a piece for n=4
-    many = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record=[0, 3])
+    many = clif.NoisyPopulation(sigma=3.0, n=4, I_e=1.2, seed=7).run(100.0, record_V=[0, 3])
     assert len(one.times) > 0
     _same(one, many)
     np.testing.assert_array_equal(one.extra["V"], many.extra["V"])
