@@ -153,11 +153,12 @@ cdef class Engine:
     """
     cdef readonly object prop_buf, state, steps, values
     cdef readonly Py_ssize_t n
-    cdef readonly double dt, omega, phase
+    cdef readonly double dt
+    cdef readonly object omega, phase
     cdef readonly int method, sine, ld, psc
     cdef readonly uint64_t seed, neuron0
 
-    def __init__(self, dict arrays, sigma, I0, double omega, double phase, double dt,
+    def __init__(self, dict arrays, sigma, I0, omega, phase, double dt,
                  int method, uint64_t seed, uint64_t neuron0, V0, change_steps,
                  change_values, int64_t step0=0, tau_syn=None):
         """tau_syn: None for white noise (clif_noise_run), else per-neuron
@@ -173,6 +174,9 @@ cdef class Engine:
         cdef const double[::1] tau = arrays["tau_m"], R = arrays["R_m"], EL = arrays["E_L"]
         cdef const double[::1] th = arrays["V_th"], vr = arrays["V_reset"], tr = arrays["t_ref"]
         cdef const double[::1] Ie = arrays["I_e"], sg = sigma, i0 = I0
+        omega = np.ascontiguousarray(np.broadcast_to(omega, (n,)), dtype=np.float64)
+        phase = np.ascontiguousarray(np.broadcast_to(phase, (n,)), dtype=np.float64)
+        cdef const double[::1] om = omega
         cdef const double[::1] ts = tau_syn if self.psc else I0
         cdef int psc = self.psc
         cdef clif_params p
@@ -183,7 +187,7 @@ cdef class Engine:
                 if psc:
                     st = clif_noise_psc_prepare(&p, Ie[i], sg[i], ts[i], dt, &pprop[i])
                 else:
-                    st = clif_noise_prepare(&p, Ie[i], sg[i], i0[i], omega, dt, &prop[i])
+                    st = clif_noise_prepare(&p, Ie[i], sg[i], i0[i], om[i], dt, &prop[i])
                 if st != CLIF_OK:
                     break
         if st != CLIF_OK:
@@ -200,12 +204,47 @@ cdef class Engine:
         self.ld = 0 if self.values.ndim == 1 else n
 
     def run_chunk(self, Py_ssize_t c0, Py_ssize_t c1, int64_t step_stop, rec_index,
-                  int64_t every, double[:, ::1] rec_out, Py_ssize_t capacity,
-                  Py_ssize_t max_spikes):
+                  int64_t every, rec_out, Py_ssize_t capacity, Py_ssize_t max_spikes):
         """Advance neurons [c0, c1) to step_stop.  rec_index: sorted local
         indices within the chunk, rec_out: their rows.  Returns (times,
         senders) with senders relative to c0.  Grows its buffer on
-        CLIF_E_CAPACITY; raises SpikeLimitError past max_spikes (-1: none)."""
+        CLIF_E_CAPACITY; raises SpikeLimitError past max_spikes (-1: none).
+
+        The kernel shares one sine (frequency, phase) per call, so that it
+        tables sin and cos once per step for all its neurons: neurons whose
+        sines differ are advanced in runs of equal (omega, phase), one call
+        each.  A neuron's arithmetic is the same in any run, so the result
+        does not depend on how the neurons are grouped."""
+        if not self.sine or c1 - c0 <= 1:
+            return self._run_part(c0, c1, step_stop, rec_index, every, rec_out, capacity,
+                                  max_spikes)
+        om = self.omega[c0:c1]
+        ph = self.phase[c0:c1]
+        cut = np.flatnonzero((om[1:] != om[:-1]) | (ph[1:] != ph[:-1])) + 1
+        if cut.size == 0:
+            return self._run_part(c0, c1, step_stop, rec_index, every, rec_out, capacity,
+                                  max_spikes)
+        bounds = [0] + cut.tolist() + [c1 - c0]
+        ri_all = np.asarray(rec_index, dtype=np.int64)
+        out_all = np.asarray(rec_out)
+        parts_t, parts_s = [], []
+        total = 0
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            cols = np.flatnonzero((ri_all >= a) & (ri_all < b))
+            out = np.empty((out_all.shape[0], cols.size), dtype=np.float64)
+            left = -1 if max_spikes < 0 else max_spikes - total
+            t, snd = self._run_part(c0 + a, c0 + b, step_stop, ri_all[cols] - a, every, out,
+                                    max(1, capacity * (b - a) // (c1 - c0)), left)
+            if cols.size:
+                out_all[:, cols] = out
+            parts_t.append(t)
+            parts_s.append(snd + a)
+            total += t.shape[0]
+        return np.concatenate(parts_t), np.concatenate(parts_s)
+
+    def _run_part(self, Py_ssize_t c0, Py_ssize_t c1, int64_t step_stop, rec_index,
+                  int64_t every, double[:, ::1] rec_out, Py_ssize_t capacity,
+                  Py_ssize_t max_spikes):
         cdef unsigned char[::1] pb = self.prop_buf
         cdef clif_noise_prop *prop = <clif_noise_prop *>&pb[0]
         cdef clif_noise_psc_prop *pprop = <clif_noise_psc_prop *>&pb[0]
@@ -221,8 +260,8 @@ cdef class Engine:
         dr.change_value = (&cv[0] + (c0 if self.ld else 0)) if cs.shape[0] else NULL
         dr.ld = self.ld
         dr.sine = self.sine
-        dr.omega = self.omega
-        dr.phase = self.phase
+        dr.omega = self.omega[c0] if c1 > c0 else 0.0
+        dr.phase = self.phase[c0] if c1 > c0 else 0.0
         cdef const int64_t[::1] ri = np.ascontiguousarray(rec_index, dtype=np.int64)
         cdef clif_noise_record rec
         rec.n = ri.shape[0]

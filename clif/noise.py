@@ -22,8 +22,8 @@ import numpy as np
 
 from clif import _noise
 from clif import models as _models
-from clif.params import (UNSET, as_indices, as_int, as_max_spikes, as_real, as_threads,
-                         population, renamed)
+from clif.params import (UNSET, as_indices, as_int, as_max_spikes, as_real, as_sine,
+                         as_threads, per_neuron, population, renamed)
 from clif.random import INDEX_LIMIT, resolve_seed
 from clif.spikes import Spikes
 
@@ -54,21 +54,10 @@ def _noise_model(model, method, sine, n, syn):
         raise ValueError(f"method={method!r} is not available for model='psc_exp' "
                          "(only 'exact')")
     if sine is not None:
-        raise ValueError("sine is not available for model='psc_exp' (use current=)")
+        raise NotImplementedError("a sine drive is not available for model='psc_exp' in the "
+                                  "noisy simulator yet; use model='delta', or a "
+                                  "piecewise-constant current (current=...)")
     return spec, taus["tau_syn_ex"]
-
-
-def _per_neuron(name, x, n, unit, lo=None):
-    x = as_real(name, x)
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim > 1 or (a.ndim == 1 and a.size not in (1, n)):
-        raise ValueError(f"{name} must be a scalar or have length n={n}; got shape {a.shape}")
-    ok = np.isfinite(a) & (a >= lo if lo is not None else True)
-    if not np.all(ok):
-        rng = "finite" + (f" and >= {lo:g}" if lo is not None else "")
-        bad = float(a[~ok].flat[0])
-        raise ValueError(f"{name} must be {rng} ({unit}); got {name}={bad!r}")
-    return np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=np.float64)
 
 
 def _to_step(name, t, dt):
@@ -110,29 +99,20 @@ class NoisyPopulation:
         syn = {k: params.pop(k) for k in list(params) if k in _SYN_NAMES}
         n, arr = population(n, neuron, I_e, **params)
         spec, tau_syn = _noise_model(model, method, sine, n, syn)
-        sig = _per_neuron("sigma", sigma, n, "mV", lo=0.0)
-        V0 = arr["E_L"] if V0 is None else _per_neuron("V0", V0, n, "mV")
+        sig = per_neuron("sigma", sigma, n, "mV", lo=0.0)
+        V0 = arr["E_L"] if V0 is None else per_neuron("V0", V0, n, "mV")
         I0 = np.zeros(n)
-        omega = phase = 0.0
+        omega = phase = np.zeros(n)
         if sine is not None:
-            if not isinstance(sine, dict) or not {"I0", "f"} <= set(sine) \
-                    or set(sine) - {"I0", "f", "phase", "I_dc"}:
-                raise ValueError("sine must be a dict with keys I0 [nA] and f [Hz], optionally "
-                                 f"phase [rad] and I_dc [nA]; got {sine!r}")
-            I0 = _per_neuron("sine['I0']", sine["I0"], n, "nA")
-            f = as_real("sine['f']", sine["f"])
-            phase = as_real("sine['phase']", sine.get("phase", 0.0))
-            if not (np.ndim(f) == 0 and np.isfinite(f) and f >= 0):
-                raise ValueError(f"sine['f'] must be a finite scalar >= 0 (Hz); got {f!r}")
-            if not (np.ndim(phase) == 0 and np.isfinite(phase)):
-                raise ValueError(f"sine['phase'] must be a finite scalar (rad); got {phase!r}")
+            I0, f, phase, I_dc = as_sine(sine, n)
             omega = 2.0 * np.pi * f / 1000.0  # Hz -> rad/ms
-            arr["I_e"] = arr["I_e"] + _per_neuron("sine['I_dc']", sine.get("I_dc", 0.0), n, "nA")
+            arr["I_e"] = arr["I_e"] + I_dc
         steps = np.zeros(0, np.int64)
         values = np.zeros(0)
         if current is not None:
             if not (isinstance(current, (tuple, list)) and len(current) == 2):
-                raise ValueError("current must be (change_times [ms], values [nA])")
+                raise TypeError("current must be a pair (change_times [ms], values [nA]); got "
+                                f"{type(current).__name__}")
             ct = as_real("current times", current[0])
             ct = np.atleast_1d(np.asarray(ct, dtype=np.float64))
             values = np.asarray(as_real("current values", current[1]), dtype=np.float64)
@@ -152,7 +132,7 @@ class NoisyPopulation:
         self.n, self.dt, self.method = n, float(dt), method
         self.model = spec.name
         self._E_L = arr["E_L"]
-        self._engine = _noise.Engine(arr, sig, I0, float(omega), float(phase), float(dt),
+        self._engine = _noise.Engine(arr, sig, I0, omega, phase, float(dt),
                                      _METHODS[method], self.seed, self.neuron_offset, V0,
                                      steps, values, tau_syn=tau_syn)
         self._V0 = V0.copy()
@@ -375,10 +355,13 @@ def simulate_noisy(t_stop, *, sigma, n=None, neuron=None, dt=0.1, method="exact"
         ``(k, n)`` per neuron) from ``change_times[j]`` [ms, multiples of dt]
         to the next change; 0 before the first.
     sine : dict, optional
-        ``I0`` [nA] (scalar or per neuron), ``f`` [Hz], ``phase`` [rad]
-        (default 0) and ``I_dc`` [nA] (default 0): a current ``I_dc + I0
-        sin(2 pi f t / 1000 + phase)``.  The exact method integrates it
-        exactly (the periodic particular solution).
+        ``I0`` [nA], ``f`` [Hz] (>= 0), ``phase`` [rad] (default 0) and
+        ``I_dc`` [nA] (default 0), each a scalar or per neuron (as in
+        :func:`clif.simulate`): a current ``I_dc + I0 sin(2 pi f t / 1000 +
+        phase)``.  The exact method integrates it exactly (the periodic
+        particular solution).  Neurons with equal ``(f, phase)`` share one
+        sine table per step; each distinct pair costs a sin and a cos per
+        step.
     record_V : array_like of int, optional
         Neurons whose V traces [mV] are returned (``extra['V']``, shape
         ``(samples, len(record_V))``, at ``extra['t']`` [ms], including t = 0).

@@ -101,6 +101,43 @@ def renamed(new_name, new, old_name, old, *, default=None, stacklevel=3):
     return old
 
 
+def per_neuron(name, x, n, unit, lo=None):
+    """``x`` (a scalar or length ``n``) as a contiguous float64 array of
+    length ``n``: TypeError for non-numbers, ValueError naming ``name`` for
+    another shape, a non-finite value or one below ``lo``."""
+    a = np.asarray(as_real(name, x), dtype=np.float64)
+    if a.ndim > 1 or (a.ndim == 1 and a.size not in (1, n)):
+        raise ValueError(f"{name} must be a scalar or have length n={n}; got shape {a.shape}")
+    ok = np.isfinite(a) & (a >= lo if lo is not None else True)
+    if not np.all(ok):
+        rng = "finite" + (f" and >= {lo:g}" if lo is not None else "")
+        bad = float(a[~ok].flat[0])
+        raise ValueError(f"{name} must be {rng} ({unit}); got {name}={bad!r}")
+    return np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=np.float64)
+
+
+#: The keys of a sine drive: I0 [nA], f [Hz], phase [rad], I_dc [nA].
+SINE_KEYS = ("I0", "f", "phase", "I_dc")
+
+
+def as_sine(sine, n):
+    """A sine drive ``dict(I0=, f=, phase=0, I_dc=0)`` (each a scalar or per
+    neuron) as four length-``n`` arrays ``(I0, f, phase, I_dc)``, the one
+    rule of every simulator: TypeError for anything but a dict, ValueError
+    for missing or unknown keys and for values out of range (f >= 0)."""
+    if not isinstance(sine, dict):
+        raise TypeError(f"sine must be a dict(I0=..., f=..., phase=0.0, I_dc=0.0); "
+                        f"got {type(sine).__name__}")
+    unknown = set(sine) - set(SINE_KEYS)
+    if unknown or "I0" not in sine or "f" not in sine:
+        raise ValueError(f"sine needs keys I0 [nA] and f [Hz], optional phase [rad] and I_dc "
+                         f"[nA]; got {sorted(sine)}")
+    return (per_neuron("sine['I0']", sine["I0"], n, "nA"),
+            per_neuron("sine['f']", sine["f"], n, "Hz", lo=0.0),
+            per_neuron("sine['phase']", sine.get("phase", 0.0), n, "rad"),
+            per_neuron("sine['I_dc']", sine.get("I_dc", 0.0), n, "nA"))
+
+
 #: The core's codes for what a pulse does during the dead time.
 REFRACTORY_INPUT = {"drop": 0, "integrate": 1}
 

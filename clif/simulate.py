@@ -39,8 +39,8 @@ import numpy as np
 from clif import _exact
 from clif import _closed_form as _cf
 from clif import models as _models
-from clif.params import (as_indices, as_max_spikes, as_real, as_threads, population,
-                         refractory_code)
+from clif.params import (as_indices, as_max_spikes, as_real, as_sine, as_threads, per_neuron,
+                         population, refractory_code)
 from clif.spikes import Spikes
 
 
@@ -95,17 +95,6 @@ def _sorted(name, a):
         i = int(np.argmax(a[1:] < a[:-1]))
         raise ValueError(f"{name} must be sorted in non-decreasing order; "
                          f"got {a[i]!r} before {a[i + 1]!r} at index {i}")
-    return a
-
-
-def _per_neuron(name, x, n, unit):
-    a = as_real(name, x)
-    if np.ndim(a) > 1 or (np.ndim(a) == 1 and np.size(a) not in (1, n)):
-        raise ValueError(f"{name} must be a scalar or have length n={n}; got shape "
-                         f"{np.shape(a)}")
-    a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), (n,)))
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite ({unit})")
     return a
 
 
@@ -201,19 +190,8 @@ class Population:
                 f"a sine drive is not available for model={spec.name!r} yet; use "
                 "model='delta', or a piecewise-constant current (current=...)")
         if sine is not None:
-            if not isinstance(sine, dict):
-                raise TypeError(f"sine must be a dict(I0=..., f=..., phase=0.0, I_dc=0.0); "
-                                f"got {type(sine).__name__}")
-            unknown = set(sine) - {"I0", "f", "phase", "I_dc"}
-            if unknown or "I0" not in sine or "f" not in sine:
-                raise ValueError(f"sine needs keys I0 and f, optional phase and I_dc; got "
-                                 f"{sorted(sine)}")
-            I0 = _per_neuron("sine I0", sine["I0"], n, "nA")
-            f = _per_neuron("sine f", sine["f"], n, "Hz")
-            if np.any(f < 0):
-                raise ValueError("sine f must be finite and >= 0 (Hz)")
-            phase = _per_neuron("sine phase", sine.get("phase", 0.0), n, "rad")
-            par["I_e"] = par["I_e"] + _per_neuron("sine I_dc", sine.get("I_dc", 0.0), n, "nA")
+            I0, f, phase, I_dc = as_sine(sine, n)
+            par["I_e"] = par["I_e"] + I_dc
             self._sine = (I0, f, phase)
         self._par = par
         refractory_code(refractory_input)
@@ -223,7 +201,7 @@ class Population:
                              "always take input during refractoriness (as NEST)")
         self.refractory_input = refractory_input
         t_start = _check_until("t_start", t_start, 0.0)
-        V0 = par["E_L"] if V0 is None else _per_neuron("V0", V0, n, "mV")
+        V0 = par["E_L"] if V0 is None else per_neuron("V0", V0, n, "mV")
         self._state = np.zeros((n, 4 if spec.id == 0 else _exact.MODEL_STATE_COLUMNS))
         self._state[:, 0] = self._state[:, 1] = self._state[:, 3] = t_start
         self._state[:, 2] = V0

@@ -378,7 +378,7 @@ def test_neuron_offset_is_reported():
     (dict(pulses=([-1.0], [0], [1.0])), ValueError, "pulse times"),
     (dict(pulses=([100.0], [0], [1.0])), ValueError, "pulse times"),
     (dict(pulses=([1.0], [0], [float("inf")])), ValueError, "pulse weights"),
-    (dict(sine=dict(I0=1.0, f=-2.0)), ValueError, "sine f"),
+    (dict(sine=dict(I0=1.0, f=-2.0)), ValueError, r"sine\['f'\] must be finite and >= 0"),
     (dict(sine=dict(I0=1.0)), ValueError, "sine"),
     (dict(sine=dict(I0=1.0, f=2.0, freq=3.0)), ValueError, "sine"),
     (dict(sample_times=[5.0, 1.0]), ValueError, "sample_times"),

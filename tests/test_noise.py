@@ -195,7 +195,9 @@ def test_piecewise_current_per_neuron():
     (dict(sigma=1.0, n_threads=0), ValueError, "n_threads must lie in"),
     (dict(sigma=1.0, max_spikes=-1), ValueError, "max_spikes must lie in"),
     (dict(sigma=1.0, V0=np.nan), ValueError, "V0 must be finite"),
-    (dict(sigma=1.0, sine=dict(I0=1.0)), ValueError, "sine must be a dict with keys I0"),
+    (dict(sigma=1.0, sine=dict(I0=1.0)), ValueError, "sine needs keys I0 \[nA\] and f"),
+    (dict(sigma=1.0, sine=[1.0, 2.0]), TypeError, "sine must be a dict"),
+    (dict(sigma=1.0, current=3.0), TypeError, "current must be a pair"),
     (dict(sigma=1.0, sine=dict(I0=1.0, f=-2.0)), ValueError, r"sine\['f'\] must be"),
     (dict(sigma=1.0, current=([1.0, 0.5], [1.0, 2.0])), ValueError, "must be sorted"),
     (dict(sigma=1.0, current=([0.05], [1.0])), ValueError, "multiples of dt"),
@@ -240,3 +242,39 @@ def test_record_V_and_V_dt_are_the_names_the_old_ones_deprecated():
         clif.simulate_noisy(1.0, sigma=1.0, record=[0], record_V=[0])
     with pytest.raises(TypeError, match="record_every= is the deprecated name of V_dt="):
         pop.run(6.0, record_every=2, V_dt=0.2)
+
+
+def test_sine_per_neuron_equals_one_neuron_at_a_time():
+    # Per-neuron f and phase (as clif.simulate takes them): each neuron gets
+    # exactly the bits of a call of its own with its scalar sine and its
+    # global stream; the same for any thread count.
+    f = np.array([5.0, 5.0, 20.0, 40.0, 40.0])
+    phase = np.array([0.0, 1.0, 0.0, 0.5, 0.5])
+    I0 = np.array([0.3, 0.6, 0.4, 0.5, 0.2])
+    kw = dict(sigma=3.0, I_e=0.9, dt=0.1, seed=9)
+    both = [clif.simulate_noisy(300.0, n=5, sine=dict(I0=I0, f=f, phase=phase), n_threads=t,
+                                record_V=[4, 0, 2], V_dt=0.5, **kw) for t in (1, 2)]
+    assert both[0] == both[1] and len(both[0]) >= 10
+    np.testing.assert_array_equal(both[0].extra["V"], both[1].extra["V"])
+    for i in range(5):
+        one = clif.simulate_noisy(300.0, n=1, neuron_offset=i, record_V=[0], V_dt=0.5,
+                                  sine=dict(I0=I0[i], f=f[i], phase=phase[i]), **kw)
+        np.testing.assert_array_equal(both[0].select([i]).times, one.times)
+        if i in (4, 0, 2):
+            np.testing.assert_array_equal(both[0].extra["V"][:, [4, 0, 2].index(i)],
+                                          one.extra["V"][:, 0])
+
+
+def test_sine_per_neuron_without_noise_is_the_closed_form():
+    # sigma = 0, subthreshold, two neurons with their own f and phase: the
+    # closed-form V(t) of each (independent of the kernel's tables).
+    f, ph, I0, Idc = np.array([7.0, 31.0]), np.array([0.3, -1.2]), 0.2, 0.5
+    sp = clif.simulate_noisy(100.0, sigma=0.0, n=2, sine=dict(I0=I0, f=f, phase=ph, I_dc=Idc),
+                             seed=0, record_V=[0, 1], **P)
+    t = sp.extra["t"]
+    for i in range(2):
+        w = 2 * np.pi * f[i] / 1000
+        A = 20.0 * I0 / (1 + (w * 20) ** 2)
+        Vp = A * (np.sin(w * t + ph[i]) - w * 20 * np.cos(w * t + ph[i]))
+        V = -70 + 20 * Idc + Vp + (0 - (20 * Idc + Vp[0])) * np.exp(-t / 20)
+        np.testing.assert_allclose(sp.extra["V"][:, i], V, rtol=0, atol=1e-10)

@@ -191,7 +191,7 @@ def test_record_and_state():
     (dict(tau_syn_ex=1.0, tau_syn_E=1.0), TypeError, "not both"),
     (dict(tau_syn_in=1.0), ValueError, "tau_syn_in has no effect"),
     (dict(method="euler"), ValueError, "method='euler' is not available for model='psc_exp'"),
-    (dict(sine=dict(I0=0.1, f=10.0)), ValueError, "sine is not available for model='psc_exp'"),
+    (dict(sine=dict(I0=0.1, f=10.0)), NotImplementedError, "a sine drive is not available for model='psc_exp'"),
     (dict(model="psc_alpha"), ValueError, "model must be one of"),
     (dict(model="nope"), ValueError, "model must be one of"),
     (dict(model="delta", tau_syn_ex=1.0), ValueError, "apply to the current-based models"),
