@@ -103,3 +103,41 @@ def test_the_check_sees_drift():
                 "    int clif_f(const double *t, size_t n, int64_t *o)\n",       # return
                 "    void clif_gone()\n"):                                       # no such
         assert _diff(pxd_prototypes(bad), c) != {}, bad
+
+
+CYTHON_API = os.path.join(ROOT, "clif", "cython_api.pxd")
+
+
+def cython_api_prototypes(text):
+    """{C name: (return type, parameter types)} of clif.cython_api's
+    functions: each ``cdef ret name(...)`` forwards to ``clif_<name>``."""
+    text = re.sub(r"#[^\n]*", "", text)
+    text = re.sub(r'""".*?"""', "", text, flags=re.S)
+    out = {}
+    for m in re.finditer(r"(?m)^cdef\s+([A-Za-z_][\w \*]*?)\b([a-z]\w*)\s*\(([^()]*)\)", text):
+        ret, name, params = m.groups()
+        out["clif_" + name] = (_norm(ret), _param_types(params.replace("\n", " ")))
+    return out
+
+
+def test_every_cython_api_function_matches_its_header():
+    # The cimport API (frozen by test_cython_abi.py) forwards each function
+    # to the C one of the same name: their types must agree with the header.
+    with open(CYTHON_API) as f:
+        api = cython_api_prototypes(f.read())
+    assert len(api) >= 20                              # the parser sees the file
+    c = _headers()
+    # Helpers written in Cython itself (no C function behind them).
+    own = {"clif_fill_params"}
+    assert {k for k in api if k not in c} == own
+    assert _diff({k: v for k, v in api.items() if k not in own}, c) == {}
+
+
+def test_the_cython_api_check_sees_drift():
+    c = c_prototypes("double clif_rate(const clif_params *p, double current);\n")
+    good = cython_api_prototypes("cdef double rate(const clif_params *p, double I) noexcept nogil\n")
+    assert _diff(good, c) == {}
+    for bad in ("cdef float rate(const clif_params *p, double I) noexcept nogil\n",
+                "cdef double rate(const clif_params *p) noexcept nogil\n",
+                "cdef double rates(const clif_params *p, double I) noexcept nogil\n"):
+        assert _diff(cython_api_prototypes(bad), c) != {}, bad
