@@ -12,7 +12,7 @@ each neuron is integrated by the same code from the same inputs, and the
 order is a function of the (time, sender) pairs only.
 """
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 cimport numpy as cnp
@@ -323,6 +323,13 @@ def run(dict par, state, cursor, double t_end, *, double t_start=0.0, I_step0=No
             futs = [ex.submit(job.chunk, bounds[c], bounds[c + 1], firsts[c], budget)
                     for c in range(n_threads)]
             try:
+                # Poll rather than block in f.result(): a signal delivered to
+                # a worker thread would not wake the main thread's wait, and
+                # compiled code checks for pending handlers only when told.
+                pending = futs
+                while pending:
+                    pending = wait(pending, timeout=0.005).not_done
+                    PyErr_CheckSignals()
                 parts = [f.result() for f in futs]
             except BaseException:
                 # Ctrl-C (or an error in one chunk): the other chunks stop

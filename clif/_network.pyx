@@ -355,6 +355,10 @@ cdef class Sim:
                     ts[started].start()
                     started += 1
                 time.sleep(0.005)
+                # The signal may have gone to a kernel thread: then the
+                # sleep is not interrupted and compiled code never looks at
+                # the pending handler, so look here.
+                PyErr_CheckSignals()
             except KeyboardInterrupt:
                 interrupted = True
                 if self.exchange is None:
