@@ -32,6 +32,9 @@ cdef extern from "clif_test_hooks.h" nogil:
     void clif__expm1_batch(const double *x, size_t n, double *out)
     int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out)
 
+    # The one dispatch switch (src_c/cpu.c): every kernel's path at once.
+    int clif__cpu_force(int isa)
+
 INDEX_LIMIT = int(CLIF_RNG_INDEX_LIMIT)
 #: numpy twin of clif_noise_state (same layout: 4 x 8 bytes)
 STATE_DTYPE = np.dtype([("V", "f8"), ("step", "i8"), ("ref_step", "i8"), ("ref_frac", "f8")])
@@ -123,6 +126,16 @@ def _exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t start, P
     with nogil:
         rc = clif__exponentials_isa(isa, seed, stream, start, <size_t>n, ptr)
     return None if rc else out
+
+
+def _force_isa(int isa):
+    """Test hook: make every vectorised kernel (closed form, expm1, random
+    streams, noise, network) take code path isa (0 portable, 1 AVX2+FMA,
+    2 AVX-512), or the best one below it that this CPU and build have; -1
+    goes back to the detected features.  Returns the path now in effect: a
+    test that asked for isa and got less must skip.  Process-wide; call it
+    between runs, not while a kernel runs in another thread."""
+    return clif__cpu_force(isa)
 
 
 def _expm1(int isa, x):

@@ -12,6 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every dispatching kernel (closed form, expm1, the random streams, the
+ * noise and network kernels) takes path isa from now on, or the best path
+ * below it that this CPU and build have; isa -1 goes back to the detected
+ * features.  Returns the path now in effect: a test that wanted isa and got
+ * less must skip, not compare a path with itself.  Not thread-safe against
+ * kernels running meanwhile (a test calls it between runs). */
+int clif__cpu_force(int isa);
+
 /* clif's expm1 on an array, dispatched per call (expm1_impl.h), and on one
  * named path. */
 void clif__expm1_batch(const double *x, size_t n, double *out);

@@ -19,23 +19,17 @@
  */
 #include "clif.h"
 #include "bits_impl.h"
+#include "cpu_impl.h"
 
 #include <fenv.h>
 #include <math.h>
 #include <string.h>
 
 /* The hot loops are compiled three times -- AVX-512, AVX2+FMA and the
- * baseline -- and dispatched on the CPU's features at each call (a cheap
- * read of what the loader found; no state of our own).  Results are
+ * baseline -- and dispatched on clif__cpu() at each call.  Results are
  * identical on every path: the core is built with -ffp-contract=off (no
  * silent FMA contraction), the explicit fma() is correctly rounded
  * everywhere, and nothing is reassociated. */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) \
-    && !defined(CLIF_NO_MULTIVERSION)
-#define CLIF_X86_DISPATCH 1
-#define CLIF_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-#define CLIF_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#endif
 
 /* 2 atanh(s) = ln((1 + s) / (1 - s)) for |s| <= 0.172, as 2s + s R(s^2)
  * with fdlibm's minimax coefficients (the reduction in the header comment
@@ -319,23 +313,22 @@ static void fill_nan(ptrdiff_t n, char *out, ptrdiff_t step)
 
 CONTIG_LOOP(isi_contig_base, 0, )
 CONTIG_LOOP(rate_contig_base, 1, )
-#ifdef CLIF_X86_DISPATCH
-CONTIG_LOOP(isi_contig_avx2, 0, CLIF_TARGET_AVX2)
-CONTIG_LOOP(rate_contig_avx2, 1, CLIF_TARGET_AVX2)
-CONTIG_LOOP(isi_contig_avx512, 0, CLIF_TARGET_AVX512)
-CONTIG_LOOP(rate_contig_avx512, 1, CLIF_TARGET_AVX512)
+#ifdef CLIF__X86
+CONTIG_LOOP(isi_contig_avx2, 0, CLIF__T_AVX2)
+CONTIG_LOOP(rate_contig_avx2, 1, CLIF__T_AVX2)
+CONTIG_LOOP(isi_contig_avx512, 0, CLIF__T_AVX512)
+CONTIG_LOOP(rate_contig_avx512, 1, CLIF__T_AVX512)
 #endif
 
 typedef void (*contig_fn)(ptrdiff_t, const isi_coef *, const double *, double *);
 
 static contig_fn pick_contig(int want_rate)
 {
-#ifdef CLIF_X86_DISPATCH
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl"))
+#ifdef CLIF__X86
+    const unsigned cpu = clif__cpu();
+    if (cpu & CLIF_CPU_AVX512)
         return want_rate ? rate_contig_avx512 : isi_contig_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu & CLIF_CPU_AVX2)
         return want_rate ? rate_contig_avx2 : isi_contig_avx2;
 #endif
     return want_rate ? rate_contig_base : isi_contig_base;

@@ -8,6 +8,7 @@
  * (rare) are redone with clif__expm1_rare.  The C tests check every path the
  * CPU can run against the scalar function. */
 #include "expm1_impl.h"
+#include "cpu_impl.h"
 
 #include <math.h>
 
@@ -61,12 +62,9 @@ static void expm1_batch_portable(const double *x, size_t n, double *out)
         out[i] = clif__expm1(x[i]);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
-#define CLIF_EXPM1_X86 1
-#include <immintrin.h>
-
-#define EXPM1_T512 __attribute__((target("avx512f")))
-#define EXPM1_T256 __attribute__((target("avx2")))
+#ifdef CLIF__X86
+#define EXPM1_T512 CLIF__T_AVX512
+#define EXPM1_T256 CLIF__T_AVX2
 
 /* The lanes in m (bit l: lane l) of xv through the rare path, into out[l]. */
 static void expm1_fix(const double *xv, unsigned m, double *out)
@@ -220,19 +218,17 @@ EXPM1_T256 static void expm1_batch_avx2(const double *x, size_t n, double *out)
 int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out)
 {
     switch (isa) {
-    case 0:
+    case CLIF__ISA_PORTABLE:
         expm1_batch_portable(x, n, out);
         return 0;
-#ifdef CLIF_EXPM1_X86
-    case 1:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx2"))
+#ifdef CLIF__X86
+    case CLIF__ISA_AVX2:
+        if (!clif__cpu_has_isa(isa))
             return -1;
         expm1_batch_avx2(x, n, out);
         return 0;
-    case 2:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx512f"))
+    case CLIF__ISA_AVX512:
+        if (!clif__cpu_has_isa(isa))
             return -1;
         expm1_batch_avx512(x, n, out);
         return 0;
@@ -244,14 +240,13 @@ int clif__expm1_batch_isa(int isa, const double *x, size_t n, double *out)
 
 void clif__expm1_batch(const double *x, size_t n, double *out)
 {
-#ifdef CLIF_EXPM1_X86
-    /* A cheap read of what __builtin_cpu_init found; no state of our own. */
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
+#ifdef CLIF__X86
+    const unsigned cpu = clif__cpu();
+    if (cpu & CLIF_CPU_AVX512) {
         expm1_batch_avx512(x, n, out);
         return;
     }
-    if (__builtin_cpu_supports("avx2")) {
+    if (cpu & CLIF_CPU_AVX2) {
         expm1_batch_avx2(x, n, out);
         return;
     }

@@ -82,8 +82,7 @@
 double clif__expm1_rare(double x);
 
 /* out[j] = clif__expm1(x[j]) bit for bit, j < n; vectorised (AVX-512 or
- * AVX2, chosen per call from the CPU's features: a cheap read of what
- * __builtin_cpu_init found, no state of our own).  Any n, no alignment
+ * AVX2, chosen per call by clif__cpu(), cpu_impl.h).  Any n, no alignment
  * asked, nothing written past out[n - 1]; out may be x (in place) but must
  * not otherwise overlap it; thread-safe. */
 /* (declared, with its one-path variant, in clif_test_hooks.h) */

@@ -666,9 +666,8 @@ void clif_net_sim_counters(const clif_net_sim *s, uint64_t *syn, uint64_t *ext)
         tt[r] = a;                                                              \
         tw[r] = w[q];                                                           \
     }
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
-#define CLIF_RANK_AVX2 1
-__attribute__((target("avx2"))) static void rank_sort_avx2(const double *t, const float *w,
+#ifdef CLIF__X86
+CLIF__T_AVX2 static void rank_sort_avx2(const double *t, const float *w,
                                                             size_t n, double *tt, float *tw)
 {
     RANK_SORT_BODY
@@ -684,8 +683,8 @@ static void sort_run(double *t, float *w, size_t n, double *tt, float *tw)
         ;
     if (i >= n)
         return;
-#ifdef CLIF_RANK_AVX2
-    if (n <= 48 && __builtin_cpu_supports("avx2")) {
+#ifdef CLIF__X86
+    if (n <= 48 && (clif__cpu() & CLIF_CPU_AVX2)) {
         rank_sort_avx2(t, w, n, tt, tw);
         memcpy(t, tt, n * sizeof *t);
         memcpy(w, tw, n * sizeof *w);

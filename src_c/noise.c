@@ -31,6 +31,8 @@
 #include "clif.h"
 #include "noise_impl.h"
 #include "rng_impl.h"
+#include "cpu_impl.h"
+#include "philox_simd_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -310,31 +312,7 @@ static int exact_slow(const run_ctx *rc, const clif_noise_prop *p, lane *L, size
     return r;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
-#define CLIF_NOISE_AVX512 1
-#include <immintrin.h>
-
-/* Philox4x32-10 on 8 blocks at once, as in rng.c: block j held as
- * A = c0 | c1 << 32, B = c2 | c3 << 32 (also its two output words). */
-__attribute__((target("avx512f"), always_inline))
-static inline void philox_x8(__m512i *A, __m512i *B, uint64_t seed)
-{
-    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    __m512i a = *A, b = *B;
-    for (int r = 0; r < 10; ++r) {
-        __m512i p0 = _mm512_mul_epu32(a, M0), p1 = _mm512_mul_epu32(b, M1);
-        __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
-        __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
-        a = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(a, 32), _mm512_set1_epi64(k0), 0x96);
-        b = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(b, 32), _mm512_set1_epi64(k1), 0x96);
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    *A = a;
-    *B = b;
-}
-
+#ifdef CLIF__X86
 /* Writes grid point k + 1 of lane j's trace when it is recorded. */
 static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rbase,
                         const lane *L, int64_t k, double V)
@@ -353,7 +331,7 @@ static void record_lane(const clif_noise_record *rec, int64_t every, int64_t rba
  * bit-identical to it.  Advances the lanes to b1; -1 when the spike buffer
  * filled, with each lane at a grid point of its own. */
 #define NV (GROUP / 8)
-__attribute__((target("avx512f,avx512dq")))
+CLIF__T_AVX512
 static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane *ln,
                               double (*zb)[BLOCK], int64_t kfirst, int64_t b0, int64_t b1,
                               size_t g0, const clif_noise_record *rec, int64_t every,
@@ -374,6 +352,8 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
                 first = j;
         }
     }
+    uint64_t pk0[10], pk1[10]; /* the bridge tests' Philox round keys */
+    clif__philox_keys(rc->seed, pk0, pk1);
     const __m512d zero = _mm512_setzero_pd(), lim = _mm512_set1_pd(BRIDGE_SKIP);
     const __m512i zidx = _mm512_set_epi64(7 * BLOCK, 6 * BLOCK, 5 * BLOCK, 4 * BLOCK,
                                           3 * BLOCK, 2 * BLOCK, BLOCK, 0);
@@ -435,7 +415,7 @@ static int group_exact_avx512(const run_ctx *rc, const clif_noise_prop *p, lane 
                  * crossing, as the exact test would find, without exp.  The
                  * rest go the scalar way, which draws the same u again. */
                 __m512i A = _mm512_set1_epi64((long long)((uint64_t)k | bpur)), B = bgid[v];
-                philox_x8(&A, &B, rc->seed);
+                clif__philox512_10(1, &A, &B, pk0, pk1);
                 const __m512d u = _mm512_mul_pd(
                     _mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(B, 11)), half),
                     _mm512_set1_pd(0x1.0p-53));
@@ -596,9 +576,8 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
     lane ln[GROUP];
     const run_ctx rc = {drive, dt, seed, neuron0, method == CLIF_NOISE_EULER, sine, nch,
                         sine ? drive->omega : 0.0, sine ? drive->phase : 0.0, spikes, sn, cs};
-#ifdef CLIF_NOISE_AVX512
-    __builtin_cpu_init();
-    const int use_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#ifdef CLIF__X86
+    const int use_avx512 = (clif__cpu() & CLIF_CPU_AVX512) != 0;
 #endif
     for (int64_t b0 = kmin; b0 < step_stop; b0 += BLOCK) {
         int64_t b1 = step_stop - b0 > BLOCK ? b0 + BLOCK : step_stop;
@@ -652,7 +631,7 @@ clif_status clif_noise_run(size_t n, const clif_noise_prop *prop, clif_noise_sta
             }
             if (!live)
                 continue;
-#ifdef CLIF_NOISE_AVX512
+#ifdef CLIF__X86
             if (use_avx512 && kfirst == klast && m == GROUP && !rc.euler && !sine) {
                 if (group_exact_avx512(&rc, prop + g0, ln, zb, kfirst, b0, b1, g0, record, every,
                                        rbase) < 0)

@@ -4,6 +4,8 @@
 #include "clif.h"
 #include "rng_impl.h"
 #include "bits_impl.h"
+#include "cpu_impl.h"
+#include "philox_simd_impl.h"
 
 #include <string.h>
 
@@ -21,98 +23,27 @@ static clif_status check_range(const double *out, uint64_t start, size_t n)
     return CLIF_OK;
 }
 
-/* Batched Philox.  Per block, the state is kept as two 64-bit lanes,
- * A = c0 | c1 << 32 and B = c2 | c3 << 32, which is also the output word
- * layout (w[0] = A, w[1] = B).  A round is then, with mul = the 32x32->64
- * multiply of the low halves (pmuludq) and swap = exchange of the halves:
- *   A' = swap(mul(B, M1)) ^ (A >> 32) ^ k0,  B' = swap(mul(A, M0)) ^ (B >> 32) ^ k1
- * (the high half of mul(B, M1) becomes the low word c0' = hi(p1) ^ c1 ^ k0,
- * its low half the high word c1' = lo(p1)).  Integer arithmetic only, so
- * every path gives the same bits as the scalar clif__philox; the C tests
- * check each path that the CPU can run against the portable one. */
+/* Batched Philox: w[2 j], w[2 j + 1] are the words of block index0 + j.
+ * The vector paths hold the blocks as philox_simd_impl.h describes; that
+ * layout is also the output word order. */
 static void philox_words_portable(uint64_t seed, uint64_t stream, unsigned purpose,
                                   uint64_t index0, size_t nblocks, uint64_t *w)
 {
-    /* 64-bit lanes holding 32-bit values, so that compilers may still
-     * vectorise it where no hand-written path applies. */
-    enum { L = 8 };
-    const uint64_t M = 0xffffffffu;
-    for (size_t b = 0; b < nblocks; b += L) {
-        uint64_t c0[L], c1[L], c2[L], c3[L];
-        for (int j = 0; j < L; ++j) {
-            uint64_t idx = index0 + b + (uint64_t)j;
-            c0[j] = idx & M;
-            c1[j] = ((idx >> 32) | ((uint64_t)purpose << 24)) & M;
-            c2[j] = stream & M;
-            c3[j] = stream >> 32;
-        }
-        uint64_t k0 = seed & M, k1 = seed >> 32;
-        for (int r = 0; r < 10; ++r) {
-            for (int j = 0; j < L; ++j) {
-                uint64_t p0 = (uint64_t)0xD2511F53u * c0[j];
-                uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[j];
-                uint64_t n0 = (p1 >> 32) ^ c1[j] ^ k0;
-                uint64_t n2 = (p0 >> 32) ^ c3[j] ^ k1;
-                c1[j] = p1 & M;
-                c3[j] = p0 & M;
-                c0[j] = n0;
-                c2[j] = n2;
-            }
-            k0 = (k0 + 0x9E3779B9u) & M;
-            k1 = (k1 + 0xBB67AE85u) & M;
-        }
-        size_t m = nblocks - b < L ? nblocks - b : L;
-        for (size_t j = 0; j < m; ++j) {
-            w[2 * (b + j)] = c0[j] | (c1[j] << 32);
-            w[2 * (b + j) + 1] = c2[j] | (c3[j] << 32);
-        }
-    }
+    for (size_t b = 0; b < nblocks; ++b)
+        clif__block(seed, stream, purpose, index0 + b, w + 2 * b);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(CLIF_NO_MULTIVERSION)
-#define CLIF_PHILOX_X86 1
-#include <immintrin.h>
-
-/* The round keys of the 10 rounds (k0 in the low, k1 in the high half of the
- * 64-bit value; each path splits them as it needs). */
-static void round_keys(uint64_t seed, uint32_t k0[10], uint32_t k1[10])
-{
-    uint32_t a = (uint32_t)seed, b = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        k0[r] = a; k1[r] = b;
-        a += 0x9E3779B9u; b += 0xBB67AE85u;
-    }
-}
-
-/* The same widened to 64 bits (the AVX-512 rounds broadcast them so). */
-static void round_keys64(uint64_t seed, uint64_t k0[10], uint64_t k1[10])
-{
-    uint32_t a[10], b[10];
-    round_keys(seed, a, b);
-    for (int r = 0; r < 10; ++r) {
-        k0[r] = a[r];
-        k1[r] = b[r];
-    }
-}
-
-/* 8 blocks per register, G registers in flight: a round's chain (multiply,
- * shuffle, xor) is ~8 cycles long and the multiplier issues one per cycle,
- * so 4 independent groups keep it busy. */
-__attribute__((target("avx512f")))
+#ifdef CLIF__X86
+/* 8 blocks per register, 4 registers in flight (clif__philox512_10). */
+CLIF__T_AVX512
 static void philox_words_avx512(uint64_t seed, uint64_t stream, unsigned purpose,
                                 uint64_t index0, size_t nblocks, uint64_t *w)
 {
     enum { G = 4, L = 8 * G };
-    uint32_t k0[10], k1[10];
-    round_keys(seed, k0, k1);
-    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
+    uint64_t k0[10], k1[10];
+    clif__philox_keys(seed, k0, k1);
     const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i Bin = _mm512_set1_epi64((long long)stream);
-    __m512i K0[10], K1[10];
-    for (int r = 0; r < 10; ++r) {
-        K0[r] = _mm512_set1_epi64(k0[r]);
-        K1[r] = _mm512_set1_epi64(k1[r]);
-    }
     for (size_t b = 0; b < nblocks; b += L) {
         __m512i A[G], B[G];
         for (int g = 0; g < G; ++g) {
@@ -122,17 +53,7 @@ static void philox_words_avx512(uint64_t seed, uint64_t stream, unsigned purpose
             A[g] = _mm512_or_si512(idx, _mm512_set1_epi64((long long)((uint64_t)purpose << 56)));
             B[g] = Bin;
         }
-        for (int r = 0; r < 10; ++r) {
-            for (int g = 0; g < G; ++g) {
-                __m512i p0 = _mm512_mul_epu32(A[g], M0);
-                __m512i p1 = _mm512_mul_epu32(B[g], M1);
-                __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
-                __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
-                /* 0x96: three-way xor */
-                A[g] = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(A[g], 32), K0[r], 0x96);
-                B[g] = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(B[g], 32), K1[r], 0x96);
-            }
-        }
+        clif__philox512_10(G, A, B, k0, k1);
         if (nblocks - b >= L) {
             for (int g = 0; g < G; ++g) {
                 __m512i lo = _mm512_unpacklo_epi64(A[g], B[g]);
@@ -159,14 +80,13 @@ static void philox_words_avx512(uint64_t seed, uint64_t stream, unsigned purpose
     }
 }
 
-__attribute__((target("avx2")))
+CLIF__T_AVX2
 static void philox_words_avx2(uint64_t seed, uint64_t stream, unsigned purpose,
                               uint64_t index0, size_t nblocks, uint64_t *w)
 {
     enum { G = 4, L = 4 * G };
-    uint32_t k0[10], k1[10];
-    round_keys(seed, k0, k1);
-    const __m256i M0 = _mm256_set1_epi64x(0xD2511F53u), M1 = _mm256_set1_epi64x(0xCD9E8D57u);
+    uint64_t k0[10], k1[10];
+    clif__philox_keys(seed, k0, k1);
     const __m256i lane = _mm256_set_epi64x(3, 2, 1, 0);
     const __m256i Bin = _mm256_set1_epi64x((long long)stream);
     for (size_t b = 0; b < nblocks; b += L) {
@@ -178,17 +98,7 @@ static void philox_words_avx2(uint64_t seed, uint64_t stream, unsigned purpose,
                                    _mm256_set1_epi64x((long long)((uint64_t)purpose << 56)));
             B[g] = Bin;
         }
-        for (int r = 0; r < 10; ++r) {
-            const __m256i K0 = _mm256_set1_epi64x(k0[r]), K1 = _mm256_set1_epi64x(k1[r]);
-            for (int g = 0; g < G; ++g) {
-                __m256i p0 = _mm256_mul_epu32(A[g], M0);
-                __m256i p1 = _mm256_mul_epu32(B[g], M1);
-                __m256i s0 = _mm256_shuffle_epi32(p0, 0xB1); /* swap 32-bit halves */
-                __m256i s1 = _mm256_shuffle_epi32(p1, 0xB1);
-                A[g] = _mm256_xor_si256(_mm256_xor_si256(s1, _mm256_srli_epi64(A[g], 32)), K0);
-                B[g] = _mm256_xor_si256(_mm256_xor_si256(s0, _mm256_srli_epi64(B[g], 32)), K1);
-            }
-        }
+        clif__philox256_10(G, A, B, k0, k1);
         if (nblocks - b >= L) {
             for (int g = 0; g < G; ++g) {
                 __m256i lo = _mm256_unpacklo_epi64(A[g], B[g]); /* A0 B0 A2 B2 */
@@ -220,16 +130,14 @@ int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned pur
     case CLIF__ISA_PORTABLE:
         philox_words_portable(seed, stream, purpose, index0, nblocks, w);
         return 0;
-#ifdef CLIF_PHILOX_X86
+#ifdef CLIF__X86
     case CLIF__ISA_AVX512:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx512f"))
+        if (!clif__cpu_has_isa(isa))
             return -1;
         philox_words_avx512(seed, stream, purpose, index0, nblocks, w);
         return 0;
     case CLIF__ISA_AVX2:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx2"))
+        if (!clif__cpu_has_isa(isa))
             return -1;
         philox_words_avx2(seed, stream, purpose, index0, nblocks, w);
         return 0;
@@ -242,14 +150,13 @@ int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned pur
 void clif__philox_words(uint64_t seed, uint64_t stream, unsigned purpose, uint64_t index0,
                         size_t nblocks, uint64_t *w)
 {
-#ifdef CLIF_PHILOX_X86
-    /* A cheap read of what __builtin_cpu_init found; no state of our own. */
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
+#ifdef CLIF__X86
+    const unsigned cpu = clif__cpu();
+    if (cpu & CLIF_CPU_AVX512) {
         philox_words_avx512(seed, stream, purpose, index0, nblocks, w);
         return;
     }
-    if (__builtin_cpu_supports("avx2")) {
+    if (cpu & CLIF_CPU_AVX2) {
         philox_words_avx2(seed, stream, purpose, index0, nblocks, w);
         return;
     }
@@ -275,10 +182,10 @@ static size_t zig_fast_portable(const uint64_t *w, size_t n, double *z, size_t j
     return nr;
 }
 
-#ifdef CLIF_PHILOX_X86
+#ifdef CLIF__X86
 /* The same with gathers from the (L1-resident) tables.  The conversions
  * are exact (rabs < 2^52), the product is one IEEE multiply: same bits. */
-__attribute__((target("avx512f,avx512dq")))
+CLIF__T_AVX512
 static size_t zig_fast_avx512(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
     const __m512i m8 = _mm512_set1_epi64(0xff);
@@ -300,7 +207,7 @@ static size_t zig_fast_avx512(const uint64_t *w, size_t n, double *z, uint32_t *
     return nr + zig_fast_portable(w + j, n - j, z + j, j, rej + nr);
 }
 
-__attribute__((target("avx2")))
+CLIF__T_AVX2
 static size_t zig_fast_avx2(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
     const __m256i m8 = _mm256_set1_epi64x(0xff);
@@ -334,15 +241,13 @@ long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_
     switch (isa) {
     case CLIF__ISA_PORTABLE:
         return (long)zig_fast_portable(w, n, z, 0, rej);
-#ifdef CLIF_PHILOX_X86
+#ifdef CLIF__X86
     case CLIF__ISA_AVX512:
-        __builtin_cpu_init();
-        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")))
+        if (!clif__cpu_has_isa(isa))
             return -1;
         return (long)zig_fast_avx512(w, n, z, rej);
     case CLIF__ISA_AVX2:
-        __builtin_cpu_init();
-        if (!__builtin_cpu_supports("avx2"))
+        if (!clif__cpu_has_isa(isa))
             return -1;
         return (long)zig_fast_avx2(w, n, z, rej);
 #endif
@@ -353,11 +258,11 @@ long clif__zig_fast_isa(int isa, const uint64_t *w, size_t n, double *z, uint32_
 
 static size_t zig_fast(const uint64_t *w, size_t n, double *z, uint32_t *rej)
 {
-#ifdef CLIF_PHILOX_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+#ifdef CLIF__X86
+    const unsigned cpu = clif__cpu();
+    if (cpu & CLIF_CPU_AVX512)
         return zig_fast_avx512(w, n, z, rej);
-    if (__builtin_cpu_supports("avx2"))
+    if (cpu & CLIF_CPU_AVX2)
         return zig_fast_avx2(w, n, z, rej);
 #endif
     return zig_fast_portable(w, n, z, 0, rej);
@@ -490,9 +395,9 @@ static void exponentials_portable(uint64_t seed, uint64_t stream, uint64_t k0, s
     }
 }
 
-#ifdef CLIF_PHILOX_X86
-#define EXPLOG_T512 __attribute__((target("avx512f,avx512dq")))
-#define EXPLOG_T256 __attribute__((target("avx2,fma")))
+#ifdef CLIF__X86
+#define EXPLOG_T512 CLIF__T_AVX512
+#define EXPLOG_T256 CLIF__T_AVX2
 
 /* ---- AVX-512: 8 lanes; the 16-entry tables live in two registers each
  * and are read with one two-source permute. */
@@ -558,28 +463,6 @@ EXPLOG_T512 static void explog_words_avx512(const uint64_t *w, size_t n, double 
     }
 }
 
-/* The ten Philox rounds on G groups of 8 blocks, counters (A[g], B[g]):
- * the words come out in place.  Same rounds as philox_words_avx512. */
-CLIF__INLINE EXPLOG_T512 void philox512_rounds(const int G, __m512i *A, __m512i *B,
-                                               const uint64_t *k0, const uint64_t *k1)
-{
-    const __m512i M0 = _mm512_set1_epi64(0xD2511F53u), M1 = _mm512_set1_epi64(0xCD9E8D57u);
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; ++r) {
-        const __m512i K0 = _mm512_set1_epi64((long long)k0[r]);
-        const __m512i K1 = _mm512_set1_epi64((long long)k1[r]);
-#pragma GCC unroll 4
-        for (int g = 0; g < G; ++g) {
-            __m512i p0 = _mm512_mul_epu32(A[g], M0);
-            __m512i p1 = _mm512_mul_epu32(B[g], M1);
-            __m512i s0 = _mm512_shuffle_epi32(p0, _MM_PERM_CDAB);
-            __m512i s1 = _mm512_shuffle_epi32(p1, _MM_PERM_CDAB);
-            A[g] = _mm512_ternarylogic_epi64(s1, _mm512_srli_epi64(A[g], 32), K0, 0x96);
-            B[g] = _mm512_ternarylogic_epi64(s0, _mm512_srli_epi64(B[g], 32), K1, 0x96);
-        }
-    }
-}
-
 /* Philox of G groups of 8 consecutive blocks from index idx, purpose
  * CLIF_P_UNIFORM, as the 2G vectors of their words in stream order (W[0] =
  * words 0..7, ...). */
@@ -596,7 +479,7 @@ CLIF__INLINE EXPLOG_T512 void philox512_uniform(const int G, uint64_t idx, uint6
             lane);
         B[g] = _mm512_set1_epi64((long long)stream);
     }
-    philox512_rounds(G, A, B, k0, k1);
+    clif__philox512_10(G, A, B, k0, k1);
     const __m512i i0 = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
     const __m512i i1 = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
 #pragma GCC unroll 4
@@ -667,7 +550,7 @@ CLIF__INLINE EXPLOG_T512 void exponentials_avx512_odd(const int odd, uint64_t se
                                                        double *out)
 {
     uint64_t K0[10], K1[10];
-    round_keys64(seed, K0, K1);
+    clif__philox_keys(seed, K0, K1);
     const explog512_tab tb = explog512_load();
     explog512_run s;
     s.out = out; s.n = n; s.pos = 0; s.have_prev = 0;
@@ -733,7 +616,7 @@ EXPLOG_T512 static void exponentials_multi8_avx512(uint64_t seed, size_t m,
 {
     enum { G = 4 };
     uint64_t K0[10], K1[10];
-    round_keys64(seed, K0, K1);
+    clif__philox_keys(seed, K0, K1);
     const explog512_tab tb = explog512_load();
     long long idx[8] = {0}, st[8] = {0}, q0[8] = {0}, nn[8] = {0}, base[8] = {0};
     size_t steps = 0;
@@ -763,7 +646,7 @@ EXPLOG_T512 static void exponentials_multi8_avx512(uint64_t seed, size_t m,
             I = _mm512_add_epi64(I, one);
             Q = _mm512_add_epi64(Q, _mm512_set1_epi64(2));
         }
-        philox512_rounds(G, A, B, K0, K1);
+        clif__philox512_10(G, A, B, K0, K1);
 #pragma GCC unroll 1
         for (int g = 0; g < 2 * G; ++g) {
             const __m512i q = g & 1 ? _mm512_add_epi64(Qg[g >> 1], one) : Qg[g >> 1];
@@ -876,10 +759,9 @@ EXPLOG_T256 static void explog_words_avx2(const uint64_t *w, size_t n, double *o
 
 /* As philox512_uniform, 4 blocks per group. */
 CLIF__INLINE EXPLOG_T256 void philox256_uniform(const int G, uint64_t idx, uint64_t stream,
-                                                const __m256i *k0, const __m256i *k1,
+                                                const uint64_t *k0, const uint64_t *k1,
                                                 __m256i *W)
 {
-    const __m256i M0 = _mm256_set1_epi64x(0xD2511F53u), M1 = _mm256_set1_epi64x(0xCD9E8D57u);
     const __m256i lane = _mm256_set_epi64x(3, 2, 1, 0);
     __m256i A[4], B[4];
 #pragma GCC unroll 4
@@ -889,19 +771,7 @@ CLIF__INLINE EXPLOG_T256 void philox256_uniform(const int G, uint64_t idx, uint6
             lane);
         B[g] = _mm256_set1_epi64x((long long)stream);
     }
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; ++r) {
-        const __m256i K0 = k0[r], K1 = k1[r];
-#pragma GCC unroll 4
-        for (int g = 0; g < G; ++g) {
-            __m256i p0 = _mm256_mul_epu32(A[g], M0);
-            __m256i p1 = _mm256_mul_epu32(B[g], M1);
-            __m256i s0 = _mm256_shuffle_epi32(p0, 0xB1);
-            __m256i s1 = _mm256_shuffle_epi32(p1, 0xB1);
-            A[g] = _mm256_xor_si256(_mm256_xor_si256(s1, _mm256_srli_epi64(A[g], 32)), K0);
-            B[g] = _mm256_xor_si256(_mm256_xor_si256(s0, _mm256_srli_epi64(B[g], 32)), K1);
-        }
-    }
+    clif__philox256_10(G, A, B, k0, k1);
 #pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
         __m256i lo = _mm256_unpacklo_epi64(A[g], B[g]); /* A0 B0 A2 B2 */
@@ -952,8 +822,8 @@ CLIF__INLINE EXPLOG_T256 int explog256_take(const int odd, explog256_run *s, __m
 }
 
 CLIF__INLINE EXPLOG_T256 int explog256_chunk(const int G, const int odd, explog256_run *s,
-                                              uint64_t idx, uint64_t stream, const __m256i *k0,
-                                              const __m256i *k1, const explog256_tab *tb)
+                                              uint64_t idx, uint64_t stream, const uint64_t *k0,
+                                              const uint64_t *k1, const explog256_tab *tb)
 {
     __m256i W[8];
     philox256_uniform(G, idx, stream, k0, k1, W);
@@ -968,13 +838,8 @@ CLIF__INLINE EXPLOG_T256 void exponentials_avx2_odd(const int odd, uint64_t seed
                                                      uint64_t stream, uint64_t k0, size_t n,
                                                      double *out)
 {
-    uint32_t a[10], b[10];
-    __m256i K0[10], K1[10]; /* the round keys, broadcast once */
-    round_keys(seed, a, b);
-    for (int r = 0; r < 10; ++r) {
-        K0[r] = _mm256_set1_epi64x(a[r]);
-        K1[r] = _mm256_set1_epi64x(b[r]);
-    }
+    uint64_t K0[10], K1[10];
+    clif__philox_keys(seed, K0, K1);
     const explog256_tab tb = explog256_load();
     explog256_run s;
     s.out = out; s.n = n; s.pos = 0; s.have_prev = 0;
@@ -1023,27 +888,17 @@ EXPLOG_T256 static void exponentials_avx2(uint64_t seed, uint64_t stream, uint64
         exponentials_avx2_odd(0, seed, stream, k0, n, out);
 }
 
-static int have_avx512_explog(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
-
-static int have_avx2_explog(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 #endif
 
 void clif__exponentials(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *out)
 {
-#ifdef CLIF_PHILOX_X86
-    if (have_avx512_explog()) {
+#ifdef CLIF__X86
+    const unsigned cpu = clif__cpu();
+    if (cpu & CLIF_CPU_AVX512) {
         exponentials_avx512(seed, stream, k0, n, out);
         return;
     }
-    if (have_avx2_explog()) {
+    if (cpu & CLIF_CPU_AVX2) {
         exponentials_avx2(seed, stream, k0, n, out);
         return;
     }
@@ -1055,8 +910,8 @@ void clif__exponentials_multi(uint64_t seed, size_t m, const uint64_t *stream,
                               const uint64_t *k0, const size_t *n, double *const *out)
 {
     size_t j = 0;
-#ifdef CLIF_PHILOX_X86
-    if (have_avx512_explog()) {
+#ifdef CLIF__X86
+    if (clif__cpu() & CLIF_CPU_AVX512) {
         /* requests of up to 256 values go by 8 side by side; longer ones
          * alone (a lane per request would idle the short ones' lanes) */
         uint64_t st8[8], k8[8];
@@ -1093,14 +948,14 @@ int clif__exponentials_isa(int isa, uint64_t seed, uint64_t stream, uint64_t k0,
     case CLIF__ISA_PORTABLE:
         exponentials_portable(seed, stream, k0, n, out);
         return 0;
-#ifdef CLIF_PHILOX_X86
+#ifdef CLIF__X86
     case CLIF__ISA_AVX512:
-        if (!have_avx512_explog())
+        if (!clif__cpu_has_isa(isa))
             return -1;
         exponentials_avx512(seed, stream, k0, n, out);
         return 0;
     case CLIF__ISA_AVX2:
-        if (!have_avx2_explog())
+        if (!clif__cpu_has_isa(isa))
             return -1;
         exponentials_avx2(seed, stream, k0, n, out);
         return 0;
@@ -1116,14 +971,14 @@ int clif__explog_words_isa(int isa, const uint64_t *w, size_t n, double *out)
     case CLIF__ISA_PORTABLE:
         explog_words_portable(w, n, out);
         return 0;
-#ifdef CLIF_PHILOX_X86
+#ifdef CLIF__X86
     case CLIF__ISA_AVX512:
-        if (!have_avx512_explog())
+        if (!clif__cpu_has_isa(isa))
             return -1;
         explog_words_avx512(w, n, out);
         return 0;
     case CLIF__ISA_AVX2:
-        if (!have_avx2_explog())
+        if (!clif__cpu_has_isa(isa))
             return -1;
         explog_words_avx2(w, n, out);
         return 0;

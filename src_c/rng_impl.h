@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "rng_ziggurat.h"
+#include "cpu_impl.h"
 
 /* Purposes (top byte of counter word 1).  New ones may be added; the values
  * of existing ones are frozen, since they define the streams. */
@@ -164,8 +165,7 @@ void clif__philox_words(uint64_t seed, uint64_t stream, unsigned purpose, uint64
 void clif__normals(uint64_t seed, uint64_t stream, uint64_t k0, size_t n, double *z);
 /* One named path of clif__philox_words, for the tests that check every path
  * gives the portable one's bits.  Returns -1 where the CPU (or the build)
- * lacks it, else 0. */
-enum { CLIF__ISA_PORTABLE = 0, CLIF__ISA_AVX2 = 1, CLIF__ISA_AVX512 = 2 };
+ * lacks it, else 0; isa is a CLIF__ISA_* code (cpu_impl.h). */
 int clif__philox_words_isa(int isa, uint64_t seed, uint64_t stream, unsigned purpose,
                            uint64_t index0, size_t nblocks, uint64_t *w);
 /* The ziggurat fast pass of clif__normals on one named path: z[j] for the

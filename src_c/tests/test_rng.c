@@ -3,6 +3,7 @@
 #include "ctest.h"
 #include "rng_explog.h"
 #include "rng_impl.h"
+#include "isa_paths.h"
 
 #include <float.h>
 #include <math.h>
@@ -86,6 +87,8 @@ static void test_pieces(void)
 
 static void test_isa_paths(void)
 {
+    for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa)
+        have_or_skip("test_isa_paths", isa);
     /* Every vector path of the batched Philox gives the portable path's
      * bits, and both give the scalar bijection's (the KAT-checked one), for
      * odd lengths, index carries into word 1, every purpose byte and keys
@@ -108,8 +111,10 @@ static void test_isa_paths(void)
                 }
                 for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
                     memset(got, 0, sizeof got);
-                    if (clif__philox_words_isa(isa, seed, stream, purposes[b], idx0[a], nb, got))
-                        continue; /* not on this CPU / build */
+                    if (!clif__cpu_has_isa(isa))
+                        continue; /* reported once, below */
+                    CHECK(clif__philox_words_isa(isa, seed, stream, purposes[b], idx0[a], nb,
+                                                 got) == 0);
                     CHECK(memcmp(got, ref, nb * 2 * sizeof *ref) == 0);
                     CHECK(got[2 * nb] == 0); /* writes nothing past its blocks */
                 }
@@ -149,9 +154,10 @@ static void test_zig_paths(void)
     CHECK(ok && pos == nr);
     for (size_t n = 1; n <= NW; n += 97)
         for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+            if (!clif__cpu_has_isa(isa))
+                continue; /* reported by test_isa_paths */
             long b = clif__zig_fast_isa(isa, w, n, got, rg);
-            if (b < 0)
-                continue;
+            CHECK(b >= 0);
             long e = clif__zig_fast_isa(CLIF__ISA_PORTABLE, w, n, ref, rr);
             CHECK(b == e);
             CHECK(memcmp(got, ref, n * sizeof *got) == 0);
@@ -230,8 +236,9 @@ static void test_exp_paths(void)
     CHECK(clif__explog_words_isa(CLIF__ISA_PORTABLE, w, nw, ref) == 0);
     for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
         got[nw] = -1.0;
-        if (clif__explog_words_isa(isa, w, nw, got))
-            continue;
+        if (!clif__cpu_has_isa(isa))
+            continue; /* reported by test_isa_paths */
+        CHECK(clif__explog_words_isa(isa, w, nw, got) == 0);
         CHECK(memcmp(got, ref, nw * sizeof *ref) == 0);
         CHECK(got[nw] == -1.0);
         int ok = 1;
@@ -295,8 +302,10 @@ static void test_exp_reference(void)
                 for (size_t j = 0; j < n + 8; ++j) got[j] = -1.0;
                 if (isa > CLIF__ISA_AVX512) /* the dispatcher */
                     ok &= clif_rng_exponential(seed, stream, k0s[a], n, got) == CLIF_OK;
-                else if (clif__exponentials_isa(isa, seed, stream, k0s[a], n, got))
-                    continue;
+                else if (!clif__cpu_has_isa(isa))
+                    continue; /* reported by test_isa_paths */
+                else
+                    ok &= clif__exponentials_isa(isa, seed, stream, k0s[a], n, got) == 0;
                 ok &= memcmp(got, ref, n * sizeof *ref) == 0;
                 for (size_t j = n; j < n + 8; ++j) ok &= got[j] == -1.0;
             }
@@ -341,7 +350,7 @@ static void test_exp_moments(void)
  * requests of 0 to 300 values (the > 256 ones go alone), odd and even
  * starts, 1 to 21 requests (the last group of 8 partly empty), and
  * nothing is written past a request's end. */
-static void test_exp_multi(void)
+static void test_exp_multi(int isa)
 {
     enum { M = 21, CAP = 310 };
     static double got[M][CAP + 1], ref[CAP];
@@ -361,13 +370,47 @@ static void test_exp_multi(void)
             for (size_t q = 0; q <= CAP; ++q)
                 got[j][q] = -1.0;
         }
+        clif__cpu_force(isa);
         clif__exponentials_multi(77, m, st, k0, n, out);
+        clif__cpu_force(CLIF__ISA_PORTABLE);
         for (size_t j = 0; j < m; ++j) {
             clif__exponentials(77, st[j], k0[j], n[j], ref);
             ok &= memcmp(ref, got[j], n[j] * sizeof *ref) == 0 && got[j][n[j]] == -1.0;
         }
     }
     CHECK(ok);
+}
+
+/* The public samplers on each forced path give the portable path's bits
+ * (odd and even starts, lengths around the batch and group sizes). */
+static void test_forced_paths(void)
+{
+    enum { N = 2 * CLIF__BATCH + 77 };
+    static double ref[N + 1], got[N + 1];
+    static const uint64_t starts[] = {0, 1, 255, ((uint64_t)1 << 40) + 3};
+    static const size_t lens[] = {1, 7, 8, 9, 33, CLIF__BATCH, CLIF__BATCH + 1, N};
+    CHECK(force_is_bounded());
+    for (int isa = CLIF__ISA_AVX2; isa <= CLIF__ISA_AVX512; ++isa) {
+        if (!force_or_skip("test_forced_paths", isa))
+            continue;
+        int ok = 1;
+        for (int f = 0; f < 3; ++f)
+            for (size_t a = 0; a < sizeof starts / sizeof *starts; ++a)
+                for (size_t b = 0; b < sizeof lens / sizeof *lens; ++b) {
+                    const size_t n = lens[b];
+                    clif_status (*fn)(uint64_t, uint64_t, uint64_t, size_t, double *) =
+                        f == 0 ? clif_rng_normal : f == 1 ? clif_rng_exponential
+                                                          : clif_rng_uniform;
+                    got[n] = ref[n] = -1.0;
+                    clif__cpu_force(CLIF__ISA_PORTABLE);
+                    ok &= fn(0x9e3779b97f4a7c15u, 5 + a, starts[a], n, ref) == CLIF_OK;
+                    clif__cpu_force(isa);
+                    ok &= fn(0x9e3779b97f4a7c15u, 5 + a, starts[a], n, got) == CLIF_OK;
+                    ok &= memcmp(got, ref, (n + 1) * sizeof *ref) == 0;
+                }
+        CHECK(ok);
+    }
+    clif__cpu_force(-1);
 }
 
 int main(void)
@@ -381,6 +424,10 @@ int main(void)
     test_exp_paths();
     test_exp_reference();
     test_exp_moments();
-    test_exp_multi();
+    for (int isa = CLIF__ISA_PORTABLE; isa <= CLIF__ISA_AVX512; ++isa)
+        if (force_or_skip("test_exp_multi", isa))
+            test_exp_multi(isa);
+    clif__cpu_force(-1);
+    test_forced_paths();
     CTEST_END();
 }
