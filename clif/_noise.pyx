@@ -233,7 +233,8 @@ cdef class Engine:
                                   max_spikes)
         om = self.omega[c0:c1]
         ph = self.phase[c0:c1]
-        cut = np.flatnonzero((om[1:] != om[:-1]) | (ph[1:] != ph[:-1])) + 1
+        m = c1 - c0 - 1   # (no negative indices: this module turns wraparound off)
+        cut = np.flatnonzero((om[1:] != om[:m]) | (ph[1:] != ph[:m])) + 1
         if cut.size == 0:
             return self._run_part(c0, c1, step_stop, rec_index, every, rec_out, capacity,
                                   max_spikes)
@@ -242,7 +243,7 @@ cdef class Engine:
         out_all = np.asarray(rec_out)
         parts_t, parts_s = [], []
         total = 0
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in zip(bounds[:len(bounds) - 1], bounds[1:]):
             cols = np.flatnonzero((ri_all >= a) & (ri_all < b))
             out = np.empty((out_all.shape[0], cols.size), dtype=np.float64)
             left = -1 if max_spikes < 0 else max_spikes - total
