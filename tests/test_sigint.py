@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -69,9 +70,16 @@ NETWORK = PREAMBLE + textwrap.dedent("""
 
 
 def _run_child(code, *args, to="process"):
-    env = dict(os.environ, SIGINT_TO=to)
-    p = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
-                       text=True, timeout=120, env=env)
+    # The child imports the clif under test (installed, or built in place),
+    # from a neutral folder: `python -c` puts the working directory first on
+    # sys.path, and a clean clone's clif/ there has no compiled modules.
+    import clif
+    env = dict(os.environ, SIGINT_TO=to, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(clif.__file__))),
+         os.environ.get("PYTHONPATH", "")]))
+    with tempfile.TemporaryDirectory() as cwd:
+        p = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                           text=True, timeout=120, env=env, cwd=cwd)
     assert p.returncode == 0, p.stdout + p.stderr
     lines = dict(l.split(" ", 1) for l in p.stdout.splitlines() if " " in l)
     return lines, p.stdout
